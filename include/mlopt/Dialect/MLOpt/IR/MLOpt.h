@@ -1,0 +1,41 @@
+//===- MLOpt.h - the mlopt dialect ------------------------------*- C++ -*-===//
+
+#ifndef MLOPT_DIALECT_MLOPT_IR_MLOPT_H
+#define MLOPT_DIALECT_MLOPT_IR_MLOPT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/CastInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptEnums.h.inc"
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptAttrInterfaces.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mlopt/Dialect/MLOpt/IR/MLOptAttrs.h.inc"
+
+namespace mlir::mlopt::detail {
+/// Default cost rules: one flop per element of the largest operand or result;
+/// every operand and result byte touched once.
+int64_t defaultFlops(Operation *op);
+int64_t defaultBytesAccessed(Operation *op);
+} // namespace mlir::mlopt::detail
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptOpInterfaces.h.inc"
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "mlopt/Dialect/MLOpt/IR/MLOptOps.h.inc"
+
+#endif // MLOPT_DIALECT_MLOPT_IR_MLOPT_H

@@ -1,0 +1,80 @@
+//===- MLOptBase.td - mlopt dialect definition -------------*- tablegen -*-===//
+//
+// The mlopt dialect: model-level IR for neural-network training graphs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_DIALECT_MLOPT_IR_MLOPTBASE_TD
+#define MLOPT_DIALECT_MLOPT_IR_MLOPTBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def MLOpt_Dialect : Dialect {
+  let name = "mlopt";
+  let cppNamespace = "::mlir::mlopt";
+  let summary = "Model-level IR for neural-network training graphs";
+  let description = [{
+    The `mlopt` dialect describes a model (forward computation plus loss) on
+    statically shaped ranked tensors. Training state (parameters, buffers,
+    optimizer moments, masks, ...) is declared with module-level `mlopt.state`
+    symbols and read with `mlopt.state_read`; the model's loss is a
+    `func.func` carrying the `mlopt.loss` unit attribute, whose arguments are
+    marked `mlopt.input` (a batch of inputs) or `mlopt.label` (the batch's
+    labels). Further results of the loss function may be named metrics with
+    the `mlopt.metric` result attribute.
+
+    ```mlir
+    mlopt.state @fc.weight : tensor<1x10xf32> parameter trainable
+        init #mlopt.kaiming_uniform<a = 2.23606797749979>
+    func.func @loss(%x: tensor<32x10xf32> {mlopt.input},
+                    %y: tensor<32x1xf32> {mlopt.label}) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<1x10xf32>
+      %p = mlopt.linear %x, %w : (tensor<32x10xf32>, tensor<1x10xf32>) -> tensor<32x1xf32>
+      %l = mlopt.mse_loss %p, %y : (tensor<32x1xf32>, tensor<32x1xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    ```
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+
+    /// Discardable attribute names understood by the dialect.
+    static constexpr llvm::StringLiteral kLossAttrName = "mlopt.loss";
+    static constexpr llvm::StringLiteral kInputAttrName = "mlopt.input";
+    static constexpr llvm::StringLiteral kLabelAttrName = "mlopt.label";
+    static constexpr llvm::StringLiteral kMetricAttrName = "mlopt.metric";
+  }];
+}
+
+class MLOpt_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MLOpt_Dialect, mnemonic, traits>;
+
+class MLOpt_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MLOpt_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def MLOpt_FloatElement : AnyTypeOf<[F16, BF16, F32, F64]>;
+def MLOpt_IntElement : AnyTypeOf<[I8, I16, I32, I64]>;
+
+def MLOpt_FloatTensor : StaticShapeTensorOf<[MLOpt_FloatElement]>;
+def MLOpt_IntTensor : StaticShapeTensorOf<[MLOpt_IntElement]>;
+def MLOpt_BoolTensor : StaticShapeTensorOf<[I1]>;
+def MLOpt_Tensor
+    : StaticShapeTensorOf<[MLOpt_FloatElement, MLOpt_IntElement, I1]>;
+def MLOpt_FloatScalar : 0DTensorOf<[MLOpt_FloatElement]>;
+def MLOpt_Seed : 0DTensorOf<[I64]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI64Type())">;
+
+#endif // MLOPT_DIALECT_MLOPT_IR_MLOPTBASE_TD

@@ -1,0 +1,89 @@
+//===- ElementwiseOps.cpp - elementwise ops -------------------------------===//
+
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+
+/// The shape rule of every broadcasting binary op.
+static LogicalResult inferBroadcastBinary(std::optional<Location> loc,
+                                          Value lhs, Value rhs,
+                                          SmallVectorImpl<Type> &inferred) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (lhsType.getElementType() != rhsType.getElementType())
+    return emitOptionalError(loc, "operands have different element types ",
+                             lhsType.getElementType(), " and ",
+                             rhsType.getElementType());
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(lhsType.getShape(), rhsType.getShape());
+  if (!shape)
+    return emitOptionalError(loc, "operand shapes ", lhsType, " and ", rhsType,
+                             " do not broadcast");
+  inferred.push_back(RankedTensorType::get(*shape, lhsType.getElementType()));
+  return success();
+}
+
+#define MLOPT_BINARY_INFER(OP)                                                 \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                           \
+                                     std::optional<Location> loc,             \
+                                     Adaptor adaptor,                         \
+                                     SmallVectorImpl<Type> &inferred) {       \
+    return inferBroadcastBinary(loc, adaptor.getLhs(), adaptor.getRhs(),      \
+                                inferred);                                    \
+  }
+MLOPT_BINARY_INFER(AddOp)
+MLOPT_BINARY_INFER(SubOp)
+MLOPT_BINARY_INFER(MulOp)
+MLOPT_BINARY_INFER(DivOp)
+MLOPT_BINARY_INFER(PowOp)
+MLOPT_BINARY_INFER(MaximumOp)
+MLOPT_BINARY_INFER(MinimumOp)
+#undef MLOPT_BINARY_INFER
+
+bool CastOp::areCastCompatible(TypeRange inputs, TypeRange outputs) {
+  if (inputs.size() != 1 || outputs.size() != 1)
+    return false;
+  auto input = dyn_cast<RankedTensorType>(inputs.front());
+  auto output = dyn_cast<RankedTensorType>(outputs.front());
+  return input && output && input.getShape() == output.getShape();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> broadcast;
+  if (failed(inferBroadcastBinary(loc, adaptor.getLhs(), adaptor.getRhs(),
+                                  broadcast)))
+    return failure();
+  inferred.push_back(cast<RankedTensorType>(broadcast.front())
+                         .clone(IntegerType::get(context, 1)));
+  return success();
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> values;
+  if (failed(inferBroadcastBinary(loc, adaptor.getOnTrue(),
+                                  adaptor.getOnFalse(), values)))
+    return failure();
+  auto valueType = cast<RankedTensorType>(values.front());
+  auto conditionType = cast<RankedTensorType>(adaptor.getCondition().getType());
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(conditionType.getShape(), valueType.getShape());
+  if (!shape)
+    return emitOptionalError(loc, "condition ", conditionType,
+                             " does not broadcast with ", valueType);
+  inferred.push_back(RankedTensorType::get(*shape, valueType.getElementType()));
+  return success();
+}

@@ -1,0 +1,131 @@
+//===- MLOptAttrs.cpp - initializers of state tensors ---------------------===//
+
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
+
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mlopt/Dialect/MLOpt/IR/MLOptAttrs.cpp.inc"
+
+void MLOptDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "mlopt/Dialect/MLOpt/IR/MLOptAttrs.cpp.inc"
+      >();
+}
+
+using EmitErrorFn = llvm::function_ref<InFlightDiagnostic()>;
+
+static LogicalResult requireFloat(StringRef name, RankedTensorType type,
+                                  EmitErrorFn emitError) {
+  if (isa<FloatType>(type.getElementType()))
+    return success();
+  return emitError() << "initializer '" << name
+                     << "' needs a floating-point element type, got " << type;
+}
+
+/// Fan-based initializers need rank >= 2 (PyTorch raises otherwise).
+static LogicalResult requireFans(StringRef name, RankedTensorType type,
+                                 EmitErrorFn emitError) {
+  if (type.getRank() >= 2)
+    return success();
+  return emitError() << "initializer '" << name
+                     << "' computes fans from a tensor of rank >= 2, got "
+                     << type;
+}
+
+LogicalResult ZerosInitAttr::verifyForType(RankedTensorType, EmitErrorFn) const {
+  return success();
+}
+
+LogicalResult OnesInitAttr::verifyForType(RankedTensorType, EmitErrorFn) const {
+  return success();
+}
+
+LogicalResult ConstantInitAttr::verifyForType(RankedTensorType type,
+                                              EmitErrorFn emitError) const {
+  double value = getValue().convertToDouble();
+  if (isa<FloatType>(type.getElementType()) || value == std::trunc(value))
+    return success();
+  return emitError() << "initializer 'constant' value " << value
+                     << " is not integral for " << type;
+}
+
+LogicalResult UniformInitAttr::verify(EmitErrorFn emitError,
+                                      APFloat lowValue,
+                                      APFloat highValue) {
+  double low = lowValue.convertToDouble();
+  double high = highValue.convertToDouble();
+  if (!(low < high))
+    return emitError() << "uniform initializer needs low < high, got ["
+                       << low << ", " << high << ")";
+  return success();
+}
+
+LogicalResult UniformInitAttr::verifyForType(RankedTensorType type,
+                                             EmitErrorFn emitError) const {
+  return requireFloat("uniform", type, emitError);
+}
+
+LogicalResult NormalInitAttr::verify(EmitErrorFn emitError,
+                                     APFloat meanValue,
+                                     APFloat stdValue) {
+  double mean = meanValue.convertToDouble();
+  double std = stdValue.convertToDouble();
+  if (!(std > 0.0) || !std::isfinite(mean) || !std::isfinite(std))
+    return emitError() << "normal initializer needs a finite mean and std > 0, "
+                          "got mean "
+                       << mean << ", std " << std;
+  return success();
+}
+
+LogicalResult NormalInitAttr::verifyForType(RankedTensorType type,
+                                            EmitErrorFn emitError) const {
+  return requireFloat("normal", type, emitError);
+}
+
+LogicalResult KaimingUniformInitAttr::verify(EmitErrorFn emitError,
+                                             APFloat a,
+                                             int64_t fanIn) {
+  if (!a.isFinite())
+    return emitError() << "kaiming_uniform needs a finite 'a'";
+  if (fanIn < 0)
+    return emitError() << "kaiming_uniform needs fan_in >= 0 (0: computed), "
+                          "got "
+                       << fanIn;
+  return success();
+}
+
+LogicalResult KaimingUniformInitAttr::verifyForType(RankedTensorType type,
+                                                    EmitErrorFn emitError) const {
+  if (failed(requireFloat("kaiming_uniform", type, emitError)))
+    return failure();
+  if (getFanIn() > 0)
+    return success();
+  return requireFans("kaiming_uniform", type, emitError);
+}
+
+LogicalResult XavierUniformInitAttr::verify(EmitErrorFn emitError,
+                                            APFloat gainValue) {
+  double gain = gainValue.convertToDouble();
+  if (!(gain > 0.0) || !std::isfinite(gain))
+    return emitError() << "xavier_uniform needs a finite gain > 0, got "
+                       << gain;
+  return success();
+}
+
+LogicalResult XavierUniformInitAttr::verifyForType(RankedTensorType type,
+                                                   EmitErrorFn emitError) const {
+  if (failed(requireFloat("xavier_uniform", type, emitError)))
+    return failure();
+  return requireFans("xavier_uniform", type, emitError);
+}

@@ -1,0 +1,117 @@
+//===- MLOptDialect.cpp - mlopt dialect and its attribute verifiers -------===//
+
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptDialect.cpp.inc"
+
+void MLOptDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "mlopt/Dialect/MLOpt/IR/MLOptOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+Operation *MLOptDialect::materializeConstant(OpBuilder &builder,
+                                             Attribute value, Type type,
+                                             Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, elements);
+}
+
+static bool isScalarFloatTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getRank() == 0 &&
+         isa<FloatType>(tensor.getElementType());
+}
+
+/// Checks the function marked `mlopt.loss`: its first result is the loss, a
+/// 0-d float tensor; every argument is a batch input or a label; it is the
+/// only loss function of its module.
+static LogicalResult verifyLossFunction(FunctionOpInterface func) {
+  ArrayRef<Type> results = func.getResultTypes();
+  if (results.empty() || !isScalarFloatTensor(results.front()))
+    return func.emitOpError("marked '")
+           << MLOptDialect::kLossAttrName
+           << "' must return the loss as a 0-d float tensor first result";
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+    bool isInput = func.getArgAttr(i, MLOptDialect::kInputAttrName) != nullptr;
+    bool isLabel = func.getArgAttr(i, MLOptDialect::kLabelAttrName) != nullptr;
+    if (isInput == isLabel)
+      return func.emitOpError("argument #")
+             << i << " of the loss function must be marked either '"
+             << MLOptDialect::kInputAttrName << "' or '"
+             << MLOptDialect::kLabelAttrName << "'";
+  }
+  if (auto module = func->getParentOfType<ModuleOp>()) {
+    for (Operation &other : module.getBody()->getOperations()) {
+      if (&other == func.getOperation())
+        break;
+      if (other.hasAttr(MLOptDialect::kLossAttrName))
+        return func.emitOpError("is a second loss function; the first is '")
+               << SymbolTable::getSymbolName(&other).getValue() << "'";
+    }
+  }
+  return success();
+}
+
+LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
+                                                     NamedAttribute attr) {
+  if (attr.getName() != kLossAttrName)
+    return op->emitError("unknown mlopt attribute '")
+           << attr.getName().getValue() << "' on an operation";
+  if (!isa<UnitAttr>(attr.getValue()))
+    return op->emitError("'") << kLossAttrName << "' must be a unit attribute";
+  auto func = dyn_cast<FunctionOpInterface>(op);
+  if (!func)
+    return op->emitError("'") << kLossAttrName << "' only applies to functions";
+  return verifyLossFunction(func);
+}
+
+LogicalResult MLOptDialect::verifyRegionArgAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned argIndex,
+                                                     NamedAttribute attr) {
+  if (attr.getName() != kInputAttrName && attr.getName() != kLabelAttrName)
+    return op->emitError("unknown mlopt argument attribute '")
+           << attr.getName().getValue() << "'";
+  if (!isa<UnitAttr>(attr.getValue()))
+    return op->emitError("'")
+           << attr.getName().getValue() << "' must be a unit attribute";
+  if (!op->hasAttr(kLossAttrName))
+    return op->emitError("'")
+           << attr.getName().getValue() << "' on argument #" << argIndex
+           << " needs a function marked '" << kLossAttrName << "'";
+  return success();
+}
+
+LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
+                                                        unsigned regionIndex,
+                                                        unsigned resultIndex,
+                                                        NamedAttribute attr) {
+  if (attr.getName() != kMetricAttrName)
+    return op->emitError("unknown mlopt result attribute '")
+           << attr.getName().getValue() << "'";
+  auto name = dyn_cast<StringAttr>(attr.getValue());
+  if (!name || name.getValue().empty())
+    return op->emitError("'")
+           << kMetricAttrName << "' must be a non-empty string naming the metric";
+  auto func = dyn_cast<FunctionOpInterface>(op);
+  if (!func || !op->hasAttr(kLossAttrName))
+    return op->emitError("'")
+           << kMetricAttrName << "' needs a function marked '" << kLossAttrName
+           << "'";
+  if (resultIndex == 0)
+    return op->emitError("result #0 is the loss and cannot be a metric");
+  if (!isScalarFloatTensor(func.getResultTypes()[resultIndex]))
+    return op->emitError("metric '")
+           << name.getValue() << "' must be a 0-d float tensor";
+  return success();
+}
