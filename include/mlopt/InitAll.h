@@ -4,6 +4,7 @@
 #define MLOPT_INITALL_H
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -16,7 +17,7 @@ inline void registerAllDialects(DialectRegistry &registry) {
 }
 
 /// Registers every mlopt pass and pipeline.
-inline void registerAllPasses() {}
+inline void registerAllPasses() { registerMLOptPasses(); }
 
 } // namespace mlir::mlopt
 

@@ -57,3 +57,8 @@ LogicalResult ConstantOp::inferReturnTypes(
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult InitialValueOp::verify() {
+  return getInitializer().verifyForType(getType(),
+                                        [&]() { return emitOpError(); });
+}

@@ -234,22 +234,24 @@ def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
   let description = [{
     Zeroes each element with probability `p` and scales the others by
     `1 / (1 - p)`. The randomness is explicit and counter-based: element `i`
-    (row-major) is dropped when `u(seed, i) < p`, where
-    `u(seed, i) = (splitmix64(seed ^ (i * 0x9E3779B97F4A7C15)) >> 40) / 2^24`.
-    The same seed and shape always give the same mask, on every backend; the
-    seed is usually read from an `rng` state that the training step advances.
-    `eval_step` treats dropout as the identity.
+    (row-major) is dropped when `uniform(seed, stream, i) < p`, with the
+    generator of docs/TrainingIR.md ("Random numbers"). The same seed,
+    stream and shape give the same mask on every backend; the seed is usually
+    read from an `rng` state that `train_step` advances, and dropout ops
+    sharing a seed use distinct `stream`s. `eval_step` treats dropout as the
+    identity.
 
     ```mlir
     %s = mlopt.state_read @rng : tensor<i64>
-    %y = mlopt.dropout %x, %s p = 1.000000e-01 : tensor<8x256xf32>
+    %y = mlopt.dropout %x, %s p = 1.000000e-01 stream = 1 : tensor<8x256xf32>
     ```
   }];
   let arguments = (ins MLOpt_FloatTensor:$input, MLOpt_Seed:$seed,
-                       F64Attr:$p);
+                       F64Attr:$p, DefaultValuedAttr<I64Attr, "0">:$stream);
   let results = (outs MLOpt_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $seed `p` `=` $p attr-dict `:` type($input)
+    $input `,` $seed `p` `=` $p (`stream` `=` $stream^)? attr-dict `:`
+    type($input)
   }];
   let hasVerifier = 1;
 }

@@ -77,6 +77,30 @@ def MLOpt_StateWriteOp : MLOpt_Op<"state_write", [
   let assemblyFormat = "$value `,` $state attr-dict `:` type($value)";
 }
 
+def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure]> {
+  let summary = "materializes a state initializer";
+  let description = [{
+    Produces the value that `initializer` gives a tensor of the result type,
+    drawing random numbers from `uniform(seed, stream, i)` (docs/TrainingIR.md,
+    "Random numbers"). The generated `init` entry point uses one per state,
+    with `stream` the FNV-1a hash of the state's name, so adding state never
+    changes the values of the others.
+
+    ```mlir
+    %w = mlopt.initial_value %seed #mlopt.kaiming_uniform<a = 2.2360679774997898>
+        stream = 1234 : tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins MLOpt_Seed:$seed,
+                       MLOpt_InitializerAttrInterface:$initializer,
+                       I64Attr:$stream);
+  let results = (outs MLOpt_Tensor:$result);
+  let assemblyFormat = [{
+    $seed $initializer `stream` `=` $stream attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def MLOpt_ConstantOp : MLOpt_Op<"constant", [
     ConstantLike, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {

@@ -1,0 +1,90 @@
+//===- Passes.td - mlopt training-step passes --------------*- tablegen -*-===//
+
+#ifndef MLOPT_TRANSFORMS_PASSES_TD
+#define MLOPT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MLOptAutodiff : Pass<"mlopt-autodiff", "::mlir::ModuleOp"> {
+  let summary = "reverse-mode differentiation of the loss into @train_step";
+  let description = [{
+    Differentiates the function marked `mlopt.loss` with respect to every
+    trainable `mlopt.state` it reads, using each op's
+    `DifferentiableOpInterface`. Adds `func.func @train_step` with the loss
+    function's arguments, returning the loss, the metrics, then one gradient
+    per reached trainable state (result attribute `mlopt.grad_of = @name`,
+    in declaration order of the states). See docs/TrainingIR.md.
+
+    Before:
+    ```mlir
+    func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4x1xf32> {mlopt.label})
+        -> tensor<f32> attributes {mlopt.loss} { ... }
+    ```
+    After, in addition:
+    ```mlir
+    func.func @train_step(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4x1xf32> {mlopt.label})
+        -> (tensor<f32>, tensor<1x3xf32> {mlopt.grad_of = @fc.weight})
+        attributes {mlopt.train_step} { ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
+  let summary = "writes the optimizer update of @train_step as ops";
+  let description = [{
+    Consumes the gradient results of `@train_step` (from `mlopt-autodiff`)
+    and writes PyTorch's update (torch.optim SGD, Adam, AdamW) with
+    `mlopt.state_write`, adding the optimizer state as named `mlopt.state`
+    symbols (`optimizer.<param>.momentum_buffer`, `optimizer.<param>.exp_avg`,
+    `optimizer.<param>.exp_avg_sq`, `optimizer.step`). Optional gradient
+    clipping by global norm and a learning-rate schedule driven by
+    `optimizer.step`.
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
+           "sgd, adam or adamw">,
+    Option<"lr", "lr", "double", /*default=*/"1e-3", "learning rate">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0",
+           "SGD momentum">,
+    Option<"dampening", "dampening", "double", /*default=*/"0.0",
+           "SGD dampening">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false",
+           "SGD Nesterov momentum">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "Adam beta1">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.999", "Adam beta2">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8", "Adam epsilon">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"-1.0",
+           "L2 penalty (SGD, Adam) or decoupled decay (AdamW); negative "
+           "means the optimizer's PyTorch default (0, or 0.01 for AdamW)">,
+    Option<"maxGradNorm", "max-grad-norm", "double", /*default=*/"0.0",
+           "clip gradients to this global L2 norm; 0 disables">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"constant\"",
+           "learning-rate schedule: constant, step or cosine">,
+    Option<"stepSize", "step-size", "int64_t", /*default=*/"1",
+           "step schedule: decay every this many steps">,
+    Option<"gamma", "gamma", "double", /*default=*/"0.1",
+           "step schedule: decay factor">,
+    Option<"totalSteps", "total-steps", "int64_t", /*default=*/"0",
+           "cosine schedule: steps from the end of warm-up to lr = min-lr">,
+    Option<"minLr", "min-lr", "double", /*default=*/"0.0",
+           "cosine schedule: final learning rate">,
+    Option<"warmupSteps", "warmup-steps", "int64_t", /*default=*/"0",
+           "linear warm-up from 0 over this many steps before the schedule">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
+  let summary = "adds the init and eval_step entry points and the manifest";
+  let description = [{
+    Adds `func.func @init(%seed: tensor<i64>)`, which writes every state from
+    its initializer (`mlopt.initial_value`), and `func.func @eval_step`, the
+    loss function with dropout as the identity and no state writes. Attaches
+    the state manifest as the module attribute `mlopt.manifest` (name, kind,
+    shape, dtype and trainable flag of every state, in declaration order).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+#endif // MLOPT_TRANSFORMS_PASSES_TD
