@@ -1,0 +1,187 @@
+// Diagnostics of the mlopt.loss / mlopt.input / mlopt.label / mlopt.metric attributes.
+// RUN: mlopt-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{'func.func' op marked 'mlopt.loss' must return the loss as a 0-d float tensor first result}}
+func.func @no_result(%x: tensor<4xf32> {mlopt.input}) attributes {mlopt.loss} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op marked 'mlopt.loss' must return the loss as a 0-d float tensor first result}}
+func.func @not_scalar(%x: tensor<4xf32> {mlopt.input}) -> tensor<4xf32> attributes {mlopt.loss} {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op marked 'mlopt.loss' must return the loss as a 0-d float tensor first result}}
+func.func @int_loss(%x: tensor<i32> {mlopt.input}) -> tensor<i32> attributes {mlopt.loss} {
+  return %x : tensor<i32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #1 of the loss function must be marked either 'mlopt.input' or 'mlopt.label'}}
+func.func @unmarked(%x: tensor<f32> {mlopt.input}, %y: tensor<f32>) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op argument #0 of the loss function must be marked either 'mlopt.input' or 'mlopt.label'}}
+func.func @both(%x: tensor<f32> {mlopt.input, mlopt.label}) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+func.func @first(%x: tensor<f32> {mlopt.input}) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+// expected-error @+1 {{'func.func' op is a second loss function; the first is 'first'}}
+func.func @second(%x: tensor<f32> {mlopt.input}) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.loss' must be a unit attribute}}
+func.func @not_unit(%x: tensor<f32> {mlopt.input}) -> tensor<f32> attributes {mlopt.loss = true} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.loss' only applies to functions}}
+module attributes {mlopt.loss} {
+}
+
+// -----
+
+// expected-error @+1 {{unknown mlopt attribute 'mlopt.losss' on an operation}}
+func.func @typo(%x: tensor<f32>) -> tensor<f32> attributes {mlopt.losss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{unknown mlopt argument attribute 'mlopt.inputs'}}
+func.func @unknown_arg_attr(%x: tensor<f32> {mlopt.input, mlopt.inputs}) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.label' must be a unit attribute}}
+func.func @label_not_unit(%x: tensor<f32> {mlopt.input}, %y: tensor<f32> {mlopt.label = 1 : i64}) -> tensor<f32> attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.input' on argument #0 needs a function marked 'mlopt.loss'}}
+func.func @input_without_loss(%x: tensor<f32> {mlopt.input}) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{unknown mlopt result attribute 'mlopt.metrics'}}
+func.func @unknown_result_attr(%x: tensor<f32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metrics = "acc"}) attributes {mlopt.loss} {
+  return %x, %x : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.metric' must be a non-empty string naming the metric}}
+func.func @metric_not_string(%x: tensor<f32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric}) attributes {mlopt.loss} {
+  return %x, %x : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.metric' must be a non-empty string naming the metric}}
+func.func @metric_empty(%x: tensor<f32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric = ""}) attributes {mlopt.loss} {
+  return %x, %x : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.metric' needs a function marked 'mlopt.loss'}}
+func.func @metric_without_loss(%x: tensor<f32>) -> (tensor<f32>, tensor<f32> {mlopt.metric = "acc"}) {
+  return %x, %x : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{result #0 is the loss and cannot be a metric}}
+func.func @metric_on_loss(%x: tensor<f32> {mlopt.input}) -> (tensor<f32> {mlopt.metric = "acc"}) attributes {mlopt.loss} {
+  return %x : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{metric 'acc' must be a 0-d float tensor}}
+func.func @metric_not_scalar(%x: tensor<f32> {mlopt.input}, %y: tensor<4xf32> {mlopt.label}) -> (tensor<f32>, tensor<4xf32> {mlopt.metric = "acc"}) attributes {mlopt.loss} {
+  return %x, %y : tensor<f32>, tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{metric 'count' must be a 0-d float tensor}}
+func.func @metric_int(%x: tensor<f32> {mlopt.input}, %y: tensor<i64> {mlopt.label}) -> (tensor<f32>, tensor<i64> {mlopt.metric = "count"}) attributes {mlopt.loss} {
+  return %x, %y : tensor<f32>, tensor<i64>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// The training-IR attributes (docs/TrainingIR.md)
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{'mlopt.train_step' must be a unit attribute}}
+func.func @train_step() attributes {mlopt.train_step = 1 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.eval_step' only applies to functions}}
+module attributes {mlopt.eval_step} {
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.init' only applies to functions}}
+module attributes {mlopt.init} {
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.manifest' only applies to modules}}
+func.func @f() attributes {mlopt.manifest = []} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.manifest' must be an array of dictionaries, one per state}}
+module attributes {mlopt.manifest = ["w"]} {
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.grad_of' must name a state (@name)}}
+func.func @train_step() -> (tensor<f32> {mlopt.grad_of = "w"}) attributes {mlopt.train_step} {
+  %0 = mlopt.constant dense<0.0> : tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.grad_of' needs a function marked 'mlopt.train_step'}}
+func.func @not_train_step() -> (tensor<f32> {mlopt.grad_of = @w}) {
+  %0 = mlopt.constant dense<0.0> : tensor<f32>
+  return %0 : tensor<f32>
+}
