@@ -1,0 +1,171 @@
+//===- Metrics.h - metrics file, progress bar, run summary -----*- C++ -*-===//
+
+#ifndef MLOPT_RUNTIME_METRICS_H
+#define MLOPT_RUNTIME_METRICS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir::mlopt::runtime {
+
+//===----------------------------------------------------------------------===//
+// Time and memory
+//===----------------------------------------------------------------------===//
+
+/// A monotonic (steady_clock) stopwatch, immune to wall-clock adjustments.
+class Timer {
+public:
+  Timer() : start(std::chrono::steady_clock::now()) {}
+  void reset() { start = std::chrono::steady_clock::now(); }
+  /// Seconds since construction or the last reset().
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+
+private:
+  std::chrono::steady_clock::time_point start;
+};
+
+/// Peak resident set size of this process in MiB (getrusage's ru_maxrss,
+/// which Linux reports in KiB).
+double peakRssMb();
+
+/// The median of `values` (mean of the middle two for an even count); 0 for
+/// an empty list.
+double median(llvm::ArrayRef<double> values);
+
+//===----------------------------------------------------------------------===//
+// JSON-lines metrics
+//===----------------------------------------------------------------------===//
+
+/// One line of the metrics file: a flat JSON object whose keys keep the order
+/// they were added in. JSON has no NaN or infinity, so non-finite numbers
+/// are written as the strings "nan", "inf" and "-inf" (a diverged loss stays
+/// visible rather than turning into null).
+class MetricsRecord {
+public:
+  /// Sets `key` (replacing an earlier value of the same key).
+  MetricsRecord &add(llvm::StringRef key, llvm::json::Value value);
+  /// The record as one line of compact JSON, without the newline.
+  std::string toJson() const;
+  bool empty() const { return fields.empty(); }
+
+private:
+  std::vector<std::pair<std::string, llvm::json::Value>> fields;
+};
+
+/// Writes metrics records as JSON lines.
+///
+/// The file is opened with O_APPEND and each record goes out as one line in
+/// a single write(2) without user-space buffering, so `tail -f` and readers
+/// of a crashed run only ever see complete lines. A new run truncates the
+/// file; a resumed run opens it with `append` to continue it.
+class MetricsWriter {
+public:
+  static llvm::Expected<MetricsWriter> open(llvm::StringRef path, bool append);
+  MetricsWriter(MetricsWriter &&other);
+  MetricsWriter &operator=(MetricsWriter &&other) = delete;
+  MetricsWriter(const MetricsWriter &) = delete;
+  ~MetricsWriter();
+
+  llvm::Error write(const MetricsRecord &record);
+  llvm::StringRef path() const { return filePath; }
+
+private:
+  MetricsWriter(std::string path, int fd) : filePath(std::move(path)), fd(fd) {}
+
+  std::string filePath;
+  int fd = -1;
+};
+
+//===----------------------------------------------------------------------===//
+// Progress bar
+//===----------------------------------------------------------------------===//
+
+/// "label [=======>      ] done/total  status": the text of one progress
+/// line, `width` characters of bar.
+std::string formatProgressLine(llvm::StringRef label, int64_t done,
+                               int64_t total, int width,
+                               llvm::StringRef status);
+
+/// A one-line progress bar redrawn in place with '\r'. It draws nothing when
+/// disabled, so logs and pipes stay clean; forStderr() enables it only when
+/// stderr is a terminal.
+class ProgressBar {
+public:
+  /// `minInterval` bounds how often update() redraws.
+  ProgressBar(
+      llvm::raw_ostream &os, bool enabled, std::string label, int64_t total,
+      int width = 30,
+      std::chrono::milliseconds minInterval = std::chrono::milliseconds(100));
+  static ProgressBar forStderr(std::string label, int64_t total);
+
+  bool isEnabled() const { return enabled; }
+  /// Shows `done` of total. Redraws at most once per minInterval (and always
+  /// at the end) so a fast loop does not spend its time printing.
+  void update(int64_t done, llvm::StringRef status = "");
+  /// Redraws the final state and ends the line.
+  void finish(llvm::StringRef status = "");
+
+private:
+  void draw(int64_t done, llvm::StringRef status);
+
+  llvm::raw_ostream &os;
+  bool enabled;
+  std::string label;
+  int64_t total;
+  int width;
+  std::chrono::milliseconds minInterval;
+  int64_t lastDone = 0;
+  std::optional<std::chrono::steady_clock::time_point> lastDraw;
+  bool finished = false;
+};
+
+//===----------------------------------------------------------------------===//
+// Final summary
+//===----------------------------------------------------------------------===//
+
+/// What a training run reports at the end. Unset optionals are omitted.
+struct RunSummary {
+  int64_t epochs = 0;
+  int64_t steps = 0;
+  std::optional<double> trainLoss;
+  std::optional<double> trainAccuracy; // fraction in [0, 1]
+  std::optional<double> testLoss;
+  std::optional<double> testAccuracy; // fraction in [0, 1]
+  /// Duration of each training step; the summary shows the median.
+  std::vector<double> stepSeconds;
+  /// Training samples processed and the time it took, for samples/s.
+  int64_t samples = 0;
+  double trainSeconds = 0;
+  double peakRssMb = 0;
+  /// Fraction of zero weights among the pruned tensors, when pruning ran.
+  std::optional<double> sparsity;
+  /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
+  std::vector<std::pair<std::string, uint64_t>> stateBytes;
+};
+
+/// "812 B", "1.5 KiB", "3.02 MiB", "1.20 GiB".
+std::string formatBytes(uint64_t bytes);
+
+/// A multi-line, human-readable summary ending with a newline.
+std::string formatSummary(const RunSummary &summary);
+
+/// The summary as a metrics record ({"event": "summary", ...}).
+MetricsRecord summaryRecord(const RunSummary &summary);
+
+} // namespace mlir::mlopt::runtime
+
+#endif // MLOPT_RUNTIME_METRICS_H

@@ -1,0 +1,276 @@
+//===- Metrics.cpp - metrics file, progress bar, run summary --------------===//
+
+#include "mlopt/Runtime/Metrics.h"
+
+#include "llvm/Support/Format.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace mlir::mlopt::runtime;
+using llvm::ArrayRef;
+using llvm::Error;
+using llvm::Expected;
+using llvm::StringRef;
+using llvm::Twine;
+
+//===----------------------------------------------------------------------===//
+// Time and memory
+//===----------------------------------------------------------------------===//
+
+double mlir::mlopt::runtime::peakRssMb() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return double(usage.ru_maxrss) / 1024.0;
+}
+
+double mlir::mlopt::runtime::median(ArrayRef<double> values) {
+  if (values.empty())
+    return 0;
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
+  size_t middle = sorted.size() / 2;
+  if (sorted.size() % 2)
+    return sorted[middle];
+  return (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+//===----------------------------------------------------------------------===//
+// JSON-lines metrics
+//===----------------------------------------------------------------------===//
+
+MetricsRecord &MetricsRecord::add(StringRef key, llvm::json::Value value) {
+  // Only genuine doubles can be non-finite; integers stay integers.
+  if (value.kind() == llvm::json::Value::Number && !value.getAsInteger() &&
+      !value.getAsUINT64()) {
+    double number = *value.getAsNumber();
+    if (std::isnan(number))
+      value = "nan";
+    else if (std::isinf(number))
+      value = number > 0 ? "inf" : "-inf";
+  }
+  for (auto &field : fields) {
+    if (field.first == key) {
+      field.second = std::move(value);
+      return *this;
+    }
+  }
+  fields.emplace_back(key.str(), std::move(value));
+  return *this;
+}
+
+std::string MetricsRecord::toJson() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::json::OStream json(os);
+  json.object([&] {
+    for (const auto &[key, value] : fields)
+      json.attribute(key, value);
+  });
+  return text;
+}
+
+Expected<MetricsWriter> MetricsWriter::open(StringRef path, bool append) {
+  std::string pathString = path.str();
+  int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  if (!append)
+    flags |= O_TRUNC;
+  int fd = ::open(pathString.c_str(), flags, 0666);
+  if (fd < 0)
+    return llvm::createStringError(Twine(path) +
+                                   ": cannot open the metrics "
+                                   "file: " +
+                                   std::strerror(errno));
+  return MetricsWriter(std::move(pathString), fd);
+}
+
+MetricsWriter::MetricsWriter(MetricsWriter &&other)
+    : filePath(std::move(other.filePath)), fd(other.fd) {
+  other.fd = -1;
+}
+
+MetricsWriter::~MetricsWriter() {
+  if (fd >= 0)
+    ::close(fd);
+}
+
+Error MetricsWriter::write(const MetricsRecord &record) {
+  std::string line = record.toJson() + "\n";
+  StringRef rest = line;
+  while (!rest.empty()) {
+    ssize_t written = ::write(fd, rest.data(), rest.size());
+    if (written < 0) {
+      if (errno == EINTR)
+        continue;
+      return llvm::createStringError(
+          Twine(filePath) + ": cannot write metrics: " + std::strerror(errno));
+    }
+    rest = rest.drop_front(written);
+  }
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Progress bar
+//===----------------------------------------------------------------------===//
+
+std::string mlir::mlopt::runtime::formatProgressLine(StringRef label,
+                                                     int64_t done,
+                                                     int64_t total, int width,
+                                                     StringRef status) {
+  std::string line;
+  llvm::raw_string_ostream os(line);
+  if (!label.empty())
+    os << label << " ";
+  int64_t clamped = std::clamp<int64_t>(done, 0, std::max<int64_t>(total, 0));
+  int filled = total > 0 ? int(clamped * width / total) : width;
+  os << "[";
+  for (int i = 0; i < width; ++i)
+    os << (i < filled ? '=' : (i == filled ? '>' : ' '));
+  os << "] " << done << "/" << total;
+  if (!status.empty())
+    os << "  " << status;
+  return line;
+}
+
+ProgressBar::ProgressBar(llvm::raw_ostream &os, bool enabled, std::string label,
+                         int64_t total, int width,
+                         std::chrono::milliseconds minInterval)
+    : os(os), enabled(enabled), label(std::move(label)), total(total),
+      width(width), minInterval(minInterval) {}
+
+ProgressBar ProgressBar::forStderr(std::string label, int64_t total) {
+  return ProgressBar(llvm::errs(), ::isatty(STDERR_FILENO) == 1,
+                     std::move(label), total);
+}
+
+void ProgressBar::draw(int64_t done, StringRef status) {
+  // "\x1b[K" clears what a longer previous line left behind.
+  os << "\r" << formatProgressLine(label, done, total, width, status)
+     << "\x1b[K";
+  os.flush();
+  lastDraw = std::chrono::steady_clock::now();
+}
+
+void ProgressBar::update(int64_t done, StringRef status) {
+  lastDone = done;
+  if (!enabled || finished)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (done < total && lastDraw && now - *lastDraw < minInterval)
+    return;
+  draw(done, status);
+}
+
+void ProgressBar::finish(StringRef status) {
+  if (!enabled || finished)
+    return;
+  finished = true;
+  draw(lastDone, status);
+  os << "\n";
+  os.flush();
+}
+
+//===----------------------------------------------------------------------===//
+// Final summary
+//===----------------------------------------------------------------------===//
+
+std::string mlir::mlopt::runtime::formatBytes(uint64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (bytes < 1024) {
+    os << bytes << " B";
+    return text;
+  }
+  static const char *const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = double(bytes) / 1024;
+  int unit = 0;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  os << llvm::format(value < 10 ? "%.2f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto row = [&](StringRef name) -> llvm::raw_ostream & {
+    return os << "  " << llvm::left_justify(name, 12) << " ";
+  };
+  auto lossLine = [&](StringRef name, std::optional<double> loss,
+                      std::optional<double> accuracy) {
+    if (!loss && !accuracy)
+      return;
+    row(name);
+    if (loss)
+      os << llvm::format("loss %.4f", *loss);
+    if (loss && accuracy)
+      os << "  ";
+    if (accuracy)
+      os << llvm::format("accuracy %.2f%%", *accuracy * 100);
+    os << "\n";
+  };
+
+  os << "summary\n";
+  row("epochs") << summary.epochs << "\n";
+  row("steps") << summary.steps << "\n";
+  lossLine("train", summary.trainLoss, summary.trainAccuracy);
+  lossLine("test", summary.testLoss, summary.testAccuracy);
+  if (!summary.stepSeconds.empty())
+    row("step time") << llvm::format("%.3f ms median",
+                                     median(summary.stepSeconds) * 1e3)
+                     << "\n";
+  if (summary.trainSeconds > 0)
+    row("throughput") << llvm::format("%.0f samples/s",
+                                      double(summary.samples) /
+                                          summary.trainSeconds)
+                      << "\n";
+  row("peak memory") << llvm::format("%.1f MiB RSS", summary.peakRssMb) << "\n";
+  if (summary.sparsity)
+    row("sparsity") << llvm::format("%.2f%%", *summary.sparsity * 100) << "\n";
+  if (!summary.stateBytes.empty()) {
+    row("state");
+    uint64_t total = 0;
+    for (const auto &[dtype, bytes] : summary.stateBytes) {
+      os << dtype << " " << formatBytes(bytes) << ", ";
+      total += bytes;
+    }
+    os << "total " << formatBytes(total) << "\n";
+  }
+  return text;
+}
+
+MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
+  MetricsRecord record;
+  record.add("event", "summary");
+  record.add("epochs", summary.epochs);
+  record.add("steps", summary.steps);
+  if (summary.trainLoss)
+    record.add("train_loss", *summary.trainLoss);
+  if (summary.trainAccuracy)
+    record.add("train_accuracy", *summary.trainAccuracy);
+  if (summary.testLoss)
+    record.add("test_loss", *summary.testLoss);
+  if (summary.testAccuracy)
+    record.add("test_accuracy", *summary.testAccuracy);
+  if (!summary.stepSeconds.empty())
+    record.add("step_time_median_s", median(summary.stepSeconds));
+  if (summary.trainSeconds > 0)
+    record.add("samples_per_s", double(summary.samples) / summary.trainSeconds);
+  record.add("peak_rss_mb", summary.peakRssMb);
+  if (summary.sparsity)
+    record.add("sparsity", *summary.sparsity);
+  llvm::json::Object bytes;
+  for (const auto &[dtype, count] : summary.stateBytes)
+    bytes[dtype] = count;
+  record.add("state_bytes", std::move(bytes));
+  return record;
+}

@@ -1,0 +1,394 @@
+//===- CheckpointTest.cpp - tests of the safetensors writer and reader ----===//
+
+#include "mlopt/Runtime/Checkpoint.h"
+
+#include "RuntimeTestUtils.h"
+
+#include "llvm/Support/Endian.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <cstring>
+
+using namespace mlir::mlopt::runtime;
+using namespace mlir::mlopt::runtime::testing;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// An 8-byte little-endian length, `header` verbatim, then `data`.
+std::vector<uint8_t> assemble(const std::string &header,
+                              const std::vector<uint8_t> &data) {
+  std::vector<uint8_t> bytes(8);
+  llvm::support::endian::write64le(bytes.data(), header.size());
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  return bytes;
+}
+
+std::vector<uint8_t> floatBytes(const std::vector<float> &values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+std::vector<uint8_t> serialize(llvm::ArrayRef<TensorRef> tensors,
+                               const CheckpointMetadata &metadata) {
+  llvm::Expected<std::vector<uint8_t>> bytes =
+      serializeSafetensors(tensors, metadata);
+  EXPECT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  return bytes ? *bytes : std::vector<uint8_t>();
+}
+
+//===----------------------------------------------------------------------===//
+// Byte-exact layout
+//===----------------------------------------------------------------------===//
+
+TEST(SafetensorsTest, MatchesTheReferenceSerialization) {
+  // The reference implementation's own test vector (tensor.rs,
+  // test_serialization): one F32 [1, 2, 3] tensor, no metadata, a 64-byte
+  // header that needs no padding.
+  std::vector<uint8_t> data = floatBytes({0, 1, 2, 3, 4, 5});
+  std::vector<uint8_t> expected = assemble(
+      R"({"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}})",
+      data);
+  ASSERT_EQ(expected[0], 64);
+  EXPECT_EQ(serialize({{{"attn.0", DType::F32, {1, 2, 3}}, data}}, {}),
+            expected);
+
+  // test_serialization_forced_alignement: a 65-byte header padded to 72.
+  EXPECT_EQ(
+      serialize({{{"attn0", DType::F32, {1, 1, 2, 3}}, data}}, {}),
+      assemble(
+          R"({"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}})"
+          "       ",
+          data));
+
+  // test_empty with metadata: {"framework": "pt"} and no tensor.
+  EXPECT_EQ(serialize({}, {{"framework", "pt"}}),
+            assemble(R"({"__metadata__":{"framework":"pt"}})"
+                     "     ",
+                     {}));
+  EXPECT_EQ(serialize({}, {}), assemble("{}      ", {}));
+}
+
+TEST(SafetensorsTest, OrdersByAlignmentThenName) {
+  std::vector<uint8_t> b = floatBytes({1});
+  std::vector<uint8_t> a2 = floatBytes({2, 3});
+  std::vector<uint8_t> a(8, 0xaa);
+  std::vector<uint8_t> c = {7, 8, 9};
+  std::vector<uint8_t> h = {0x3c, 0x00}; // F16 1.0
+  std::vector<TensorRef> tensors = {
+      {{"b", DType::F32, {1}}, b}, {{"c", DType::U8, {3}}, c},
+      {{"a", DType::I64, {1}}, a}, {{"a2", DType::F32, {2}}, a2},
+      {{"h", DType::F16, {}}, h},
+  };
+  std::string header =
+      R"({"__metadata__":{"format":"pt","step":"7"},)"
+      R"("a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},)"
+      R"("a2":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[16,20]},)"
+      R"("h":{"dtype":"F16","shape":[],"data_offsets":[20,22]},)"
+      R"("c":{"dtype":"U8","shape":[3],"data_offsets":[22,25]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::vector<uint8_t> data;
+  for (const std::vector<uint8_t> *part : {&a, &a2, &b, &h, &c})
+    data.insert(data.end(), part->begin(), part->end());
+  EXPECT_EQ(serialize(tensors, {{"step", "7"}, {"format", "pt"}}),
+            assemble(header, data));
+}
+
+//===----------------------------------------------------------------------===//
+// Round trips
+//===----------------------------------------------------------------------===//
+
+TEST(SafetensorsTest, RoundTripsEveryDType) {
+  TempDir dir;
+  const DType dtypes[] = {DType::F64,  DType::F32, DType::F16,
+                          DType::BF16, DType::I64, DType::I32,
+                          DType::I8,   DType::U8,  DType::Bool};
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<TensorRef> tensors;
+  for (auto [i, dtype] : llvm::enumerate(dtypes)) {
+    TensorSpec spec{"layer" + std::to_string(i) + ".weight", dtype, {2, 3}};
+    std::vector<uint8_t> bytes(*spec.numBytes());
+    for (size_t j = 0; j < bytes.size(); ++j)
+      bytes[j] = dtype == DType::Bool ? j % 2 : uint8_t(i * 31 + j);
+    storage.push_back(std::move(bytes));
+    tensors.push_back({spec, storage.back()});
+  }
+  // A scalar and an empty tensor are legal too.
+  storage.push_back({1, 0, 0, 0});
+  tensors.push_back({{"step", DType::I32, {}}, storage.back()});
+  storage.push_back({});
+  tensors.push_back({{"empty", DType::F32, {0, 4}}, storage.back()});
+
+  std::string path = dir.file("model.safetensors");
+  ASSERT_EQ(errorOf(writeSafetensors(path, tensors, {{"format", "pt"}})),
+            "<success>");
+  llvm::Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_EQ(file->tensors().size(), tensors.size());
+  EXPECT_EQ(file->metadata(), CheckpointMetadata({{"format", "pt"}}));
+  for (const TensorRef &tensor : tensors) {
+    const SafetensorsEntry *entry = file->lookup(tensor.spec.name);
+    ASSERT_NE(entry, nullptr) << tensor.spec.name;
+    EXPECT_EQ(entry->spec.dtype, tensor.spec.dtype) << tensor.spec.name;
+    EXPECT_EQ(entry->spec.shape, tensor.spec.shape) << tensor.spec.name;
+    EXPECT_EQ(file->data(*entry), tensor.bytes) << tensor.spec.name;
+  }
+  EXPECT_EQ(file->lookup("nothing"), nullptr);
+  // Offsets ascend and tile the data section.
+  uint64_t offset = 0;
+  for (const SafetensorsEntry &entry : file->tensors()) {
+    EXPECT_EQ(entry.begin, offset);
+    offset = entry.end;
+  }
+  EXPECT_EQ(errorOf(file->checkCompatible([&] {
+              std::vector<TensorSpec> specs;
+              for (const TensorRef &tensor : tensors)
+                specs.push_back(tensor.spec);
+              return specs;
+            }())),
+            "<success>");
+  EXPECT_EQ(dir.list(), std::vector<std::string>({"model.safetensors"}));
+}
+
+TEST(SafetensorsTest, DTypeNames) {
+  for (DType dtype :
+       {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64, DType::I32,
+        DType::I8, DType::U8, DType::Bool})
+    EXPECT_EQ(parseDType(dtypeName(dtype)), dtype);
+  EXPECT_EQ(dtypeName(DType::Bool), "BOOL");
+  EXPECT_EQ(dtypeSize(DType::BF16), 2);
+  EXPECT_EQ(parseDType("F8_E4M3"), std::nullopt);
+  EXPECT_EQ(bytesPerDType({{"a", DType::F32, {10, 784}},
+                           {"b", DType::F32, {10}},
+                           {"step", DType::I64, {}}}),
+            (std::vector<std::pair<std::string, uint64_t>>{{"F32", 31400},
+                                                           {"I64", 8}}));
+}
+
+//===----------------------------------------------------------------------===//
+// Writing failures leave nothing behind
+//===----------------------------------------------------------------------===//
+
+TEST(SafetensorsTest, NoFileLeftWhenTheDirectoryIsMissing) {
+  TempDir dir;
+  std::vector<uint8_t> data = floatBytes({1, 2});
+  std::string path = dir.file("missing/model.safetensors");
+  EXPECT_THAT(
+      errorOf(writeSafetensors(path, {{{"w", DType::F32, {2}}, data}}, {})),
+      HasSubstr(path + ": cannot create a temporary file: "));
+  EXPECT_TRUE(dir.list().empty());
+}
+
+TEST(SafetensorsTest, NoFileLeftWhenTheRenameFails) {
+  TempDir dir;
+  // A non-empty directory where the checkpoint should go: rename(2) fails
+  // after the temporary file was written.
+  std::string path = dir.file("model.safetensors");
+  ASSERT_FALSE(llvm::sys::fs::create_directory(path));
+  writeFile(path + "/keep", {1});
+  std::vector<uint8_t> data = floatBytes({1, 2});
+  EXPECT_THAT(
+      errorOf(writeSafetensors(path, {{{"w", DType::F32, {2}}, data}}, {})),
+      HasSubstr(path + ": cannot rename "));
+  EXPECT_EQ(dir.list(), std::vector<std::string>({"model.safetensors"}));
+}
+
+TEST(SafetensorsTest, InvalidTensorsKeepTheOldCheckpoint) {
+  TempDir dir;
+  std::string path = dir.file("model.safetensors");
+  std::vector<uint8_t> good = floatBytes({1, 2, 3, 4});
+  ASSERT_EQ(
+      errorOf(writeSafetensors(path, {{{"w", DType::F32, {2, 2}}, good}}, {})),
+      "<success>");
+  std::vector<uint8_t> before = readFile(path);
+  std::vector<uint8_t> shortData = floatBytes({1, 2, 3});
+  EXPECT_EQ(errorOf(writeSafetensors(
+                path, {{{"w", DType::F32, {2, 2}}, shortData}}, {})),
+            path + ": tensor 'w': F32 [2, 2] needs 16 bytes, got 12");
+  EXPECT_EQ(errorOf(writeSafetensors(path,
+                                     {{{"w", DType::F32, {2, 2}}, good},
+                                      {{"w", DType::F32, {2, 2}}, good}},
+                                     {})),
+            path + ": duplicate tensor name 'w'");
+  EXPECT_EQ(errorOf(writeSafetensors(
+                path, {{{"__metadata__", DType::F32, {2, 2}}, good}}, {})),
+            path + ": tensor name '__metadata__' is reserved");
+  EXPECT_EQ(
+      errorOf(writeSafetensors(path, {{{"w", DType::F32, {-1, 2}}, good}}, {})),
+      path + ": tensor 'w': invalid shape F32 [-1, 2]");
+  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(dir.list(), std::vector<std::string>({"model.safetensors"}));
+}
+
+//===----------------------------------------------------------------------===//
+// Corrupt files
+//===----------------------------------------------------------------------===//
+
+class CorruptSafetensorsTest : public ::testing::Test {
+protected:
+  /// The reader's message for a file of `bytes`, without the path prefix.
+  std::string errorFor(const std::vector<uint8_t> &bytes) {
+    std::string path = dir.file("bad.safetensors");
+    writeFile(path, bytes);
+    std::string message = errorOf(SafetensorsFile::open(path));
+    llvm::StringRef text = message;
+    if (!text.consume_front(path + ": "))
+      return "message without the file name: " + message;
+    return text.str();
+  }
+  std::string errorForHeader(const std::string &header, size_t dataSize) {
+    return errorFor(assemble(header, std::vector<uint8_t>(dataSize)));
+  }
+
+  TempDir dir;
+};
+
+TEST_F(CorruptSafetensorsTest, HeaderLength) {
+  EXPECT_EQ(errorFor({1, 0, 0}),
+            "truncated: 3 bytes, too short for the 8-byte header length");
+  std::vector<uint8_t> tooLong = assemble("{}", {});
+  tooLong[0] = 100;
+  EXPECT_EQ(errorFor(tooLong),
+            "truncated: header length 100 runs past the end of the 10-byte "
+            "file");
+  std::vector<uint8_t> huge = assemble("{}", {});
+  llvm::support::endian::write64le(huge.data(), 1ull << 40);
+  EXPECT_EQ(errorFor(huge), "header length 1099511627776 exceeds the limit "
+                            "of 100000000 bytes");
+}
+
+TEST_F(CorruptSafetensorsTest, Json) {
+  EXPECT_EQ(errorForHeader("[1, 2]", 0), "the header does not start with '{'");
+  EXPECT_THAT(errorForHeader(R"({"a": )", 0),
+              HasSubstr("invalid JSON header: "));
+  EXPECT_EQ(errorForHeader(R"({"a": 5})", 0),
+            "tensor 'a': expected an object with dtype, shape and "
+            "data_offsets");
+  EXPECT_EQ(errorForHeader(R"({"__metadata__": {"k": 1}})", 0),
+            "'__metadata__' entry 'k' is not a string");
+  EXPECT_EQ(errorForHeader(R"({"__metadata__": [1]})", 0),
+            "'__metadata__' must be an object");
+  // llvm::json alone would keep one of the two silently.
+  EXPECT_EQ(errorForHeader(
+                R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                R"("x":{"dtype":"U8","shape":[1],"data_offsets":[1,2]},)"
+                R"( "w" :{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+                2),
+            "the header names 'w' twice");
+  // Keys of nested objects and string values are not root keys.
+  std::string path = dir.file("nested.safetensors");
+  writeFile(path, assemble(R"({"__metadata__":{"w":"w","x\"y":"w"},)"
+                           R"("w":{"dtype":"U8","shape":[1],)"
+                           R"("data_offsets":[0,1]}})",
+                           {1}));
+  llvm::Expected<SafetensorsFile> nested = SafetensorsFile::open(path);
+  ASSERT_TRUE(bool(nested)) << llvm::toString(nested.takeError());
+  EXPECT_EQ(nested->metadata().at("x\"y"), "w");
+}
+
+TEST_F(CorruptSafetensorsTest, TensorEntries) {
+  EXPECT_EQ(
+      errorForHeader(R"({"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})",
+                     1),
+      "tensor 'w': unsupported dtype 'F8' (supported: F64 F32 F16 BF16 I64 "
+      "I32 I8 U8 BOOL)");
+  EXPECT_EQ(errorForHeader(R"({"w":{"shape":[1],"data_offsets":[0,4]}})", 4),
+            "tensor 'w': missing or non-string 'dtype'");
+  EXPECT_EQ(
+      errorForHeader(
+          R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4),
+      "tensor 'w': 'shape' must hold non-negative integers");
+  EXPECT_EQ(
+      errorForHeader(
+          R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4),
+      "tensor 'w': 'shape' must hold non-negative integers");
+  EXPECT_EQ(errorForHeader(
+                R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 4),
+            "tensor 'w': 'data_offsets' must be [begin, end] with non-negative "
+            "integers");
+  EXPECT_EQ(errorForHeader(
+                R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", 4),
+            "tensor 'w': data_offsets [4, 0] end before they begin");
+  EXPECT_EQ(errorForHeader(
+                R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", 4),
+            "tensor 'w': F32 [2] needs 8 bytes but data_offsets [0, 4] hold "
+            "4");
+}
+
+TEST_F(CorruptSafetensorsTest, Offsets) {
+  EXPECT_EQ(errorForHeader(
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                12),
+            "tensor 'b': data_offsets [8, 12] leave a gap after the end of "
+            "tensor 'a' at 4");
+  EXPECT_EQ(
+      errorForHeader(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                     R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                     8),
+      "tensor 'b': data_offsets [4, 8] overlap the end of tensor 'a' "
+      "at 8");
+  EXPECT_EQ(errorForHeader(
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8),
+            "tensor 'a': data_offsets [4, 8] leave a gap after the start of "
+            "the data section at 0");
+  EXPECT_EQ(errorForHeader(
+                R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4),
+            "truncated: tensor 'a' ends at byte 8 of a 4-byte data section");
+  EXPECT_EQ(
+      errorForHeader(
+          R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 12),
+      "the data section has 12 bytes but the tensors cover 4");
+}
+
+TEST_F(CorruptSafetensorsTest, TruncatedWrittenFile) {
+  std::vector<uint8_t> data = floatBytes({1, 2, 3, 4});
+  std::vector<uint8_t> bytes =
+      serialize({{{"w", DType::F32, {4}}, data}}, {{"format", "pt"}});
+  bytes.resize(bytes.size() - 3);
+  EXPECT_EQ(errorFor(bytes),
+            "truncated: tensor 'w' ends at byte 16 of a 13-byte data section");
+}
+
+//===----------------------------------------------------------------------===//
+// checkCompatible
+//===----------------------------------------------------------------------===//
+
+TEST(SafetensorsTest, CheckCompatibleListsEveryMismatch) {
+  TempDir dir;
+  std::string path = dir.file("ckpt.safetensors");
+  std::vector<uint8_t> w1(10 * 4 * 4), b1(10 * 4), w2(4 * 8), extra(2);
+  ASSERT_EQ(errorOf(writeSafetensors(path,
+                                     {{{"fc1.weight", DType::F32, {10, 4}}, w1},
+                                      {{"fc1.bias", DType::F32, {10}}, b1},
+                                      {{"fc2.weight", DType::F64, {4}}, w2},
+                                      {{"zz.extra", DType::U8, {2}}, extra}},
+                                     {{"format", "pt"}})),
+            "<success>");
+  llvm::Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  std::vector<TensorSpec> expected = {
+      {"fc1.weight", DType::F32, {20, 4}},
+      {"fc1.bias", DType::F32, {10}},
+      {"fc2.weight", DType::F32, {4}},
+      {"fc2.bias", DType::F32, {4}},
+  };
+  EXPECT_EQ(errorOf(file->checkCompatible(expected)),
+            path + ": does not match the model (4 mismatches): "
+                   "tensor 'fc1.weight' is F32 [10, 4], expected F32 [20, 4]; "
+                   "tensor 'fc2.weight' is F64 [4], expected F32 [4]; "
+                   "missing tensor 'fc2.bias' (F32 [4]); "
+                   "unexpected tensor 'zz.extra' (U8 [2])");
+  EXPECT_EQ(errorOf(file->checkCompatible({{"fc1.bias", DType::F32, {10}},
+                                           {"fc1.weight", DType::F32, {10, 4}},
+                                           {"fc2.weight", DType::F64, {4}}})),
+            path + ": does not match the model (1 mismatch): unexpected "
+                   "tensor 'zz.extra' (U8 [2])");
+}
+
+} // namespace

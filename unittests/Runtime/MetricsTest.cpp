@@ -1,0 +1,233 @@
+//===- MetricsTest.cpp - tests of the metrics file, progress bar, summary -===//
+
+#include "mlopt/Runtime/Metrics.h"
+
+#include "RuntimeTestUtils.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <thread>
+
+using namespace mlir::mlopt::runtime;
+using namespace mlir::mlopt::runtime::testing;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<std::string> readLines(const std::string &path) {
+  std::vector<uint8_t> bytes = readFile(path);
+  std::string text(bytes.begin(), bytes.end());
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(text).split(lines, '\n');
+  std::vector<std::string> result;
+  for (llvm::StringRef line : lines)
+    result.push_back(line.str());
+  return result;
+}
+
+TEST(MetricsTest, RecordKeepsKeyOrderAndSpellsNonFinite) {
+  MetricsRecord record;
+  record.add("step", 12)
+      .add("loss", 0.5)
+      .add("phase", "train")
+      .add("finite", true)
+      .add("bad", std::numeric_limits<double>::quiet_NaN())
+      .add("big", std::numeric_limits<double>::infinity())
+      .add("small", -std::numeric_limits<double>::infinity())
+      .add("loss", 0.25);
+  EXPECT_EQ(record.toJson(),
+            R"({"step":12,"loss":0.25,"phase":"train","finite":true,)"
+            R"("bad":"nan","big":"inf","small":"-inf"})");
+}
+
+TEST(MetricsTest, WriterWritesJsonLines) {
+  TempDir dir;
+  std::string path = dir.file("metrics.jsonl");
+  {
+    llvm::Expected<MetricsWriter> writer = MetricsWriter::open(path, false);
+    ASSERT_TRUE(bool(writer)) << llvm::toString(writer.takeError());
+    EXPECT_EQ(errorOf(writer->write(MetricsRecord().add("step", 1))),
+              "<success>");
+    EXPECT_EQ(
+        errorOf(writer->write(MetricsRecord().add("step", 2).add("loss", 1.5))),
+        "<success>");
+    // Each record is on disk as soon as write() returns, before closing.
+    EXPECT_EQ(readLines(path),
+              std::vector<std::string>(
+                  {R"({"step":1})", R"({"step":2,"loss":1.5})", ""}));
+  }
+  {
+    llvm::Expected<MetricsWriter> writer = MetricsWriter::open(path, true);
+    ASSERT_TRUE(bool(writer)) << llvm::toString(writer.takeError());
+    ASSERT_FALSE(bool(writer->write(MetricsRecord().add("step", 3))));
+  }
+  std::vector<std::string> lines = readLines(path);
+  ASSERT_EQ(lines.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) {
+    llvm::Expected<llvm::json::Value> value = llvm::json::parse(lines[i]);
+    ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+    EXPECT_EQ(value->getAsObject()->getInteger("step"), int64_t(i + 1));
+  }
+  {
+    // A new run starts a fresh file.
+    llvm::Expected<MetricsWriter> writer = MetricsWriter::open(path, false);
+    ASSERT_TRUE(bool(writer)) << llvm::toString(writer.takeError());
+  }
+  EXPECT_TRUE(readFile(path).empty());
+  std::string bad = dir.file("missing/metrics.jsonl");
+  EXPECT_EQ(errorOf(MetricsWriter::open(bad, false)),
+            bad + ": cannot open the metrics file: No such file or directory");
+}
+
+TEST(MetricsTest, ProgressLine) {
+  EXPECT_EQ(formatProgressLine("epoch 1/3", 5, 10, 10, "loss 0.5000"),
+            "epoch 1/3 [=====>    ] 5/10  loss 0.5000");
+  EXPECT_EQ(formatProgressLine("", 0, 4, 4, ""), "[>   ] 0/4");
+  EXPECT_EQ(formatProgressLine("", 4, 4, 4, ""), "[====] 4/4");
+  // Out-of-range counts do not overflow the bar.
+  EXPECT_EQ(formatProgressLine("", 9, 4, 4, ""), "[====] 9/4");
+}
+
+TEST(MetricsTest, DisabledProgressBarPrintsNothing) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ProgressBar bar(os, /*enabled=*/false, "eval", 3);
+  bar.update(1);
+  bar.update(3);
+  bar.finish();
+  EXPECT_TRUE(text.empty());
+  EXPECT_FALSE(bar.isEnabled());
+}
+
+TEST(MetricsTest, ProgressBarRedrawsInPlaceAndThrottles) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ProgressBar bar(os, /*enabled=*/true, "train", 100, 4, std::chrono::hours(1));
+  bar.update(1, "a");
+  // Within the interval since the last draw: skipped.
+  bar.update(2, "b");
+  EXPECT_EQ(text,
+            "\r" + formatProgressLine("train", 1, 100, 4, "a") + "\x1b[K");
+  // The final step always draws.
+  bar.update(100, "c");
+  bar.finish("done");
+  EXPECT_EQ(text,
+            "\r" + formatProgressLine("train", 1, 100, 4, "a") + "\x1b[K\r" +
+                formatProgressLine("train", 100, 100, 4, "c") + "\x1b[K\r" +
+                formatProgressLine("train", 100, 100, 4, "done") + "\x1b[K\n");
+}
+
+TEST(MetricsTest, ProgressBarRedrawsAfterTheInterval) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ProgressBar bar(os, /*enabled=*/true, "", 10, 2,
+                  std::chrono::milliseconds(0));
+  bar.update(1);
+  bar.update(2);
+  EXPECT_EQ(text, "\r[> ] 1/10\x1b[K\r[> ] 2/10\x1b[K");
+}
+
+TEST(MetricsTest, TimerAndMemory) {
+  Timer timer;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  double elapsed = timer.seconds();
+  EXPECT_GE(elapsed, 0.02);
+  EXPECT_LT(elapsed, 5.0);
+  timer.reset();
+  EXPECT_LT(timer.seconds(), elapsed);
+
+  // Touch 32 MiB so the peak is well above a bare process.
+  std::vector<char> block(32 << 20);
+  std::memset(block.data(), 1, block.size());
+  double before = peakRssMb();
+  // Linux's ru_maxrss is the VmHWM of /proc/self/status: compare the two.
+  std::vector<uint8_t> status = readFile("/proc/self/status");
+  llvm::StringRef text(reinterpret_cast<const char *>(status.data()),
+                       status.size());
+  size_t at = text.find("VmHWM:");
+  ASSERT_NE(at, llvm::StringRef::npos);
+  llvm::StringRef field = text.substr(at + 6).ltrim();
+  uint64_t hwmKiB = 0;
+  ASSERT_FALSE(field.take_while(llvm::isDigit).getAsInteger(10, hwmKiB));
+  double after = peakRssMb();
+  EXPECT_GE(before, 32.0);
+  EXPECT_LE(before, after);
+  EXPECT_GE(double(hwmKiB) / 1024, before - 1.0);
+  EXPECT_LE(double(hwmKiB) / 1024, after + 1.0);
+  EXPECT_EQ(block[block.size() / 2], 1);
+}
+
+TEST(MetricsTest, Median) {
+  EXPECT_EQ(median({}), 0);
+  EXPECT_EQ(median({3}), 3);
+  EXPECT_EQ(median({5, 1, 3}), 3);
+  EXPECT_EQ(median({4, 1, 3, 2}), 2.5);
+}
+
+TEST(MetricsTest, FormatBytes) {
+  EXPECT_EQ(formatBytes(812), "812 B");
+  EXPECT_EQ(formatBytes(1536), "1.50 KiB");
+  EXPECT_EQ(formatBytes(814120), "795.0 KiB");
+  EXPECT_EQ(formatBytes(3ull << 30), "3.00 GiB");
+}
+
+RunSummary sampleSummary() {
+  RunSummary summary;
+  summary.epochs = 2;
+  summary.steps = 936;
+  summary.trainLoss = 0.41234;
+  summary.trainAccuracy = 0.8512;
+  summary.testLoss = 0.45;
+  summary.testAccuracy = 0.8391;
+  summary.stepSeconds = {0.004, 0.002, 0.003};
+  summary.samples = 119808;
+  summary.trainSeconds = 2.0;
+  summary.peakRssMb = 312.25;
+  summary.sparsity = 0.5;
+  summary.stateBytes = {{"F32", 814120}, {"I64", 8}};
+  return summary;
+}
+
+TEST(MetricsTest, Summary) {
+  EXPECT_EQ(formatSummary(sampleSummary()),
+            "summary\n"
+            "  epochs       2\n"
+            "  steps        936\n"
+            "  train        loss 0.4123  accuracy 85.12%\n"
+            "  test         loss 0.4500  accuracy 83.91%\n"
+            "  step time    3.000 ms median\n"
+            "  throughput   59904 samples/s\n"
+            "  peak memory  312.2 MiB RSS\n"
+            "  sparsity     50.00%\n"
+            "  state        F32 795.0 KiB, I64 8 B, total 795.0 KiB\n");
+  RunSummary minimal;
+  minimal.epochs = 1;
+  minimal.steps = 10;
+  minimal.testLoss = 1.0;
+  std::string text = formatSummary(minimal);
+  EXPECT_THAT(text, HasSubstr("  test         loss 1.0000\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("train")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("throughput")));
+}
+
+TEST(MetricsTest, SummaryRecord) {
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse(summaryRecord(sampleSummary()).toJson());
+  ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+  const llvm::json::Object *object = value->getAsObject();
+  ASSERT_NE(object, nullptr);
+  EXPECT_EQ(object->getString("event"), "summary");
+  EXPECT_EQ(object->getInteger("steps"), 936);
+  EXPECT_EQ(object->getNumber("test_accuracy"), 0.8391);
+  EXPECT_EQ(object->getNumber("step_time_median_s"), 0.003);
+  EXPECT_EQ(object->getNumber("samples_per_s"), 59904.0);
+  EXPECT_EQ(object->getObject("state_bytes")->getInteger("F32"), 814120);
+}
+
+} // namespace
