@@ -43,7 +43,34 @@ static LogicalResult requireFans(StringRef name, RankedTensorType type,
                      << type;
 }
 
-LogicalResult ZerosInitAttr::verifyForType(RankedTensorType, EmitErrorFn) const {
+/// Parses a parameterless initializer, rejecting a `<...>` body that the
+/// default parser would silently ignore.
+static LogicalResult parseNoParameters(AsmParser &parser, StringRef name) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalLess()))
+    return parser.emitError(loc)
+           << "initializer '" << name << "' takes no parameters";
+  return success();
+}
+
+Attribute ZerosInitAttr::parse(AsmParser &parser, Type) {
+  if (failed(parseNoParameters(parser, getMnemonic())))
+    return {};
+  return get(parser.getContext());
+}
+
+void ZerosInitAttr::print(AsmPrinter &) const {}
+
+Attribute OnesInitAttr::parse(AsmParser &parser, Type) {
+  if (failed(parseNoParameters(parser, getMnemonic())))
+    return {};
+  return get(parser.getContext());
+}
+
+void OnesInitAttr::print(AsmPrinter &) const {}
+
+LogicalResult ZerosInitAttr::verifyForType(RankedTensorType,
+                                           EmitErrorFn) const {
   return success();
 }
 
@@ -54,20 +81,30 @@ LogicalResult OnesInitAttr::verifyForType(RankedTensorType, EmitErrorFn) const {
 LogicalResult ConstantInitAttr::verifyForType(RankedTensorType type,
                                               EmitErrorFn emitError) const {
   double value = getValue().convertToDouble();
-  if (isa<FloatType>(type.getElementType()) || value == std::trunc(value))
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!intType)
     return success();
-  return emitError() << "initializer 'constant' value " << value
-                     << " is not integral for " << type;
+  if (value != std::trunc(value))
+    return emitError() << "initializer 'constant' value " << value
+                       << " is not integral for " << type;
+  // Like PyTorch's fill_ on a signed integer (or bool) tensor, reject values
+  // that would wrap: iN holds [-2^(N-1), 2^(N-1)), i1 holds {0, 1}.
+  unsigned width = intType.getWidth();
+  double low = width == 1 ? 0.0 : -std::ldexp(1.0, width - 1);
+  double end = width == 1 ? 2.0 : std::ldexp(1.0, width - 1);
+  if (value < low || value >= end)
+    return emitError() << "initializer 'constant' value " << value
+                       << " does not fit in " << type;
+  return success();
 }
 
-LogicalResult UniformInitAttr::verify(EmitErrorFn emitError,
-                                      APFloat lowValue,
+LogicalResult UniformInitAttr::verify(EmitErrorFn emitError, APFloat lowValue,
                                       APFloat highValue) {
   double low = lowValue.convertToDouble();
   double high = highValue.convertToDouble();
   if (!(low < high))
-    return emitError() << "uniform initializer needs low < high, got ["
-                       << low << ", " << high << ")";
+    return emitError() << "uniform initializer needs low < high, got [" << low
+                       << ", " << high << ")";
   return success();
 }
 
@@ -76,8 +113,7 @@ LogicalResult UniformInitAttr::verifyForType(RankedTensorType type,
   return requireFloat("uniform", type, emitError);
 }
 
-LogicalResult NormalInitAttr::verify(EmitErrorFn emitError,
-                                     APFloat meanValue,
+LogicalResult NormalInitAttr::verify(EmitErrorFn emitError, APFloat meanValue,
                                      APFloat stdValue) {
   double mean = meanValue.convertToDouble();
   double std = stdValue.convertToDouble();
@@ -93,8 +129,7 @@ LogicalResult NormalInitAttr::verifyForType(RankedTensorType type,
   return requireFloat("normal", type, emitError);
 }
 
-LogicalResult KaimingUniformInitAttr::verify(EmitErrorFn emitError,
-                                             APFloat a,
+LogicalResult KaimingUniformInitAttr::verify(EmitErrorFn emitError, APFloat a,
                                              int64_t fanIn) {
   if (!a.isFinite())
     return emitError() << "kaiming_uniform needs a finite 'a'";
@@ -105,8 +140,9 @@ LogicalResult KaimingUniformInitAttr::verify(EmitErrorFn emitError,
   return success();
 }
 
-LogicalResult KaimingUniformInitAttr::verifyForType(RankedTensorType type,
-                                                    EmitErrorFn emitError) const {
+LogicalResult
+KaimingUniformInitAttr::verifyForType(RankedTensorType type,
+                                      EmitErrorFn emitError) const {
   if (failed(requireFloat("kaiming_uniform", type, emitError)))
     return failure();
   if (getFanIn() > 0)
@@ -123,8 +159,9 @@ LogicalResult XavierUniformInitAttr::verify(EmitErrorFn emitError,
   return success();
 }
 
-LogicalResult XavierUniformInitAttr::verifyForType(RankedTensorType type,
-                                                   EmitErrorFn emitError) const {
+LogicalResult
+XavierUniformInitAttr::verifyForType(RankedTensorType type,
+                                     EmitErrorFn emitError) const {
   if (failed(requireFloat("xavier_uniform", type, emitError)))
     return failure();
   return requireFans("xavier_uniform", type, emitError);

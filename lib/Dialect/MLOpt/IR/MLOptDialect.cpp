@@ -62,8 +62,37 @@ static LogicalResult verifyLossFunction(FunctionOpInterface func) {
   return success();
 }
 
+/// Whether `op` is a function of the training IR whose arguments and results
+/// carry the loss function's attributes: the loss itself, @train_step and
+/// @eval_step.
+static bool isModelEntryFunction(Operation *op) {
+  return isa<FunctionOpInterface>(op) &&
+         (op->hasAttr(MLOptDialect::kLossAttrName) ||
+          op->hasAttr(MLOptDialect::kTrainStepAttrName) ||
+          op->hasAttr(MLOptDialect::kEvalStepAttrName));
+}
+
 LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  // Entry-point markers of the training IR (docs/TrainingIR.md).
+  if (name == kTrainStepAttrName || name == kEvalStepAttrName ||
+      name == kInitAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError("'") << name << "' must be a unit attribute";
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError("'") << name << "' only applies to functions";
+    return success();
+  }
+  if (name == kManifestAttrName) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError("'") << name << "' only applies to modules";
+    auto entries = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!entries || !llvm::all_of(entries, llvm::IsaPred<DictionaryAttr>))
+      return op->emitError("'")
+             << name << "' must be an array of dictionaries, one per state";
+    return success();
+  }
   if (attr.getName() != kLossAttrName)
     return op->emitError("unknown mlopt attribute '")
            << attr.getName().getValue() << "' on an operation";
@@ -85,7 +114,7 @@ LogicalResult MLOptDialect::verifyRegionArgAttribute(Operation *op,
   if (!isa<UnitAttr>(attr.getValue()))
     return op->emitError("'")
            << attr.getName().getValue() << "' must be a unit attribute";
-  if (!op->hasAttr(kLossAttrName))
+  if (!isModelEntryFunction(op))
     return op->emitError("'")
            << attr.getName().getValue() << "' on argument #" << argIndex
            << " needs a function marked '" << kLossAttrName << "'";
@@ -96,6 +125,16 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
                                                         unsigned regionIndex,
                                                         unsigned resultIndex,
                                                         NamedAttribute attr) {
+  if (attr.getName() == kGradOfAttrName) {
+    if (!isa<FlatSymbolRefAttr>(attr.getValue()))
+      return op->emitError("'")
+             << kGradOfAttrName << "' must name a state (@name)";
+    if (!op->hasAttr(kTrainStepAttrName))
+      return op->emitError("'") << kGradOfAttrName
+                                << "' needs a function marked '"
+                                << kTrainStepAttrName << "'";
+    return success();
+  }
   if (attr.getName() != kMetricAttrName)
     return op->emitError("unknown mlopt result attribute '")
            << attr.getName().getValue() << "'";
@@ -104,7 +143,7 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
     return op->emitError("'")
            << kMetricAttrName << "' must be a non-empty string naming the metric";
   auto func = dyn_cast<FunctionOpInterface>(op);
-  if (!func || !op->hasAttr(kLossAttrName))
+  if (!func || !isModelEntryFunction(op))
     return op->emitError("'")
            << kMetricAttrName << "' needs a function marked '" << kLossAttrName
            << "'";

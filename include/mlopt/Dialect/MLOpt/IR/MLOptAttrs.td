@@ -80,19 +80,23 @@ class MLOpt_InitAttr<string name, string attrMnemonic>
     : MLOpt_Attr<name, attrMnemonic,
                  [DeclareAttrInterfaceMethods<MLOpt_InitializerAttrInterface>]>;
 
+// The custom parser rejects `#mlopt.zeros<...>`: the generated one for an
+// attribute without parameters would silently drop the `<...>` body.
 def MLOpt_ZerosInitAttr : MLOpt_InitAttr<"ZerosInit", "zeros"> {
   let summary = "fills the tensor with 0 (torch.nn.init.zeros_)";
+  let hasCustomAssemblyFormat = 1;
 }
 
 def MLOpt_OnesInitAttr : MLOpt_InitAttr<"OnesInit", "ones"> {
   let summary = "fills the tensor with 1 (torch.nn.init.ones_)";
+  let hasCustomAssemblyFormat = 1;
 }
 
 def MLOpt_ConstantInitAttr : MLOpt_InitAttr<"ConstantInit", "constant"> {
   let summary = "fills the tensor with one value (torch.nn.init.constant_)";
   let description = [{
     `#mlopt.constant<value = 0.5>`. On an integer tensor the value must be
-    integral.
+    integral and fit the type (`iN`: [-2^(N-1), 2^(N-1)), `i1`: 0 or 1).
   }];
   let parameters = (ins MLOpt_F64Parameter<>:$value);
   let assemblyFormat = "`<` struct(params) `>`";

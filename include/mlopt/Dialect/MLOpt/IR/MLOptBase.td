@@ -50,6 +50,12 @@ def MLOpt_Dialect : Dialect {
     static constexpr llvm::StringLiteral kInputAttrName = "mlopt.input";
     static constexpr llvm::StringLiteral kLabelAttrName = "mlopt.label";
     static constexpr llvm::StringLiteral kMetricAttrName = "mlopt.metric";
+    /// Attributes of the training IR (docs/TrainingIR.md).
+    static constexpr llvm::StringLiteral kTrainStepAttrName = "mlopt.train_step";
+    static constexpr llvm::StringLiteral kEvalStepAttrName = "mlopt.eval_step";
+    static constexpr llvm::StringLiteral kInitAttrName = "mlopt.init";
+    static constexpr llvm::StringLiteral kGradOfAttrName = "mlopt.grad_of";
+    static constexpr llvm::StringLiteral kManifestAttrName = "mlopt.manifest";
   }];
 }
 

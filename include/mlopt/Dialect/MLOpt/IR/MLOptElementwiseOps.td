@@ -9,7 +9,8 @@
 
 class MLOpt_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
     : MLOpt_ComputeOp<mnemonic,
-        !listconcat([Elementwise, SameOperandsAndResultType], traits)> {
+        !listconcat([Elementwise, SameOperandsAndResultType,
+                     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], traits)> {
   let summary = "elementwise " # formula;
   let description = [{
     Computes `}] # formula # [{` elementwise; the result has the input's type.
@@ -33,9 +34,12 @@ def MLOpt_SigmoidOp : MLOpt_UnaryOp<"sigmoid", "y = 1 / (1 + exp(-x))">;
 def MLOpt_TanhOp : MLOpt_UnaryOp<"tanh", "y = tanh(x)">;
 def MLOpt_AbsOp : MLOpt_UnaryOp<"abs", "y = |x|">;
 def MLOpt_CosOp : MLOpt_UnaryOp<"cos", "y = cos(x)">;
+// gelu's VJP needs the Gaussian CDF, 0.5 * (1 + erf(x / sqrt(2))).
+def MLOpt_ErfOp : MLOpt_UnaryOp<"erf", "y = erf(x)">;
 
 def MLOpt_GeluOp : MLOpt_ComputeOp<"gelu",
-    [Elementwise, SameOperandsAndResultType]> {
+    [Elementwise, SameOperandsAndResultType,
+     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "Gaussian error linear unit (torch.nn.functional.gelu)";
   let description = [{
     `approximate = none` (the default) computes
@@ -60,7 +64,8 @@ def MLOpt_GeluOp : MLOpt_ComputeOp<"gelu",
 //===----------------------------------------------------------------------===//
 
 class MLOpt_BinaryOp<string mnemonic, string formula>
-    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor]> {
+    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "elementwise " # formula # " with NumPy broadcasting";
   let description = [{
     Computes `}] # formula # [{` elementwise after broadcasting both operands
@@ -109,7 +114,8 @@ def MLOpt_CompareOp : MLOpt_ComputeOp<"compare", [InferTypeOpAdaptor]> {
   }];
 }
 
-def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor]> {
+def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "elementwise choice with NumPy broadcasting (torch.where)";
   let description = [{
     Yields `on_true` where `condition` holds and `on_false` elsewhere, after
@@ -136,7 +142,9 @@ def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor]> {
 
 def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
     Elementwise, SameOperandsAndResultShape,
-    DeclareOpInterfaceMethods<CastOpInterface>]> {
+    DeclareOpInterfaceMethods<CastOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
+                              ["isOperandDifferentiable"]>]> {
   let summary = "converts the element type (f64/f32/f16/bf16/integers)";
   let description = [{
     Converts every element to the result's element type with the same shape:

@@ -11,7 +11,8 @@ class MLOpt_LossOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
-def MLOpt_MseLossOp : MLOpt_LossOp<"mse_loss"> {
+def MLOpt_MseLossOp : MLOpt_LossOp<"mse_loss", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "mean squared error (torch.nn.functional.mse_loss)";
   let description = [{
     `mean((input - target)^2)` over all elements; both operands have the
@@ -24,7 +25,8 @@ def MLOpt_MseLossOp : MLOpt_LossOp<"mse_loss"> {
   let arguments = (ins MLOpt_FloatTensor:$input, MLOpt_FloatTensor:$target);
 }
 
-def MLOpt_CrossEntropyOp : MLOpt_LossOp<"cross_entropy"> {
+def MLOpt_CrossEntropyOp : MLOpt_LossOp<"cross_entropy", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "softmax cross-entropy over class labels (mean reduction)";
   let description = [{
     `logits` is `[N, C]`, `labels` holds `N` integer classes in `[0, C)`.
@@ -39,7 +41,8 @@ def MLOpt_CrossEntropyOp : MLOpt_LossOp<"cross_entropy"> {
   let arguments = (ins MLOpt_FloatTensor:$logits, MLOpt_IntTensor:$labels);
 }
 
-def MLOpt_NllLossOp : MLOpt_LossOp<"nll_loss"> {
+def MLOpt_NllLossOp : MLOpt_LossOp<"nll_loss", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "negative log-likelihood over class labels (mean reduction)";
   let description = [{
     `input` is `[N, C]` log-probabilities, `labels` holds `N` integer classes.
@@ -52,7 +55,8 @@ def MLOpt_NllLossOp : MLOpt_LossOp<"nll_loss"> {
   let arguments = (ins MLOpt_FloatTensor:$input, MLOpt_IntTensor:$labels);
 }
 
-def MLOpt_KLDivOp : MLOpt_LossOp<"kl_div"> {
+def MLOpt_KLDivOp : MLOpt_LossOp<"kl_div", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "Kullback-Leibler divergence (torch.nn.functional.kl_div)";
   let description = [{
     PyTorch's convention: `input` holds log-probabilities; `target` holds

@@ -7,7 +7,8 @@
 // Matrix products
 //===----------------------------------------------------------------------===//
 
-def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor], ["getFlops"]> {
+def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "affine layer y = x W^T + b (torch.nn.functional.linear)";
   let description = [{
     `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout), the
@@ -27,7 +28,8 @@ def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor], ["getFlops"
   }];
 }
 
-def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor], ["getFlops"]> {
+def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "matrix product of [M, K] and [K, N]";
   let description = [{
     ```mlir
@@ -41,7 +43,8 @@ def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor], ["getFlops"
   }];
 }
 
-def MLOpt_BatchMatmulOp : MLOpt_ComputeOp<"batch_matmul", [InferTypeOpAdaptor], ["getFlops"]> {
+def MLOpt_BatchMatmulOp : MLOpt_ComputeOp<"batch_matmul", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "batched matrix product of [B..., M, K] and [B..., K, N]";
   let description = [{
     Both operands have the same rank (at least 3) and the same leading batch
@@ -64,7 +67,8 @@ def MLOpt_BatchMatmulOp : MLOpt_ComputeOp<"batch_matmul", [InferTypeOpAdaptor], 
 //===----------------------------------------------------------------------===//
 
 class MLOpt_SoftmaxLikeOp<string mnemonic, string formula>
-    : MLOpt_ComputeOp<mnemonic, [SameOperandsAndResultType]> {
+    : MLOpt_ComputeOp<mnemonic, [SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = formula # " along one dimension";
   let description = [{
     Computes `}] # formula # [{` along `dim` (negative values count from the
@@ -93,7 +97,8 @@ def MLOpt_LogSoftmaxOp
 //===----------------------------------------------------------------------===//
 
 class MLOpt_ReductionOp<string mnemonic, string what>
-    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor]> {
+    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = what # " over dimensions";
   let description = [{
     Reduces `dims` (distinct, negative values count from the end) with
@@ -144,7 +149,8 @@ def MLOpt_ArgmaxOp : MLOpt_ComputeOp<"argmax", [InferTypeOpAdaptor]> {
 // Embedding, normalization, dropout
 //===----------------------------------------------------------------------===//
 
-def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor]> {
+def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "gathers rows of a table (torch.nn.functional.embedding)";
   let description = [{
     `indices` (any integer tensor `[...]`) selects rows of `weight`
@@ -203,7 +209,8 @@ def MLOpt_EmbeddingGradOp : MLOpt_ComputeOp<"embedding_grad",
 }
 
 def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
-    InferTypeOpAdaptor, AttrSizedOperandSegments]> {
+    InferTypeOpAdaptor, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "layer normalization (torch.nn.functional.layer_norm)";
   let description = [{
     Normalizes over the last `normalized_rank` dimensions:
@@ -229,7 +236,8 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
 }
 
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
-    AllTypesMatch<["input", "result"]>]> {
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "seeded inverted dropout (torch.nn.functional.dropout)";
   let description = [{
     Zeroes each element with probability `p` and scales the others by

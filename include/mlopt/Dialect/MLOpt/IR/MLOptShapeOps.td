@@ -3,7 +3,8 @@
 #ifndef MLOPT_DIALECT_MLOPT_IR_MLOPTSHAPEOPS_TD
 #define MLOPT_DIALECT_MLOPT_IR_MLOPTSHAPEOPS_TD
 
-def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape"> {
+def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "reinterprets a tensor with another shape (row-major)";
   let description = [{
     The result type gives the new shape; it must have the same element type
@@ -19,7 +20,8 @@ def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape"> {
   let hasVerifier = 1;
 }
 
-def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to"> {
+def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "broadcasts a tensor to a shape (torch.broadcast_to)";
   let description = [{
     The result type gives the target shape; the input must broadcast to it
@@ -36,7 +38,8 @@ def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to"> {
   let hasVerifier = 1;
 }
 
-def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor]> {
+def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions (torch.permute)";
   let description = [{
     Result dimension `i` is input dimension `permutation[i]`.
@@ -52,7 +55,8 @@ def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor]> {
   }];
 }
 
-def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor]> {
+def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "takes a strided box of a tensor (x[a:b:s, ...])";
   let description = [{
     Dimension `i` keeps indices `start[i], start[i] + step[i], ...` below
@@ -72,7 +76,8 @@ def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor]> {
   }];
 }
 
-def MLOpt_ConcatOp : MLOpt_ComputeOp<"concat", [InferTypeOpAdaptor]> {
+def MLOpt_ConcatOp : MLOpt_ComputeOp<"concat", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "concatenates tensors along a dimension (torch.cat)";
   let description = [{
     All inputs have the same rank, element type and sizes except along

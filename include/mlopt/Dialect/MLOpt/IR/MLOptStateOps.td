@@ -87,7 +87,7 @@ def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure]> {
     changes the values of the others.
 
     ```mlir
-    %w = mlopt.initial_value %seed #mlopt.kaiming_uniform<a = 2.2360679774997898>
+    %w = mlopt.initial_value %seed, #mlopt.kaiming_uniform<a = 2.2360679774997898>
         stream = 1234 : tensor<256x784xf32>
     ```
   }];
@@ -95,8 +95,9 @@ def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure]> {
                        MLOpt_InitializerAttrInterface:$initializer,
                        I64Attr:$stream);
   let results = (outs MLOpt_Tensor:$result);
+  // The comma keeps `%seed #mlopt...` from lexing as a result number `%seed#N`.
   let assemblyFormat = [{
-    $seed $initializer `stream` `=` $stream attr-dict `:` type($result)
+    $seed `,` $initializer `stream` `=` $stream attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }

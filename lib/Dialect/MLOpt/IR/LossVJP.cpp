@@ -1,0 +1,102 @@
+//===- LossVJP.cpp - VJP rules of the losses ------------------------------===//
+//
+// Losses return a 0-d tensor, so the cotangent `g` is a scalar that
+// broadcasts over the per-element derivative.
+//
+//===----------------------------------------------------------------------===//
+
+#include "VJPUtils.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::vjp;
+
+/// `g / count` as a 0-d tensor.
+static Value meanScale(OpBuilder &b, Location loc, Value g, int64_t count) {
+  return scale(b, loc, g, 1.0 / static_cast<double>(count));
+}
+
+// d mean((x - t)^2) = 2 (x - t) / n, and the negation for t.
+LogicalResult MseLossOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
+                                  SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  Location loc = getLoc();
+  Value diff = sub(b, loc, getInput(), getTarget());
+  Value factor = scale(b, loc, resultCotangents[0],
+                       2.0 / tensorType(getInput()).getNumElements());
+  Value dx = mul(b, loc, diff, factor);
+  operandCotangents[0] = dx;
+  operandCotangents[1] = neg(b, loc, dx);
+  return success();
+}
+
+// d logits = (softmax(logits) - one_hot(labels)) / N.
+LogicalResult
+CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
+                         SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  Location loc = getLoc();
+  RankedTensorType logitsType = tensorType(getLogits());
+  Value probabilities = SoftmaxOp::create(b, loc, getLogits(), 1);
+  Value oneHot = OneHotOp::create(b, loc, logitsType, getLabels());
+  operandCotangents[0] =
+      mul(b, loc, sub(b, loc, probabilities, oneHot),
+          meanScale(b, loc, resultCotangents[0], logitsType.getDimSize(0)));
+  return success();
+}
+
+// d input = -one_hot(labels) / N.
+LogicalResult NllLossOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
+                                  SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  Location loc = getLoc();
+  RankedTensorType inputType = tensorType(getInput());
+  Value oneHot = OneHotOp::create(b, loc, inputType, getLabels());
+  operandCotangents[0] =
+      mul(b, loc, neg(b, loc, oneHot),
+          meanScale(b, loc, resultCotangents[0], inputType.getDimSize(0)));
+  return success();
+}
+
+// Pointwise term t (log t - x): dx = -t, dt = log t + 1 - x (0 where t = 0,
+// where the term is defined as 0). With log_target, e^t (t - x):
+// dx = -e^t, dt = e^t (t - x + 1).
+LogicalResult KLDivOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
+                                SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  Location loc = getLoc();
+  Value x = getInput(), t = getTarget();
+  RankedTensorType type = tensorType(x);
+  int64_t count = 1;
+  switch (getReduction()) {
+  case KLDivReduction::Mean:
+    count = type.getNumElements();
+    break;
+  case KLDivReduction::BatchMean:
+    count = type.getDimSize(0);
+    break;
+  case KLDivReduction::Sum:
+    break;
+  }
+  Value factor = meanScale(b, loc, resultCotangents[0], count);
+  Value one = scalarLike(b, loc, x, 1.0);
+  if (getLogTarget()) {
+    Value weight = ExpOp::create(b, loc, t);
+    operandCotangents[0] = neg(b, loc, mul(b, loc, weight, factor));
+    Value dt = mul(b, loc, weight, add(b, loc, sub(b, loc, t, x), one));
+    operandCotangents[1] = mul(b, loc, dt, factor);
+    return success();
+  }
+  operandCotangents[0] = neg(b, loc, mul(b, loc, t, factor));
+  Value zero = scalarLike(b, loc, x, 0.0);
+  Value dt = sub(b, loc, add(b, loc, LogOp::create(b, loc, t), one), x);
+  dt = SelectOp::create(
+      b, loc, CompareOp::create(b, loc, ComparePredicate::EQ, t, zero), zero,
+      dt);
+  operandCotangents[1] = mul(b, loc, dt, factor);
+  return success();
+}
