@@ -1,0 +1,69 @@
+//===- Backend.h - executes a compiled training module ----------*- C++ -*-===//
+//
+// A backend owns the state buffers of one training module and runs its entry
+// points (`init`, `train_step`, `eval_step`, docs/TrainingIR.md). The
+// reference backend interprets the mlopt IR; the CPU backend runs JIT-compiled
+// native code.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_RUNTIME_BACKEND_H
+#define MLOPT_RUNTIME_BACKEND_H
+
+#include "mlopt/Runtime/Checkpoint.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::mlopt::runtime {
+
+/// One state tensor of a training module: its `mlopt.manifest` entry.
+struct StateInfo {
+  TensorSpec spec;
+  std::string kind;
+  bool trainable = false;
+};
+
+/// Reads the `mlopt.manifest` module attribute (added by mlopt-entry-points).
+llvm::Expected<std::vector<StateInfo>> readManifest(ModuleOp module);
+
+/// The checkpoint dtype of an MLIR element type, if it has one.
+std::optional<DType> dtypeOf(Type elementType);
+
+/// Runs the entry points of one training module.
+class Backend {
+public:
+  virtual ~Backend();
+
+  /// The state tensors, in declaration order.
+  virtual llvm::ArrayRef<StateInfo> manifest() const = 0;
+  /// Runs `@init(seed)`, overwriting every state tensor.
+  virtual llvm::Error initialize(uint64_t seed) = 0;
+  /// Runs `@train_step` (updating the state) or `@eval_step` on one batch,
+  /// whose arguments are given in the loss function's order; returns the
+  /// loss followed by the metrics.
+  virtual llvm::Expected<std::vector<double>>
+  trainStep(llvm::ArrayRef<TensorRef> arguments) = 0;
+  virtual llvm::Expected<std::vector<double>>
+  evalStep(llvm::ArrayRef<TensorRef> arguments) = 0;
+  /// Copies state tensor `name` out, or in, as little-endian bytes of its
+  /// dtype.
+  virtual llvm::Expected<std::vector<uint8_t>>
+  readState(llvm::StringRef name) = 0;
+  virtual llvm::Error writeState(llvm::StringRef name,
+                                 llvm::ArrayRef<uint8_t> bytes) = 0;
+};
+
+/// Interprets `module` (a training module before lowering) with the
+/// reference evaluator.
+llvm::Expected<std::unique_ptr<Backend>>
+createReferenceBackend(ModuleOp module);
+
+} // namespace mlir::mlopt::runtime
+
+#endif // MLOPT_RUNTIME_BACKEND_H

@@ -1,0 +1,334 @@
+//===- ReferenceBackend.cpp - runs training with the reference evaluator -===//
+
+#include "mlopt/Reference/Evaluator.h"
+#include "mlopt/Runtime/Backend.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using llvm::Error;
+using llvm::Expected;
+
+Backend::~Backend() = default;
+
+std::optional<DType> runtime::dtypeOf(Type elementType) {
+  if (elementType.isF64())
+    return DType::F64;
+  if (elementType.isF32())
+    return DType::F32;
+  if (elementType.isF16())
+    return DType::F16;
+  if (elementType.isBF16())
+    return DType::BF16;
+  if (elementType.isInteger(64))
+    return DType::I64;
+  if (elementType.isInteger(32))
+    return DType::I32;
+  if (elementType.isInteger(8))
+    return DType::I8;
+  if (elementType.isInteger(1))
+    return DType::Bool;
+  return std::nullopt;
+}
+
+Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
+  auto entries = module->getAttrOfType<ArrayAttr>("mlopt.manifest");
+  if (!entries)
+    return llvm::createStringError(
+        "the module has no 'mlopt.manifest' (run mlopt-entry-points)");
+  std::vector<StateInfo> manifest;
+  for (Attribute entry : entries) {
+    auto dict = dyn_cast<DictionaryAttr>(entry);
+    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
+    auto kind = dict ? dict.getAs<StringAttr>("kind") : nullptr;
+    auto shape = dict ? dict.getAs<DenseI64ArrayAttr>("shape") : nullptr;
+    auto dtype = dict ? dict.getAs<StringAttr>("dtype") : nullptr;
+    if (!name || !kind || !shape || !dtype)
+      return llvm::createStringError("malformed 'mlopt.manifest' entry");
+    StateInfo info;
+    info.spec.name = name.str();
+    info.kind = kind.str();
+    info.trainable =
+        dict.get("trainable") &&
+        dict.get("trainable") == BoolAttr::get(module.getContext(), true);
+    info.spec.shape.assign(shape.asArrayRef().begin(),
+                           shape.asArrayRef().end());
+    std::optional<DType> parsed;
+    StringRef text = dtype.getValue();
+    static const std::pair<StringRef, DType> kNames[] = {
+        {"f64", DType::F64},   {"f32", DType::F32}, {"f16", DType::F16},
+        {"bf16", DType::BF16}, {"i64", DType::I64}, {"i32", DType::I32},
+        {"i8", DType::I8},     {"i1", DType::Bool}};
+    for (auto [key, value] : kNames)
+      if (text == key)
+        parsed = value;
+    if (!parsed)
+      return llvm::createStringError("state '" + info.spec.name +
+                                     "' has unsupported dtype '" + text.str() +
+                                     "'");
+    info.spec.dtype = *parsed;
+    manifest.push_back(std::move(info));
+  }
+  return manifest;
+}
+
+namespace {
+
+const llvm::fltSemantics *floatSemantics(DType dtype) {
+  switch (dtype) {
+  case DType::F16:
+    return &llvm::APFloat::IEEEhalf();
+  case DType::BF16:
+    return &llvm::APFloat::BFloat();
+  default:
+    return nullptr;
+  }
+}
+
+bool isFloatDType(DType dtype) {
+  return dtype == DType::F64 || dtype == DType::F32 || dtype == DType::F16 ||
+         dtype == DType::BF16;
+}
+
+/// Reads element `i` of little-endian `bytes` of `dtype` as a double or an
+/// integer.
+double loadFloat(DType dtype, const uint8_t *bytes, int64_t i) {
+  switch (dtype) {
+  case DType::F64: {
+    double value;
+    std::memcpy(&value, bytes + 8 * i, 8);
+    return value;
+  }
+  case DType::F32: {
+    float value;
+    std::memcpy(&value, bytes + 4 * i, 4);
+    return value;
+  }
+  default: {
+    uint16_t raw;
+    std::memcpy(&raw, bytes + 2 * i, 2);
+    llvm::APFloat value(*floatSemantics(dtype), llvm::APInt(16, raw));
+    return value.convertToDouble();
+  }
+  }
+}
+
+int64_t loadInt(DType dtype, const uint8_t *bytes, int64_t i) {
+  switch (dtype) {
+  case DType::I64: {
+    int64_t value;
+    std::memcpy(&value, bytes + 8 * i, 8);
+    return value;
+  }
+  case DType::I32: {
+    int32_t value;
+    std::memcpy(&value, bytes + 4 * i, 4);
+    return value;
+  }
+  case DType::I8:
+    return static_cast<int8_t>(bytes[i]);
+  default:
+    return bytes[i] != 0;
+  }
+}
+
+void storeFloat(DType dtype, uint8_t *bytes, int64_t i, double value) {
+  switch (dtype) {
+  case DType::F64:
+    std::memcpy(bytes + 8 * i, &value, 8);
+    return;
+  case DType::F32: {
+    float narrow = static_cast<float>(value);
+    std::memcpy(bytes + 4 * i, &narrow, 4);
+    return;
+  }
+  default: {
+    bool losesInfo = false;
+    llvm::APFloat converted(value);
+    converted.convert(*floatSemantics(dtype),
+                      llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    uint16_t raw =
+        static_cast<uint16_t>(converted.bitcastToAPInt().getZExtValue());
+    std::memcpy(bytes + 2 * i, &raw, 2);
+    return;
+  }
+  }
+}
+
+void storeInt(DType dtype, uint8_t *bytes, int64_t i, int64_t value) {
+  switch (dtype) {
+  case DType::I64:
+    std::memcpy(bytes + 8 * i, &value, 8);
+    return;
+  case DType::I32: {
+    int32_t narrow = static_cast<int32_t>(value);
+    std::memcpy(bytes + 4 * i, &narrow, 4);
+    return;
+  }
+  default:
+    bytes[i] = static_cast<uint8_t>(value);
+    return;
+  }
+}
+
+Expected<reference::Tensor> tensorFromBytes(RankedTensorType type,
+                                            llvm::ArrayRef<uint8_t> bytes,
+                                            StringRef what) {
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
+    return llvm::createStringError(what.str() + ": unsupported element type");
+  int64_t count = type.getNumElements();
+  if (static_cast<int64_t>(bytes.size()) != count * dtypeSize(*dtype))
+    return llvm::createStringError(
+        what.str() + ": expected " + std::to_string(count * dtypeSize(*dtype)) +
+        " bytes, got " + std::to_string(bytes.size()));
+  if (isFloatDType(*dtype)) {
+    std::vector<double> values(count);
+    for (int64_t i = 0; i < count; ++i)
+      values[i] = loadFloat(*dtype, bytes.data(), i);
+    return reference::Tensor::fromDoubles(type, values);
+  }
+  std::vector<int64_t> values(count);
+  for (int64_t i = 0; i < count; ++i)
+    values[i] = loadInt(*dtype, bytes.data(), i);
+  return reference::Tensor::fromInts(type, values);
+}
+
+std::vector<uint8_t> tensorToBytes(const reference::Tensor &tensor,
+                                   DType dtype) {
+  int64_t count = tensor.getNumElements();
+  std::vector<uint8_t> bytes(count * dtypeSize(dtype));
+  for (int64_t i = 0; i < count; ++i) {
+    if (isFloatDType(dtype))
+      storeFloat(dtype, bytes.data(), i, tensor.getDoubles()[i]);
+    else
+      storeInt(dtype, bytes.data(), i, tensor.getInts()[i]);
+  }
+  return bytes;
+}
+
+class ReferenceBackend final : public Backend {
+public:
+  ReferenceBackend(OwningOpRef<ModuleOp> module,
+                   std::vector<StateInfo> manifest)
+      : module(std::move(module)), evaluator(*this->module),
+        stateInfos(std::move(manifest)) {}
+
+  llvm::ArrayRef<StateInfo> manifest() const override { return stateInfos; }
+
+  Error initialize(uint64_t seed) override {
+    auto seedType = RankedTensorType::get({}, IntegerType::get(context(), 64));
+    reference::Tensor seedTensor =
+        reference::Tensor::fromInts(seedType, {static_cast<int64_t>(seed)});
+    return call("init", {seedTensor}).takeError();
+  }
+
+  Expected<std::vector<double>>
+  trainStep(llvm::ArrayRef<TensorRef> arguments) override {
+    return runStep("train_step", arguments);
+  }
+
+  Expected<std::vector<double>>
+  evalStep(llvm::ArrayRef<TensorRef> arguments) override {
+    return runStep("eval_step", arguments);
+  }
+
+  Expected<std::vector<uint8_t>> readState(StringRef name) override {
+    const StateInfo *info = lookup(name);
+    auto it = state.find(name.str());
+    if (!info || it == state.end())
+      return llvm::createStringError("no state tensor '" + name.str() + "'");
+    return tensorToBytes(it->second, info->spec.dtype);
+  }
+
+  Error writeState(StringRef name, llvm::ArrayRef<uint8_t> bytes) override {
+    auto stateOp = module->lookupSymbol<StateOp>(name);
+    if (!stateOp)
+      return llvm::createStringError("no state tensor '" + name.str() + "'");
+    Expected<reference::Tensor> tensor =
+        tensorFromBytes(stateOp.getTensorType(), bytes, name);
+    if (!tensor)
+      return tensor.takeError();
+    state[name.str()] = std::move(*tensor);
+    return Error::success();
+  }
+
+private:
+  MLIRContext *context() { return module->getContext(); }
+
+  const StateInfo *lookup(StringRef name) const {
+    for (const StateInfo &info : stateInfos)
+      if (info.spec.name == name)
+        return &info;
+    return nullptr;
+  }
+
+  /// Calls `name`, turning the evaluator's diagnostics into the error.
+  Expected<SmallVector<reference::Tensor>>
+  call(StringRef name, ArrayRef<reference::Tensor> arguments) {
+    std::string message;
+    ScopedDiagnosticHandler handler(context(), [&](Diagnostic &diag) {
+      if (message.empty())
+        message = diag.str();
+      return success();
+    });
+    FailureOr<SmallVector<reference::Tensor>> results =
+        evaluator.call(name, arguments, state);
+    if (failed(results))
+      return llvm::createStringError(
+          "@" + name.str() + ": " +
+          (message.empty() ? std::string("evaluation failed") : message));
+    return std::move(*results);
+  }
+
+  Expected<std::vector<double>> runStep(StringRef name,
+                                        llvm::ArrayRef<TensorRef> arguments) {
+    auto func = module->lookupSymbol<func::FuncOp>(name);
+    if (!func)
+      return llvm::createStringError("the module has no @" + name.str());
+    if (func.getNumArguments() != arguments.size())
+      return llvm::createStringError("@" + name.str() + " takes " +
+                                     std::to_string(func.getNumArguments()) +
+                                     " arguments, got " +
+                                     std::to_string(arguments.size()));
+    SmallVector<reference::Tensor> values;
+    for (auto [type, argument] :
+         llvm::zip(func.getArgumentTypes(), arguments)) {
+      Expected<reference::Tensor> value = tensorFromBytes(
+          cast<RankedTensorType>(type), argument.bytes, argument.spec.name);
+      if (!value)
+        return value.takeError();
+      values.push_back(std::move(*value));
+    }
+    Expected<SmallVector<reference::Tensor>> results = call(name, values);
+    if (!results)
+      return results.takeError();
+    std::vector<double> scalars;
+    for (const reference::Tensor &result : *results)
+      scalars.push_back(result.getAsDouble(0));
+    return scalars;
+  }
+
+  OwningOpRef<ModuleOp> module;
+  reference::Evaluator evaluator;
+  std::vector<StateInfo> stateInfos;
+  reference::StateMap state;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<Backend>>
+runtime::createReferenceBackend(ModuleOp module) {
+  Expected<std::vector<StateInfo>> manifest = readManifest(module);
+  if (!manifest)
+    return manifest.takeError();
+  OwningOpRef<ModuleOp> clone(module.clone());
+  return std::make_unique<ReferenceBackend>(std::move(clone),
+                                            std::move(*manifest));
+}
