@@ -3,8 +3,10 @@
 #ifndef MLOPT_INITALL_H
 #define MLOPT_INITALL_H
 
+#include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Transforms/Passes.h"
+#include "mlopt/Transforms/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -17,7 +19,12 @@ inline void registerAllDialects(DialectRegistry &registry) {
 }
 
 /// Registers every mlopt pass and pipeline.
-inline void registerAllPasses() { registerMLOptPasses(); }
+inline void registerAllPasses() {
+  registerMLOptPasses();
+  registerMLOptPipelines();
+  registerMLOptConversionPasses();
+  registerMLOptConversionPipelines();
+}
 
 } // namespace mlir::mlopt
 

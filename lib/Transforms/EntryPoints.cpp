@@ -1,6 +1,11 @@
-//===- EntryPoints.cpp - placeholder, replaced by its issue's work ---------------===//
+//===- EntryPoints.cpp - @init, @eval_step and the state manifest ---------===//
 
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTENTRYPOINTS
@@ -8,13 +13,139 @@ namespace mlir::mlopt {
 } // namespace mlir::mlopt
 
 using namespace mlir;
+using namespace mlir::mlopt;
+
+static constexpr StringLiteral kInitName = "init";
+static constexpr StringLiteral kEvalStepName = "eval_step";
+
+/// FNV-1a, 64-bit: the random stream of a state (docs/TrainingIR.md), so a
+/// state's initial value depends only on the seed and its name.
+static uint64_t fnv1a64(StringRef text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+static std::string typeName(Type type) {
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  type.print(os);
+  return name;
+}
 
 namespace {
-struct MLOptEntryPointsPass : mlopt::impl::MLOptEntryPointsBase<MLOptEntryPointsPass> {
+struct MLOptEntryPointsPass
+    : mlopt::impl::MLOptEntryPointsBase<MLOptEntryPointsPass> {
   using Base::Base;
-  void runOnOperation() override {
-    getOperation().emitError("EntryPoints is not implemented yet");
-    signalPassFailure();
-  }
+  void runOnOperation() override;
 };
 } // namespace
+
+/// `func.func @init(%seed: tensor<i64>)`: every state from its initializer.
+static void buildInit(OpBuilder &builder, ModuleOp module,
+                      ArrayRef<StateOp> states) {
+  Location loc = module.getLoc();
+  auto seedType = RankedTensorType::get({}, builder.getI64Type());
+  auto init = func::FuncOp::create(builder, loc, kInitName,
+                                   builder.getFunctionType({seedType}, {}));
+  init->setAttr(MLOptDialect::kInitAttrName, builder.getUnitAttr());
+  Block *body = init.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockEnd(body);
+  Value seed = body->getArgument(0);
+  for (StateOp state : states) {
+    // The stream attribute is an I64Attr: the u64 hash reinterpreted.
+    auto stream =
+        b.getI64IntegerAttr(static_cast<int64_t>(fnv1a64(state.getSymName())));
+    Value value = InitialValueOp::create(b, state.getLoc(), state.getType(),
+                                         seed, state.getInitializer(), stream);
+    StateWriteOp::create(b, state.getLoc(), value, state.getSymName());
+  }
+  func::ReturnOp::create(b, loc);
+}
+
+/// `func.func @eval_step`: the loss function with dropout as the identity and
+/// without state writes.
+static void buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
+  auto eval = cast<func::FuncOp>(builder.clone(*loss));
+  eval.setSymName(kEvalStepName);
+  eval->removeAttr(MLOptDialect::kLossAttrName);
+  eval->setAttr(MLOptDialect::kEvalStepAttrName, builder.getUnitAttr());
+  SmallVector<Operation *> erase;
+  eval.walk([&](Operation *op) {
+    if (auto dropout = dyn_cast<DropoutOp>(op)) {
+      dropout.getResult().replaceAllUsesWith(dropout.getInput());
+      erase.push_back(op);
+    } else if (isa<StateWriteOp>(op)) {
+      erase.push_back(op);
+    }
+  });
+  for (Operation *op : erase)
+    op->erase();
+}
+
+/// `{name, kind, shape, dtype, trainable}` of every state, in declaration
+/// order.
+static ArrayAttr buildManifest(Builder &builder, ArrayRef<StateOp> states) {
+  SmallVector<Attribute> entries;
+  for (StateOp state : states) {
+    RankedTensorType type = state.getTensorType();
+    NamedAttribute fields[] = {
+        builder.getNamedAttr("name", builder.getStringAttr(state.getSymName())),
+        builder.getNamedAttr(
+            "kind", builder.getStringAttr(stringifyStateKind(state.getKind()))),
+        builder.getNamedAttr("shape",
+                             builder.getDenseI64ArrayAttr(type.getShape())),
+        builder.getNamedAttr(
+            "dtype", builder.getStringAttr(typeName(type.getElementType()))),
+        builder.getNamedAttr("trainable",
+                             builder.getBoolAttr(state.getTrainable())),
+    };
+    entries.push_back(builder.getDictionaryAttr(fields));
+  }
+  return builder.getArrayAttr(entries);
+}
+
+void MLOptEntryPointsPass::runOnOperation() {
+  ModuleOp module = getOperation();
+
+  func::FuncOp loss;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr(MLOptDialect::kLossAttrName))
+      continue;
+    if (loss) {
+      func.emitError("mlopt-entry-points: a second function marked '")
+          << MLOptDialect::kLossAttrName << "'; the first is @"
+          << loss.getSymName();
+      return signalPassFailure();
+    }
+    loss = func;
+  }
+  if (!loss) {
+    module.emitError("mlopt-entry-points: no function marked '")
+        << MLOptDialect::kLossAttrName << "'";
+    return signalPassFailure();
+  }
+  if (loss.isExternal()) {
+    loss.emitError("mlopt-entry-points: the loss function has no body");
+    return signalPassFailure();
+  }
+
+  SymbolTable symbols(module);
+  for (StringRef name : {kInitName, kEvalStepName}) {
+    if (Operation *existing = symbols.lookup(name)) {
+      existing->emitError("mlopt-entry-points: symbol @")
+          << name << " already exists";
+      return signalPassFailure();
+    }
+  }
+
+  SmallVector<StateOp> states(module.getOps<StateOp>());
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  buildInit(builder, module, states);
+  buildEvalStep(builder, loss);
+  module->setAttr(MLOptDialect::kManifestAttrName,
+                  buildManifest(builder, states));
+}

@@ -1,6 +1,21 @@
-//===- Optimizer.cpp - placeholder, replaced by its issue's work ---------------===//
+//===- Optimizer.cpp - the optimizer update of @train_step as ops ---------===//
+//
+// Consumes the gradient results of @train_step: validates the options, adds
+// the optimizer states, writes the update with OptimizerRules and drops the
+// gradients from the function's results.
+//
+//===----------------------------------------------------------------------===//
 
+#include "OptimizerRules.h"
+
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTOPTIMIZER
@@ -8,13 +23,334 @@ namespace mlir::mlopt {
 } // namespace mlir::mlopt
 
 using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::optimizer;
+
+static constexpr StringLiteral kTrainStepAttrName =
+    MLOptDialect::kTrainStepAttrName;
+static constexpr StringLiteral kGradOfAttrName = MLOptDialect::kGradOfAttrName;
+static constexpr StringLiteral kStepStateName = "optimizer.step";
 
 namespace {
-struct MLOptOptimizerPass : mlopt::impl::MLOptOptimizerBase<MLOptOptimizerPass> {
-  using Base::Base;
-  void runOnOperation() override {
-    getOperation().emitError("Optimizer is not implemented yet");
-    signalPassFailure();
-  }
+
+/// One gradient result of @train_step and the parameter it updates.
+struct GradientSlot {
+  unsigned resultIndex;
+  StateOp param;
+  Value grad;
+  SmallVector<StateOp, 2> states;
 };
+
+struct MLOptOptimizerPass
+    : mlopt::impl::MLOptOptimizerBase<MLOptOptimizerPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  FailureOr<Config> buildConfig();
+};
+
 } // namespace
+
+/// Checks the options like torch.optim's constructors do.
+FailureOr<Config> MLOptOptimizerPass::buildConfig() {
+  ModuleOp module = getOperation();
+  auto error = [&]() { return module.emitError("mlopt-optimizer: "); };
+  auto finite = [](double value) { return std::isfinite(value); };
+
+  Config config;
+  if (optimizer == "sgd") {
+    config.algorithm = Algorithm::SGD;
+  } else if (optimizer == "adam") {
+    config.algorithm = Algorithm::Adam;
+  } else if (optimizer == "adamw") {
+    config.algorithm = Algorithm::AdamW;
+  } else {
+    error() << "unknown optimizer '" << optimizer
+            << "' (expected sgd, adam or adamw)";
+    return failure();
+  }
+
+  if (schedule == "constant") {
+    config.schedule = Schedule::Constant;
+  } else if (schedule == "step") {
+    config.schedule = Schedule::Step;
+  } else if (schedule == "cosine") {
+    config.schedule = Schedule::Cosine;
+  } else {
+    error() << "unknown schedule '" << schedule
+            << "' (expected constant, step or cosine)";
+    return failure();
+  }
+
+  if (!(lr > 0.0) || !finite(lr)) {
+    error() << "invalid learning rate " << lr << " (needs lr > 0)";
+    return failure();
+  }
+  config.lr = lr;
+  if (!finite(weightDecay)) {
+    error() << "invalid weight-decay " << weightDecay;
+    return failure();
+  }
+  // A negative weight decay selects the optimizer's PyTorch default.
+  if (weightDecay >= 0.0)
+    config.weightDecay = weightDecay;
+  else
+    config.weightDecay = config.algorithm == Algorithm::AdamW ? 0.01 : 0.0;
+
+  if (config.algorithm == Algorithm::SGD) {
+    if (!(momentum >= 0.0) || !finite(momentum)) {
+      error() << "invalid momentum " << momentum << " (needs momentum >= 0)";
+      return failure();
+    }
+    if (!finite(dampening)) {
+      error() << "invalid dampening " << dampening;
+      return failure();
+    }
+    if (nesterov && (momentum <= 0.0 || dampening != 0.0)) {
+      error() << "nesterov momentum requires a momentum and zero dampening "
+                 "(got momentum "
+              << momentum << ", dampening " << dampening << ")";
+      return failure();
+    }
+    config.momentum = momentum;
+    config.dampening = dampening;
+    config.nesterov = nesterov;
+  } else {
+    for (auto [name, beta] : {std::pair<StringRef, double>{"beta1", beta1},
+                              std::pair<StringRef, double>{"beta2", beta2}}) {
+      if (!(beta >= 0.0 && beta < 1.0)) {
+        error() << "invalid " << name << " " << beta << " (needs 0 <= " << name
+                << " < 1)";
+        return failure();
+      }
+    }
+    if (!(eps > 0.0) || !finite(eps)) {
+      error() << "invalid eps " << eps << " (needs eps > 0)";
+      return failure();
+    }
+    config.beta1 = beta1;
+    config.beta2 = beta2;
+    config.eps = eps;
+  }
+
+  if (!(maxGradNorm >= 0.0) || !finite(maxGradNorm)) {
+    error() << "invalid max-grad-norm " << maxGradNorm
+            << " (needs >= 0; 0 disables clipping)";
+    return failure();
+  }
+  config.maxGradNorm = maxGradNorm;
+
+  if (warmupSteps < 0) {
+    error() << "invalid warmup-steps " << static_cast<int64_t>(warmupSteps)
+            << " (needs >= 0)";
+    return failure();
+  }
+  config.warmupSteps = warmupSteps;
+  if (config.schedule == Schedule::Step) {
+    if (stepSize < 1) {
+      error() << "the step schedule needs step-size >= 1, got "
+              << static_cast<int64_t>(stepSize);
+      return failure();
+    }
+    if (!(gamma > 0.0) || !finite(gamma)) {
+      error() << "the step schedule needs gamma > 0, got " << gamma;
+      return failure();
+    }
+    config.stepSize = stepSize;
+    config.gamma = gamma;
+  }
+  if (config.schedule == Schedule::Cosine) {
+    if (totalSteps < 1) {
+      error() << "the cosine schedule needs total-steps >= 1, got "
+              << static_cast<int64_t>(totalSteps);
+      return failure();
+    }
+    if (!(minLr >= 0.0) || !finite(minLr)) {
+      error() << "the cosine schedule needs min-lr >= 0, got " << minLr;
+      return failure();
+    }
+    config.totalSteps = totalSteps;
+    config.minLr = minLr;
+  }
+  return config;
+}
+
+/// Finds the function marked `mlopt.train_step`.
+static FailureOr<func::FuncOp> findTrainStep(ModuleOp module) {
+  func::FuncOp found;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr(kTrainStepAttrName))
+      continue;
+    if (found) {
+      func.emitError("mlopt-optimizer: a second function marked '")
+          << kTrainStepAttrName << "'; the first is @" << found.getSymName();
+      return failure();
+    }
+    found = func;
+  }
+  if (!found) {
+    module.emitError("mlopt-optimizer: no function marked '")
+        << kTrainStepAttrName << "' (run mlopt-autodiff first)";
+    return failure();
+  }
+  return found;
+}
+
+void MLOptOptimizerPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  FailureOr<Config> maybeConfig = buildConfig();
+  if (failed(maybeConfig))
+    return signalPassFailure();
+  const Config &config = *maybeConfig;
+
+  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(module);
+  if (failed(maybeTrainStep))
+    return signalPassFailure();
+  func::FuncOp trainStep = *maybeTrainStep;
+
+  SymbolTable symbols(module);
+  if (Operation *existing = symbols.lookup(kStepStateName)) {
+    existing->emitError("mlopt-optimizer already ran on this module (@")
+        << kStepStateName << " exists)";
+    return signalPassFailure();
+  }
+  if (trainStep.isExternal() || !trainStep.getBody().hasOneBlock()) {
+    trainStep.emitError("mlopt-optimizer: @")
+        << trainStep.getSymName() << " must have a body of one block";
+    return signalPassFailure();
+  }
+  auto returnOp =
+      dyn_cast<func::ReturnOp>(trainStep.getBody().front().getTerminator());
+  if (!returnOp) {
+    trainStep.emitError("mlopt-optimizer: @")
+        << trainStep.getSymName() << " must end with func.return";
+    return signalPassFailure();
+  }
+
+  // The gradient results and the parameters they belong to.
+  SmallVector<GradientSlot> slots;
+  llvm::StringSet<> seen;
+  for (unsigned i = 0, e = trainStep.getNumResults(); i < e; ++i) {
+    Attribute attr = trainStep.getResultAttr(i, kGradOfAttrName);
+    if (!attr)
+      continue;
+    auto ref = dyn_cast<FlatSymbolRefAttr>(attr);
+    if (!ref) {
+      trainStep.emitError("result #")
+          << i << ": '" << kGradOfAttrName
+          << "' must be a flat symbol reference, got " << attr;
+      return signalPassFailure();
+    }
+    auto param = symbols.lookup<StateOp>(ref.getValue());
+    if (!param) {
+      trainStep.emitError("result #")
+          << i << " is the gradient of unknown state " << ref;
+      return signalPassFailure();
+    }
+    if (!param.getTrainable()) {
+      trainStep.emitError("result #") << i << " is the gradient of state "
+                                      << ref << ", which is not trainable";
+      return signalPassFailure();
+    }
+    if (trainStep.getResultTypes()[i] != param.getType()) {
+      trainStep.emitError("result #")
+          << i << " of type " << trainStep.getResultTypes()[i]
+          << " is the gradient of state " << ref << " of type "
+          << param.getType();
+      return signalPassFailure();
+    }
+    if (!seen.insert(ref.getValue()).second) {
+      trainStep.emitError("result #")
+          << i << " is a second gradient of state " << ref;
+      return signalPassFailure();
+    }
+    slots.push_back({i, param, returnOp.getOperand(i), {}});
+  }
+
+  // New states go right after the last existing one, in gradient order, with
+  // the step counter last.
+  SmallVector<StringRef, 2> suffixes = stateSuffixes(config);
+  Operation *lastState = nullptr;
+  for (auto state : module.getOps<StateOp>())
+    lastState = state;
+  OpBuilder moduleBuilder(module.getContext());
+  if (lastState)
+    moduleBuilder.setInsertionPointAfter(lastState);
+  else
+    moduleBuilder.setInsertionPointToStart(module.getBody());
+  auto zeros = ZerosInitAttr::get(module.getContext());
+  auto stateName = [](StateOp param, StringRef suffix) {
+    return ("optimizer." + param.getSymName() + "." + suffix).str();
+  };
+  // Check every name before the module changes.
+  for (GradientSlot &slot : slots) {
+    for (StringRef suffix : suffixes) {
+      std::string name = stateName(slot.param, suffix);
+      if (Operation *clash = symbols.lookup(name)) {
+        clash->emitError("mlopt-optimizer: symbol @")
+            << name << " already exists";
+        return signalPassFailure();
+      }
+    }
+  }
+  auto addState = [&](StringRef name, RankedTensorType type,
+                      StateKind kind) -> StateOp {
+    auto state = StateOp::create(moduleBuilder, module.getLoc(), name, type,
+                                 kind, /*trainable=*/false, zeros);
+    symbols.insert(state, moduleBuilder.getInsertionPoint());
+    return state;
+  };
+  for (GradientSlot &slot : slots)
+    for (StringRef suffix : suffixes)
+      slot.states.push_back(addState(stateName(slot.param, suffix),
+                                     slot.param.getTensorType(),
+                                     StateKind::OptimizerState));
+  OpBuilder b(returnOp);
+  StateOp stepState =
+      addState(kStepStateName, RankedTensorType::get({}, b.getI64Type()),
+               StateKind::Step);
+
+  // The update, before the return.
+  Emitter emitter(b, trainStep.getLoc());
+  auto read = [&](StateOp state) -> Value {
+    return StateReadOp::create(b, trainStep.getLoc(), state.getType(),
+                               state.getSymName());
+  };
+  Value step = read(stepState);
+  SmallVector<Value> grads;
+  for (GradientSlot &slot : slots)
+    grads.push_back(slot.grad);
+  if (config.maxGradNorm > 0.0)
+    grads = clipGradNorm(emitter, grads, config.maxGradNorm);
+
+  UpdateRules rules(emitter, config, step);
+  for (auto [slot, grad] : llvm::zip_equal(slots, grads)) {
+    Value param = read(slot.param);
+    SmallVector<Value, 2> states;
+    for (StateOp state : slot.states)
+      states.push_back(read(state));
+    ParamUpdate update = rules.update(param, grad, states);
+    StateWriteOp::create(b, trainStep.getLoc(), update.param,
+                         slot.param.getSymName());
+    for (auto [state, value] : llvm::zip_equal(slot.states, update.states))
+      StateWriteOp::create(b, trainStep.getLoc(), value, state.getSymName());
+  }
+  StateWriteOp::create(b, trainStep.getLoc(), rules.nextStep(),
+                       stepState.getSymName());
+
+  // The gradients are consumed: drop them from the return and the signature.
+  llvm::BitVector erase(trainStep.getNumResults());
+  for (const GradientSlot &slot : slots)
+    erase.set(slot.resultIndex);
+  SmallVector<Value> kept;
+  for (auto [i, operand] : llvm::enumerate(returnOp.getOperands()))
+    if (!erase.test(i))
+      kept.push_back(operand);
+  returnOp->setOperands(kept);
+  if (failed(trainStep.eraseResults(erase))) {
+    trainStep.emitError("mlopt-optimizer: cannot remove the gradient results");
+    return signalPassFailure();
+  }
+}

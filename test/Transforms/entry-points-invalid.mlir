@@ -1,0 +1,38 @@
+// RUN: mlopt-opt %s -split-input-file -verify-diagnostics --mlopt-entry-points
+
+// expected-error@+1 {{mlopt-entry-points: no function marked 'mlopt.loss'}}
+module {
+  mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+}
+
+// -----
+
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %p = mlopt.mul %w, %x : tensor<2xf32>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// expected-error@+1 {{mlopt-entry-points: symbol @init already exists}}
+func.func @init(%seed: tensor<i64>) {
+  return
+}
+
+// -----
+
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %p = mlopt.mul %w, %x : tensor<2xf32>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// expected-error@+1 {{mlopt-entry-points: symbol @eval_step already exists}}
+mlopt.state @eval_step : tensor<f32> buffer init #mlopt.zeros

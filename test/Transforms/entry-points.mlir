@@ -1,0 +1,101 @@
+// RUN: mlopt-opt %s -split-input-file --mlopt-entry-points | FileCheck %s
+
+// @init writes every state from its initializer with stream = fnv1a64(name)
+// (signed), @eval_step is the loss with dropout as the identity and no state
+// writes, and the manifest lists the states in declaration order.
+
+// CHECK-LABEL: module attributes {mlopt.manifest = [
+// CHECK-SAME: {dtype = "f32", kind = "parameter", name = "fc.weight", shape = array<i64: 2, 3>, trainable = true},
+// CHECK-SAME: {dtype = "f32", kind = "parameter", name = "fc.bias", shape = array<i64: 2>, trainable = true},
+// CHECK-SAME: {dtype = "i64", kind = "rng", name = "rng", shape = array<i64>, trainable = false},
+// CHECK-SAME: {dtype = "f32", kind = "buffer", name = "bn.running_mean", shape = array<i64: 2>, trainable = false}]}
+mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc.bias : tensor<2xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 3>
+mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 7.0>
+mlopt.state @bn.running_mean : tensor<2xf32> buffer init #mlopt.zeros
+
+// CHECK-LABEL: func.func @loss
+// CHECK:         mlopt.dropout
+func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
+                %y: tensor<4x2xf32> {mlopt.label})
+    -> (tensor<f32>, tensor<f32> {mlopt.metric = "mae"})
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<2x3xf32>
+  %b = mlopt.state_read @fc.bias : tensor<2xf32>
+  %seed = mlopt.state_read @rng : tensor<i64>
+  %xd = mlopt.dropout %x, %seed p = 0.5 stream = 3 : tensor<4x3xf32>
+  %p = mlopt.linear %xd, %w, %b
+      : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %l = mlopt.mse_loss %p, %y : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<f32>
+  %d = mlopt.sub %p, %y : tensor<4x2xf32>
+  %a = mlopt.abs %d : tensor<4x2xf32>
+  %m = mlopt.mean %a dims = [0, 1] : tensor<4x2xf32> -> tensor<f32>
+  return %l, %m : tensor<f32>, tensor<f32>
+}
+
+// CHECK-LABEL: func.func @init(
+// CHECK-SAME:      %[[SEED:.*]]: tensor<i64>) attributes {mlopt.init} {
+// CHECK-NEXT:    %[[W:.*]] = mlopt.initial_value %[[SEED]], #mlopt.kaiming_uniform<a = 2.2360679774997898> stream = 8789663796911392672 : tensor<2x3xf32>
+// CHECK-NEXT:    mlopt.state_write %[[W]], @fc.weight : tensor<2x3xf32>
+// CHECK-NEXT:    %[[B:.*]] = mlopt.initial_value %[[SEED]], #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 3> stream = 1467645760068537221 : tensor<2xf32>
+// CHECK-NEXT:    mlopt.state_write %[[B]], @fc.bias : tensor<2xf32>
+// CHECK-NEXT:    %[[R:.*]] = mlopt.initial_value %[[SEED]], #mlopt.constant<value = 7.000000e+00> stream = -8498678316426613486 : tensor<i64>
+// CHECK-NEXT:    mlopt.state_write %[[R]], @rng : tensor<i64>
+// CHECK-NEXT:    %[[M:.*]] = mlopt.initial_value %[[SEED]], #mlopt.zeros stream = -5194815935775955768 : tensor<2xf32>
+// CHECK-NEXT:    mlopt.state_write %[[M]], @bn.running_mean : tensor<2xf32>
+// CHECK-NEXT:    return
+// CHECK-NEXT:  }
+
+// CHECK-LABEL: func.func @eval_step(
+// CHECK-SAME:      %[[X:.*]]: tensor<4x3xf32> {mlopt.input}, %[[Y:.*]]: tensor<4x2xf32> {mlopt.label})
+// CHECK-SAME:      -> (tensor<f32>, tensor<f32> {mlopt.metric = "mae"}) attributes {mlopt.eval_step} {
+// CHECK-NOT:     mlopt.dropout
+// CHECK:         mlopt.linear %[[X]], %{{.*}}, %{{.*}}
+// CHECK-NOT:     mlopt.dropout
+// CHECK-NOT:     mlopt.state_write
+// CHECK:         return %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>
+
+// -----
+
+// Also with the training IR present: state writes of @train_step are not
+// copied into @eval_step, which is cloned from the loss function.
+
+// CHECK-LABEL: module attributes {mlopt.manifest = [
+// CHECK-SAME: {dtype = "f64", kind = "parameter", name = "w", shape = array<i64: 2>, trainable = true},
+// CHECK-SAME: {dtype = "f64", kind = "optimizer_state", name = "optimizer.w.momentum_buffer", shape = array<i64: 2>, trainable = false},
+// CHECK-SAME: {dtype = "i64", kind = "step", name = "optimizer.step", shape = array<i64>, trainable = false}]}
+mlopt.state @w : tensor<2xf64> parameter trainable init #mlopt.ones
+mlopt.state @optimizer.w.momentum_buffer : tensor<2xf64> optimizer_state
+    init #mlopt.zeros
+mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
+
+func.func @loss(%x: tensor<2xf64> {mlopt.input}) -> tensor<f64>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<2xf64>
+  %p = mlopt.mul %w, %x : tensor<2xf64>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf64> -> tensor<f64>
+  return %l : tensor<f64>
+}
+
+func.func @train_step(%x: tensor<2xf64> {mlopt.input}) -> tensor<f64>
+    attributes {mlopt.train_step} {
+  %w = mlopt.state_read @w : tensor<2xf64>
+  %p = mlopt.mul %w, %x : tensor<2xf64>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf64> -> tensor<f64>
+  %n = mlopt.sub %w, %x : tensor<2xf64>
+  mlopt.state_write %n, @w : tensor<2xf64>
+  return %l : tensor<f64>
+}
+
+// CHECK-LABEL: func.func @init(
+// CHECK-COUNT-3: mlopt.state_write
+// CHECK-NEXT:    return
+
+// CHECK-LABEL: func.func @eval_step(
+// CHECK-SAME:      attributes {mlopt.eval_step}
+// CHECK-NEXT:    mlopt.state_read @w
+// CHECK-NEXT:    mlopt.mul
+// CHECK-NEXT:    mlopt.sum
+// CHECK-NEXT:    return
