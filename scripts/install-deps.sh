@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ git python3 clang-format
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  zlib1g-dev libzstd-dev libgtest-dev
+  zlib1g-dev libzstd-dev libgtest-dev libopenblas-dev
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
 )

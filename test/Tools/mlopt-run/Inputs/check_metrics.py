@@ -5,6 +5,9 @@ usage: check_metrics.py FILE loss-drop RATIO      the final train_loss is more
                                                    first step's loss
        check_metrics.py FILE at-least KEY VALUE   the summary's KEY >= VALUE
        check_metrics.py FILE has KEY...           the summary has every KEY
+       check_metrics.py FILE close OTHER KEY RTOL  the summaries of FILE and
+                                                   OTHER agree on KEY within
+                                                   the relative tolerance RTOL
 """
 import json
 import sys
@@ -28,6 +31,12 @@ elif check == "has":
     missing = [key for key in sys.argv[3:] if key not in summary]
     if missing:
         sys.exit(f"the summary lacks {missing}")
+elif check == "close":
+    other = [json.loads(line) for line in open(sys.argv[3])][-1]
+    key, rtol = sys.argv[4], float(sys.argv[5])
+    a, b = summary[key], other[key]
+    if not abs(a - b) <= rtol * max(abs(a), abs(b)):
+        sys.exit(f"{key}: {a} vs {b} differ by more than {rtol} relative")
 else:
     sys.exit(f"unknown check {check}")
 print("ok")

@@ -1,0 +1,123 @@
+//===- Passes.td - mlopt lowering passes -------------------*- tablegen -*-===//
+
+#ifndef MLOPT_CONVERSION_PASSES_TD
+#define MLOPT_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertMLOptToLinalg : Pass<"convert-mlopt-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "lowers mlopt compute ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every mlopt compute op into linalg ops on tensors (one
+    `linalg.generic` per elementwise op, broadcasting through its indexing
+    maps; named ops for matrix products, transposes and fills), `tensor`
+    reshapes and slices, and `arith` / `math` in the bodies. The state ops
+    (`mlopt.state`, `mlopt.state_read`, `mlopt.state_write`) stay: see
+    `mlopt-externalize-state`.
+
+    Compiled code cannot report errors, so out-of-range labels and indices
+    get defined behaviour: `embedding`, `cross_entropy`, `nll_loss` clamp
+    the index into range, `one_hot` yields a zero row, `embedding_grad`
+    ignores the position. The runtime validates labels before a step.
+
+    Before:
+    ```mlir
+    %y = mlopt.add %x, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<4x8xf32>
+    %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+        affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], ...}
+        ins(%x, %b : tensor<4x8xf32>, tensor<8xf32>) outs(%e : tensor<4x8xf32>)
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"];
+}
+
+def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> {
+  let summary = "turns state accesses and results into function arguments";
+  let description = [{
+    Gives every public function with a body the calling convention the
+    runtime uses: one tensor argument per `mlopt.state` in declaration order
+    (argument attribute `mlopt_abi.state = "name"`), then the function's own
+    arguments (marked `bufferization.writable = false`: the runtime's input
+    buffers are read-only; `mlopt.input` / `mlopt.label` and the function's
+    `mlopt.loss` marker are dropped), then one argument per result
+    (`mlopt_abi.result = index`); the function returns nothing. `mlopt.state_read` becomes the
+    state's current value, and the final value of every written state and
+    every result is stored with `bufferization.materialize_in_destination`
+    into its argument, so that after `eliminate-empty-tensors` and one-shot
+    bufferization the runtime's buffers are updated in place. The
+    `mlopt.state` symbols are erased; the module keeps (or gains) the
+    `mlopt.manifest` attribute.
+
+    Run it right before bufferization: the destination-passing form has no
+    uses and would be erased by canonicalization.
+
+    Before:
+    ```mlir
+    mlopt.state @w : tensor<4xf32> parameter trainable init #mlopt.zeros
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %w = mlopt.state_read @w : tensor<4xf32>
+      ...
+      mlopt.state_write %nw, @w : tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%w: tensor<4xf32> {mlopt_abi.state = "w"},
+                 %x: tensor<4xf32> {bufferization.writable = false},
+                 %out: tensor<4xf32> {mlopt_abi.result = 0 : i64}) {
+      ...
+      %0 = bufferization.materialize_in_destination %nw in %w : ...
+      %1 = bufferization.materialize_in_destination %y in %out : ...
+      return
+    }
+    ```
+  }];
+  let options = [
+    Option<"cInterface", "c-interface", "bool", /*default=*/"true",
+           "mark the rewritten functions llvm.emit_c_interface">,
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def MLOptLinalgToBlas : Pass<"mlopt-linalg-to-blas", "::mlir::ModuleOp"> {
+  let summary = "replaces f32 matmuls on buffers by calls of mlopt_sgemm";
+  let description = [{
+    Rewrites `linalg.matmul` and `linalg.batch_matmul` on f32 memrefs with
+    identity layouts, including the variants whose indexing maps transpose
+    an operand, into calls of the runtime function
+    `mlopt_sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, batch,
+    strideA, strideB, strideC)` with linalg's semantics, C += A B (pointers
+    and sizes as i64), which the runtime serves with OpenBLAS's
+    `cblas_sgemm`. Other matmuls (other element types, non-unit inner
+    strides) are left for the loop lowering. Run after bufferization.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect"];
+}
+
+def MLOptVectorizeMatmuls : Pass<"mlopt-vectorize-matmuls", "::mlir::ModuleOp"> {
+  let summary = "tiles and vectorizes f32 matmuls on buffers";
+  let description = [{
+    The generated-code path for matmuls (`mlopt-lower-to-cpu{matmul=vector}`):
+    applies a transform-dialect schedule to every f32 `linalg.matmul` on
+    buffers whose sizes are multiples of the tiles (M, N of 128, K of 256):
+    cache tiles [128, 128, 256], register tiles [8, 32, 1], vectorization,
+    hoisting of the accumulator and outer-product FMAs. Other matmuls are
+    left for the loop lowering. Run after bufferization.
+  }];
+  let dependentDialects = ["::mlir::transform::TransformDialect",
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
+}
+
+#endif // MLOPT_CONVERSION_PASSES_TD

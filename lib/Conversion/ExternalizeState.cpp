@@ -1,0 +1,211 @@
+//===- ExternalizeState.cpp - state and results as function arguments ----===//
+//
+// The runtime owns the state buffers; this pass gives every entry point the
+// calling convention (state..., arguments..., results...) and stores the new
+// state values into their arguments in destination-passing style, so that
+// one-shot bufferization updates the runtime's buffers in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Conversion/Passes.h"
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace mlir::mlopt {
+#define GEN_PASS_DEF_MLOPTEXTERNALIZESTATE
+#include "mlopt/Conversion/Passes.h.inc"
+} // namespace mlir::mlopt
+
+using namespace mlir;
+using namespace mlir::mlopt;
+
+static constexpr StringLiteral kManifestAttrName = "mlopt.manifest";
+// Not `mlopt.`: the dialect verifies those; no dialect is named mlopt_abi.
+static constexpr StringLiteral kStateArgAttrName = "mlopt_abi.state";
+static constexpr StringLiteral kResultArgAttrName = "mlopt_abi.result";
+
+/// The manifest entry of docs/TrainingIR.md for one state.
+static DictionaryAttr buildManifestEntry(StateOp state) {
+  Builder b(state.getContext());
+  RankedTensorType type = state.getTensorType();
+  std::string dtype;
+  llvm::raw_string_ostream os(dtype);
+  type.getElementType().print(os);
+  return b.getDictionaryAttr({
+      b.getNamedAttr("name", b.getStringAttr(state.getSymName())),
+      b.getNamedAttr("kind",
+                     b.getStringAttr(stringifyStateKind(state.getKind()))),
+      b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
+      b.getNamedAttr("dtype", b.getStringAttr(dtype)),
+      b.getNamedAttr("trainable", b.getBoolAttr(state.getTrainable())),
+  });
+}
+
+/// Rewrites one function; `states` in declaration order.
+static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
+                                 bool cInterface) {
+  MLIRContext *ctx = func.getContext();
+  Builder b(ctx);
+  Block &entry = func.getBody().front();
+  // State accesses must be straight-line code of the entry block: their
+  // order is the order of the effects.
+  WalkResult nested = func.walk([&](Operation *op) {
+    if (isa<StateReadOp, StateWriteOp>(op) && op->getBlock() != &entry) {
+      op->emitOpError("accesses state inside a nested region or block, which "
+                      "mlopt-externalize-state does not support");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (nested.wasInterrupted())
+    return failure();
+  auto returnOp = dyn_cast<func::ReturnOp>(entry.getTerminator());
+  if (!returnOp || func.getBody().getBlocks().size() != 1)
+    return func.emitOpError("needs a single-block body ending in func.return "
+                            "for mlopt-externalize-state");
+
+  unsigned numStates = states.size();
+  unsigned numInputs = func.getNumArguments();
+  SmallVector<Type> resultTypes(func.getResultTypes());
+  for (Type type : resultTypes)
+    if (!isa<RankedTensorType>(type))
+      return func.emitOpError("result type ")
+             << type << " is not a ranked tensor";
+
+  // The runtime's input buffers are read-only. The model-level markers go:
+  // the dialect verifies them against results this pass removes.
+  func->removeAttr(MLOptDialect::kLossAttrName);
+  for (unsigned i = 0; i < numInputs; ++i) {
+    func.removeArgAttr(i, MLOptDialect::kInputAttrName);
+    func.removeArgAttr(i, MLOptDialect::kLabelAttrName);
+    func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                    b.getBoolAttr(false));
+  }
+
+  // State arguments first, then the results as out-arguments.
+  SmallVector<unsigned> indices;
+  SmallVector<Type> types;
+  SmallVector<DictionaryAttr> attrs;
+  SmallVector<Location> locs;
+  for (StateOp state : llvm::to_vector(states)) {
+    indices.push_back(0);
+    types.push_back(state.getType());
+    attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        kStateArgAttrName, b.getStringAttr(state.getSymName()))));
+    locs.push_back(state.getLoc());
+  }
+  for (auto [i, type] : llvm::enumerate(resultTypes)) {
+    indices.push_back(numInputs);
+    types.push_back(type);
+    attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        kResultArgAttrName, b.getI64IntegerAttr(static_cast<int64_t>(i)))));
+    locs.push_back(returnOp.getLoc());
+  }
+  if (failed(func.insertArguments(indices, types, attrs, locs)))
+    return failure();
+
+  llvm::DenseMap<StringAttr, unsigned> stateIndex;
+  SmallVector<Value> current;
+  for (unsigned i = 0; i < numStates; ++i) {
+    stateIndex[StateOp(states[i]).getSymNameAttr()] = i;
+    current.push_back(entry.getArgument(i));
+  }
+  for (Operation &op : llvm::make_early_inc_range(entry)) {
+    if (auto read = dyn_cast<StateReadOp>(op)) {
+      auto it = stateIndex.find(read.getStateAttr().getAttr());
+      if (it == stateIndex.end())
+        return read.emitOpError("reads unknown state ") << read.getStateAttr();
+      read.getResult().replaceAllUsesWith(current[it->second]);
+      read.erase();
+    } else if (auto write = dyn_cast<StateWriteOp>(op)) {
+      auto it = stateIndex.find(write.getStateAttr().getAttr());
+      if (it == stateIndex.end())
+        return write.emitOpError("writes unknown state ")
+               << write.getStateAttr();
+      current[it->second] = write.getValue();
+      write.erase();
+    }
+  }
+
+  OpBuilder builder(returnOp);
+  Location loc = returnOp.getLoc();
+  SmallVector<std::pair<Value, Value>> stores; // (value, destination)
+  for (unsigned i = 0; i < numStates; ++i) {
+    Value arg = entry.getArgument(i);
+    if (current[i] != arg)
+      stores.push_back({current[i], arg});
+  }
+  unsigned firstResult = numStates + numInputs;
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands()))
+    stores.push_back({value, entry.getArgument(firstResult + i)});
+  // A value stored twice (CSE merges identical initializers) is copied for
+  // the second destination before any store: one buffer cannot become two.
+  llvm::SmallPtrSet<Value, 8> stored;
+  for (auto &[value, dest] : stores) {
+    if (stored.insert(value).second)
+      continue;
+    auto type = cast<RankedTensorType>(value.getType());
+    Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                          type.getElementType());
+    value = linalg::CopyOp::create(builder, loc, TypeRange{type},
+                                   ValueRange{value}, ValueRange{empty})
+                .getResult(0);
+  }
+  for (auto [value, dest] : stores)
+    bufferization::MaterializeInDestinationOp::create(builder, loc,
+                                                      dest.getType(), value,
+                                                      dest);
+  func::ReturnOp::create(builder, loc);
+  returnOp.erase();
+  if (cInterface)
+    func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                  UnitAttr::get(ctx));
+  llvm::BitVector allResults(resultTypes.size(), true);
+  return func.eraseResults(allResults);
+}
+
+namespace {
+struct ExternalizeStatePass
+    : public mlir::mlopt::impl::MLOptExternalizeStateBase<ExternalizeStatePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<StateOp> states(module.getOps<StateOp>());
+    if (!module->hasAttr(kManifestAttrName)) {
+      SmallVector<Attribute> entries;
+      for (StateOp state : states)
+        entries.push_back(buildManifestEntry(state));
+      module->setAttr(kManifestAttrName,
+                      ArrayAttr::get(&getContext(), entries));
+    }
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (func.isExternal())
+        continue;
+      if (func.isPrivate()) {
+        WalkResult result = func.walk([](Operation *op) {
+          if (isa<StateReadOp, StateWriteOp>(op)) {
+            op->emitOpError("accesses state in a private function; only "
+                            "public entry points receive state arguments");
+            return WalkResult::interrupt();
+          }
+          return WalkResult::advance();
+        });
+        if (result.wasInterrupted())
+          return signalPassFailure();
+        continue;
+      }
+      if (failed(externalize(func, states, cInterface)))
+        return signalPassFailure();
+    }
+    for (StateOp state : states)
+      state.erase();
+  }
+};
+} // namespace

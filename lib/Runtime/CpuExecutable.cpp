@@ -1,0 +1,477 @@
+//===- CpuExecutable.cpp - JIT-compiled mlopt modules on the CPU ----------===//
+//
+// A cache miss lowers the module, compiles it with mlir::ExecutionEngine for
+// the host CPU and dumps the object code into the cache. A cache hit loads
+// that object into an ORC LLJIT directly: ExecutionEngine in MLIR 22 takes
+// no external llvm::ObjectCache, and the object already holds the packed
+// `_mlir_` wrappers ExecutionEngine generated, so both paths call the same
+// functions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Runtime/CpuExecutable.h"
+
+#include "mlopt/Conversion/Passes.h"
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Runtime/CpuKernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using llvm::Error;
+using llvm::Expected;
+
+static std::atomic<unsigned> numCompilations{0};
+
+//===----------------------------------------------------------------------===//
+// HostBuffer
+//===----------------------------------------------------------------------===//
+
+int64_t runtime::getElementByteSize(Type type) {
+  // i1 is stored as one byte by the LLVM lowering of memrefs.
+  return std::max<int64_t>(1, (type.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+void HostBuffer::Free::operator()(void *p) const { std::free(p); }
+
+HostBuffer::HostBuffer(RankedTensorType type) : type(type) {
+  numBytes = type.getNumElements() * getElementByteSize(type.getElementType());
+  // aligned_alloc needs a multiple of the alignment (and a nonzero size).
+  size_t size = std::max<int64_t>(64, (numBytes + 63) / 64 * 64);
+  void *memory = std::aligned_alloc(64, size);
+  if (!memory)
+    llvm::report_fatal_error("out of memory allocating a tensor buffer");
+  std::memset(memory, 0, size);
+  storage.reset(memory);
+}
+
+//===----------------------------------------------------------------------===//
+// Compilation
+//===----------------------------------------------------------------------===//
+
+struct CpuExecutable::Impl {
+  /// Exactly one of them runs the code.
+  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+CpuExecutable::~CpuExecutable() = default;
+
+unsigned CpuExecutable::getNumCompilations() { return numCompilations; }
+
+static void initializeOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    // The lowering pipeline is a textual pipeline of registered passes.
+    mlir::registerAllPasses();
+    registerMLOptConversionPasses();
+    registerMLOptConversionPipelines();
+  });
+}
+
+/// The symbols the compiled code calls that live in this library.
+static llvm::orc::SymbolMap getRuntimeSymbols(llvm::orc::MangleAndInterner
+                                                  interner) {
+  llvm::orc::SymbolMap symbols;
+  symbols[interner("mlopt_sgemm")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&mlopt_sgemm),
+      llvm::JITSymbolFlags::Exported};
+  return symbols;
+}
+
+static std::string getCacheDirectory(const CpuCompileOptions &options) {
+  if (!options.cacheDir.empty())
+    return options.cacheDir;
+  if (std::optional<std::string> dir =
+          llvm::sys::Process::GetEnv("MLOPT_CACHE_DIR"))
+    return *dir;
+  llvm::SmallString<128> path;
+  if (std::optional<std::string> home = llvm::sys::Process::GetEnv("HOME"))
+    path = *home;
+  else
+    path = ".";
+  llvm::sys::path::append(path, ".cache", "mlopt");
+  return std::string(path);
+}
+
+/// SHA-256 of everything that determines the object code.
+static std::string computeCacheKey(ModuleOp module,
+                                   const CpuCompileOptions &options) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "mlopt-cpu-executable 1 " << MLOPT_VERSION << "\n"
+     << "matmul=" << options.matmul << " opt=" << options.optLevel << "\n"
+     << "cpu=" << llvm::sys::getHostCPUName() << "\n";
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> enabled;
+  for (const auto &feature : features)
+    if (feature.getValue())
+      enabled.push_back(feature.getKey().str());
+  llvm::sort(enabled);
+  for (const std::string &feature : enabled)
+    os << "+" << feature;
+  os << "\n";
+  module->print(os, OpPrintingFlags().enableDebugInfo(false));
+  llvm::SHA256 hash;
+  hash.update(text);
+  std::array<uint8_t, 32> digest = hash.final();
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
+
+/// Lowers a clone of `module` to the LLVM dialect.
+static Expected<OwningOpRef<ModuleOp>>
+lowerToLLVM(ModuleOp module, const CpuCompileOptions &options) {
+  OwningOpRef<ModuleOp> clone(module.clone());
+  MLIRContext *ctx = module.getContext();
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  LowerToCPUOptions pipelineOptions;
+  pipelineOptions.matmul = options.matmul == "blas"     ? MatmulMode::Blas
+                           : options.matmul == "vector" ? MatmulMode::Vector
+                                                        : MatmulMode::Loops;
+  buildLowerToCPUPipeline(pm, pipelineOptions);
+  if (failed(pm.run(*clone)))
+    return llvm::createStringError("lowering to the CPU failed:\n" +
+                                   diagnostics);
+  return std::move(clone);
+}
+
+static Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine(unsigned optLevel) {
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  builder->setCodeGenOptLevel(optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+                              : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                              : llvm::CodeGenOptLevel::Default);
+  return builder->createTargetMachine();
+}
+
+/// Loads a cached object file into a fresh LLJIT.
+static Expected<std::unique_ptr<llvm::orc::LLJIT>>
+loadObject(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   "cannot read '" + path + "'");
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  auto jit =
+      llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*builder).create();
+  if (!jit)
+    return jit.takeError();
+  llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+  char prefix = (*jit)->getDataLayout().getGlobalPrefix();
+  auto process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process)
+    return process.takeError();
+  dylib.addGenerator(std::move(*process));
+  auto utils = llvm::orc::DynamicLibrarySearchGenerator::Load(
+      MLOPT_C_RUNNER_UTILS, prefix);
+  if (!utils)
+    return utils.takeError();
+  dylib.addGenerator(std::move(*utils));
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                        (*jit)->getDataLayout());
+  if (Error err =
+          dylib.define(llvm::orc::absoluteSymbols(getRuntimeSymbols(interner))))
+    return std::move(err);
+  if (Error err = (*jit)->addObjectFile(std::move(*buffer)))
+    return std::move(err);
+  if (Error err = (*jit)->initialize(dylib))
+    return std::move(err);
+  return std::move(*jit);
+}
+
+Expected<std::unique_ptr<CpuExecutable>>
+CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
+  initializeOnce();
+  if (options.matmul != "blas" && options.matmul != "vector" &&
+      options.matmul != "loops")
+    return llvm::createStringError("unknown matmul mode '" + options.matmul +
+                                   "' (expected blas, vector or loops)");
+  std::unique_ptr<CpuExecutable> exec(new CpuExecutable());
+  exec->impl = std::make_unique<Impl>();
+  {
+    // Bufferization and LLVM translation need the interface models of every
+    // dialect the pipeline produces.
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    module.getContext()->appendDialectRegistry(registry);
+  }
+
+  // The calling convention of mlopt-externalize-state: state in declaration
+  // order, the function's arguments, then its results.
+  for (StateOp state : module.getOps<StateOp>()) {
+    exec->stateNames.push_back(state.getSymName().str());
+    exec->states.emplace_back(state.getTensorType());
+  }
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || func.isPrivate())
+      continue;
+    EntryPoint entry;
+    entry.name = func.getSymName().str();
+    for (Type type : func.getArgumentTypes()) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.hasStaticShape())
+        return llvm::createStringError("function '" + entry.name +
+                                       "' has a non-static-tensor argument");
+      entry.argumentTypes.push_back(tensor);
+    }
+    for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.hasStaticShape())
+        return llvm::createStringError("function '" + entry.name +
+                                       "' has a non-static-tensor result");
+      entry.resultTypes.push_back(tensor);
+      auto metric =
+          func.getResultAttrOfType<StringAttr>(i, MLOptDialect::kMetricAttrName);
+      entry.resultNames.push_back(metric ? metric.str() : std::string());
+    }
+    exec->entryPoints[entry.name] = std::move(entry);
+  }
+
+  exec->cacheKey = computeCacheKey(module, options);
+  llvm::SmallString<256> objectPath(getCacheDirectory(options));
+  llvm::sys::path::append(objectPath, exec->cacheKey + ".o");
+
+  if (options.useCache && llvm::sys::fs::exists(objectPath)) {
+    auto jit = loadObject(objectPath);
+    if (jit) {
+      exec->impl->jit = std::move(*jit);
+      exec->loadedFromCache = true;
+    } else {
+      // A corrupt or stale file: recompile and replace it.
+      llvm::consumeError(jit.takeError());
+    }
+  }
+
+  if (!exec->loadedFromCache) {
+    auto lowered = lowerToLLVM(module, options);
+    if (!lowered)
+      return lowered.takeError();
+    auto tm = createHostTargetMachine(options.optLevel);
+    if (!tm)
+      return tm.takeError();
+    auto transformer = makeOptimizingTransformer(options.optLevel,
+                                                 /*sizeLevel=*/0, tm->get());
+    ExecutionEngineOptions engineOptions;
+    engineOptions.transformer = transformer;
+    engineOptions.jitCodeGenOptLevel = (*tm)->getOptLevel();
+    llvm::StringRef libraries[] = {MLOPT_C_RUNNER_UTILS};
+    engineOptions.sharedLibPaths = libraries;
+    engineOptions.enableObjectDump = options.useCache;
+    auto engine =
+        ExecutionEngine::create(lowered->get(), engineOptions, std::move(*tm));
+    if (!engine)
+      return engine.takeError();
+    (*engine)->registerSymbols(getRuntimeSymbols);
+    (*engine)->initialize();
+    exec->impl->engine = std::move(*engine);
+    ++numCompilations;
+  }
+
+  // Resolving the entry points also forces the JIT to compile the module.
+  for (auto &[name, entry] : exec->entryPoints) {
+    std::string packedName = "_mlir__mlir_ciface_" + entry.name;
+    if (exec->impl->engine) {
+      auto fn = exec->impl->engine->lookupPacked("_mlir_ciface_" + entry.name);
+      if (!fn)
+        return fn.takeError();
+      entry.packed = *fn;
+    } else {
+      auto symbol = exec->impl->jit->lookup(packedName);
+      if (!symbol)
+        return symbol.takeError();
+      entry.packed = symbol->toPtr<void (*)(void **)>();
+    }
+  }
+
+  if (options.useCache && exec->impl->engine) {
+    // Write to a unique temporary and rename: concurrent compiles of the
+    // same module never expose a partial object.
+    llvm::SmallString<256> dir = llvm::sys::path::parent_path(objectPath);
+    if (!llvm::sys::fs::create_directories(dir)) {
+      llvm::SmallString<256> temporary;
+      int fd;
+      if (!llvm::sys::fs::createUniqueFile(objectPath + ".tmp%%%%%%", fd,
+                                           temporary)) {
+        llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+        exec->impl->engine->dumpToObjectFile(temporary);
+        if (llvm::sys::fs::rename(temporary, objectPath))
+          llvm::sys::fs::remove(temporary);
+      }
+    }
+  }
+  return std::move(exec);
+}
+
+//===----------------------------------------------------------------------===//
+// Calls
+//===----------------------------------------------------------------------===//
+
+HostBuffer *CpuExecutable::getState(llvm::StringRef name) {
+  for (auto [i, stateName] : llvm::enumerate(stateNames))
+    if (stateName == name)
+      return &states[i];
+  return nullptr;
+}
+
+const EntryPoint *CpuExecutable::getEntryPoint(llvm::StringRef name) const {
+  auto it = entryPoints.find(name);
+  return it == entryPoints.end() ? nullptr : &it->second;
+}
+
+/// The memref descriptor of `buffer`: {allocated, aligned, offset,
+/// sizes[rank], strides[rank]}, all 8-byte words.
+static std::vector<int64_t> makeDescriptor(const HostBuffer &buffer) {
+  RankedTensorType type = buffer.getType();
+  auto pointer =
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(buffer.data()));
+  std::vector<int64_t> descriptor = {pointer, pointer, 0};
+  ArrayRef<int64_t> shape = type.getShape();
+  descriptor.insert(descriptor.end(), shape.begin(), shape.end());
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  descriptor.insert(descriptor.end(), strides.begin(), strides.end());
+  return descriptor;
+}
+
+Expected<std::vector<HostBuffer>>
+CpuExecutable::call(llvm::StringRef name,
+                    llvm::ArrayRef<const HostBuffer *> arguments) {
+  const EntryPoint *entry = getEntryPoint(name);
+  if (!entry)
+    return llvm::createStringError("the module has no public function '" +
+                                   name + "'");
+  if (arguments.size() != entry->argumentTypes.size())
+    return llvm::createStringError(
+        "'" + name + "' takes " + llvm::Twine(entry->argumentTypes.size()) +
+        " arguments, got " + llvm::Twine(arguments.size()));
+  for (auto [i, argument] : llvm::enumerate(arguments)) {
+    if (!argument || argument->getType() != entry->argumentTypes[i]) {
+      std::string expected;
+      llvm::raw_string_ostream os(expected);
+      os << entry->argumentTypes[i];
+      return llvm::createStringError("argument #" + llvm::Twine(i) + " of '" +
+                                     name + "' must be " + expected);
+    }
+  }
+  std::vector<HostBuffer> results;
+  for (RankedTensorType type : entry->resultTypes)
+    results.emplace_back(type);
+
+  std::vector<std::vector<int64_t>> descriptors;
+  for (const HostBuffer &state : states)
+    descriptors.push_back(makeDescriptor(state));
+  for (const HostBuffer *argument : arguments)
+    descriptors.push_back(makeDescriptor(*argument));
+  for (const HostBuffer &result : results)
+    descriptors.push_back(makeDescriptor(result));
+  // The C interface takes a pointer to each descriptor; the packed wrapper
+  // takes a pointer to each of those arguments.
+  std::vector<void *> pointers, packed;
+  for (std::vector<int64_t> &descriptor : descriptors)
+    pointers.push_back(descriptor.data());
+  for (void *&pointer : pointers)
+    packed.push_back(&pointer);
+  entry->packed(packed.data());
+  return std::move(results);
+}
+
+Error CpuExecutable::init(uint64_t seed) {
+  MLIRContext *ctx = nullptr;
+  if (const EntryPoint *entry = getEntryPoint("init"))
+    if (!entry->argumentTypes.empty())
+      ctx = entry->argumentTypes[0].getContext();
+  if (!ctx)
+    return llvm::createStringError(
+        "the module has no '@init(%seed: tensor<i64>)' (run "
+        "mlopt-entry-points)");
+  HostBuffer seedBuffer(RankedTensorType::get({}, IntegerType::get(ctx, 64)));
+  *seedBuffer.as<int64_t>() = static_cast<int64_t>(seed);
+  auto results = call("init", {&seedBuffer});
+  if (!results)
+    return results.takeError();
+  return Error::success();
+}
+
+/// The value of a 0-d float or integer result.
+static double readScalar(const HostBuffer &buffer) {
+  Type type = buffer.getType().getElementType();
+  if (type.isF32())
+    return *buffer.as<float>();
+  if (type.isF64())
+    return *buffer.as<double>();
+  if (type.isF16() || type.isBF16()) {
+    uint16_t bits = *buffer.as<uint16_t>();
+    const llvm::fltSemantics &semantics =
+        type.isF16() ? llvm::APFloat::IEEEhalf() : llvm::APFloat::BFloat();
+    return llvm::APFloat(semantics, llvm::APInt(16, bits)).convertToDouble();
+  }
+  if (type.isInteger(64))
+    return static_cast<double>(*buffer.as<int64_t>());
+  if (type.isInteger(32))
+    return static_cast<double>(*buffer.as<int32_t>());
+  return static_cast<double>(*buffer.as<int8_t>());
+}
+
+static Expected<std::vector<double>>
+toScalars(Expected<std::vector<HostBuffer>> results) {
+  if (!results)
+    return results.takeError();
+  std::vector<double> values;
+  for (const HostBuffer &result : *results)
+    values.push_back(result.getNumElements() == 0 ? 0.0 : readScalar(result));
+  return values;
+}
+
+Expected<std::vector<double>>
+CpuExecutable::trainStep(llvm::ArrayRef<const HostBuffer *> arguments) {
+  return toScalars(call("train_step", arguments));
+}
+
+Expected<std::vector<double>>
+CpuExecutable::evalStep(llvm::ArrayRef<const HostBuffer *> arguments) {
+  return toScalars(call("eval_step", arguments));
+}

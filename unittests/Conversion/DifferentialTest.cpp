@@ -1,0 +1,638 @@
+//===- DifferentialTest.cpp - compiled CPU code vs the reference evaluator ===//
+//
+// Every mlopt op, over several shapes, is lowered with mlopt-lower-to-cpu,
+// JIT-compiled and run on random inputs; its results must match the
+// reference evaluator's. Tolerance for f32 results: |cpu - ref| <= 1e-5 +
+// 1e-5 |ref| elementwise (the evaluator computes in f64 and rounds once per
+// op; compiled code accumulates in f32, so reductions get 1e-4). Integer
+// results, initializers and dropout masks must match bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Conversion/Passes.h"
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/InitAll.h"
+#include "mlopt/Reference/Evaluator.h"
+#include "mlopt/Runtime/CpuExecutable.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using reference::Tensor;
+
+namespace {
+
+/// How the random inputs of a module's functions are drawn.
+struct InputRange {
+  double low = -2.0, high = 2.0;
+  /// Integer inputs are drawn from [0, maxIndex).
+  int64_t maxIndex = 10;
+};
+
+struct Tolerance {
+  double rtol = 1e-5, atol = 1e-5;
+};
+
+class DifferentialTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    DialectRegistry registry;
+    mlir::mlopt::registerAllDialects(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+    llvm::SmallString<128> dir;
+    ASSERT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("mlopt-differential", dir));
+    cacheDir = std::string(dir);
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(cacheDir); }
+
+  OwningOpRef<ModuleOp> parse(llvm::StringRef source) {
+    return parseSourceString<ModuleOp>(source, &context);
+  }
+
+  std::unique_ptr<CpuExecutable> compile(ModuleOp module,
+                                         llvm::StringRef matmul = "blas") {
+    CpuCompileOptions options;
+    options.cacheDir = cacheDir;
+    options.matmul = matmul.str();
+    auto exec = CpuExecutable::compile(module, options);
+    if (!exec) {
+      ADD_FAILURE() << llvm::toString(exec.takeError());
+      return nullptr;
+    }
+    return std::move(*exec);
+  }
+
+  Tensor randomTensor(RankedTensorType type, const InputRange &range) {
+    int64_t count = type.getNumElements();
+    Type element = type.getElementType();
+    if (isa<FloatType>(element)) {
+      std::uniform_real_distribution<double> dist(range.low, range.high);
+      std::vector<double> values(count);
+      for (double &value : values)
+        value = dist(rng);
+      return Tensor::fromDoubles(type, values);
+    }
+    int64_t high = element.isInteger(1) ? 2 : range.maxIndex;
+    std::uniform_int_distribution<int64_t> dist(0, high - 1);
+    std::vector<int64_t> values(count);
+    for (int64_t &value : values)
+      value = dist(rng);
+    return Tensor::fromInts(type, values);
+  }
+
+  /// Runs every public function of `source` on both backends and compares.
+  void runModule(llvm::StringRef source, const InputRange &range = {},
+                 const Tolerance &tolerance = {},
+                 llvm::StringRef matmul = "blas") {
+    OwningOpRef<ModuleOp> module = parse(source);
+    ASSERT_TRUE(module);
+    std::unique_ptr<CpuExecutable> exec = compile(*module, matmul);
+    ASSERT_TRUE(exec);
+    reference::Evaluator evaluator(*module);
+    for (auto func : module->getOps<func::FuncOp>()) {
+      SCOPED_TRACE(func.getSymName().str());
+      std::vector<Tensor> args;
+      std::vector<HostBuffer> hostArgs;
+      for (Type type : func.getArgumentTypes()) {
+        args.push_back(randomTensor(cast<RankedTensorType>(type), range));
+        hostArgs.push_back(toHost(args.back()));
+      }
+      reference::StateMap state;
+      auto expected = evaluator.call(func.getSymName(), args, state);
+      ASSERT_TRUE(succeeded(expected));
+      std::vector<const HostBuffer *> pointers;
+      for (HostBuffer &arg : hostArgs)
+        pointers.push_back(&arg);
+      auto actual = exec->call(func.getSymName(), pointers);
+      ASSERT_TRUE(static_cast<bool>(actual))
+          << llvm::toString(actual.takeError());
+      ASSERT_EQ(actual->size(), expected->size());
+      for (size_t i = 0; i < actual->size(); ++i)
+        expectClose((*actual)[i], (*expected)[i], tolerance);
+    }
+  }
+
+  static HostBuffer toHost(const Tensor &tensor) {
+    HostBuffer buffer(tensor.getType());
+    Type element = tensor.getElementType();
+    for (int64_t i = 0; i < tensor.getNumElements(); ++i) {
+      if (element.isF32())
+        buffer.as<float>()[i] = static_cast<float>(tensor.getDoubles()[i]);
+      else if (element.isF64())
+        buffer.as<double>()[i] = tensor.getDoubles()[i];
+      else if (element.isInteger(64))
+        buffer.as<int64_t>()[i] = tensor.getInts()[i];
+      else if (element.isInteger(32))
+        buffer.as<int32_t>()[i] = static_cast<int32_t>(tensor.getInts()[i]);
+      else if (element.isInteger(16))
+        buffer.as<int16_t>()[i] = static_cast<int16_t>(tensor.getInts()[i]);
+      else if (element.isInteger(8) || element.isInteger(1))
+        buffer.as<int8_t>()[i] = static_cast<int8_t>(tensor.getInts()[i]);
+      else
+        ADD_FAILURE() << "unsupported element type in the test";
+    }
+    return buffer;
+  }
+
+  /// Element `i` of a host buffer as a double (exact for the types used).
+  static double hostElement(const HostBuffer &buffer, int64_t i) {
+    Type element = buffer.getType().getElementType();
+    if (element.isF32())
+      return buffer.as<float>()[i];
+    if (element.isF64())
+      return buffer.as<double>()[i];
+    if (element.isInteger(64))
+      return static_cast<double>(buffer.as<int64_t>()[i]);
+    if (element.isInteger(32))
+      return buffer.as<int32_t>()[i];
+    if (element.isInteger(16))
+      return buffer.as<int16_t>()[i];
+    return buffer.as<int8_t>()[i];
+  }
+
+  static void expectClose(const HostBuffer &actual, const Tensor &expected,
+                          const Tolerance &tolerance) {
+    ASSERT_EQ(actual.getType(), expected.getType());
+    bool isFloat = expected.isFloat();
+    int64_t mismatches = 0;
+    for (int64_t i = 0; i < expected.getNumElements(); ++i) {
+      double a = hostElement(actual, i);
+      double e = expected.getAsDouble(i);
+      bool ok;
+      if (!isFloat)
+        ok = a == e;
+      else if (std::isnan(e) || std::isnan(a))
+        ok = std::isnan(e) && std::isnan(a);
+      else
+        ok = std::fabs(a - e) <= tolerance.atol + tolerance.rtol * std::fabs(e);
+      if (!ok && ++mismatches <= 5)
+        ADD_FAILURE() << "element " << i << ": cpu " << a << ", reference "
+                      << e;
+    }
+    EXPECT_EQ(mismatches, 0);
+  }
+
+  MLIRContext context;
+  std::string cacheDir;
+  std::mt19937_64 rng{20261125};
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// Unary ops defined on all reals, over three shapes.
+TEST_F(DifferentialTest, UnaryOps) {
+  std::string source;
+  const char *ops[] = {"neg", "exp", "relu", "sigmoid", "tanh",
+                       "abs", "cos", "erf",  "gelu"};
+  const char *shapes[] = {"4x8xf32", "3x1x5xf32", "17xf32"};
+  int n = 0;
+  for (const char *op : ops)
+    for (const char *shape : shapes)
+      source += llvm::formatv("func.func @f{0}(%x: tensor<{2}>) -> "
+                              "tensor<{2}> {{\n  %y = mlopt.{1} %x : "
+                              "tensor<{2}>\n  return %y : tensor<{2}>\n}\n",
+                              n++, op, shape)
+                    .str();
+  source += "func.func @gelu_tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {\n"
+            "  %y = mlopt.gelu %x approximate = tanh : tensor<4x8xf32>\n"
+            "  return %y : tensor<4x8xf32>\n}\n";
+  runModule(source);
+}
+
+/// log, sqrt, rsqrt and pow on positive inputs.
+TEST_F(DifferentialTest, PositiveDomainOps) {
+  runModule(R"mlir(
+    func.func @log(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+      %y = mlopt.log %x : tensor<4x8xf32>
+      return %y : tensor<4x8xf32>
+    }
+    func.func @sqrt(%x: tensor<33xf32>) -> tensor<33xf32> {
+      %y = mlopt.sqrt %x : tensor<33xf32>
+      return %y : tensor<33xf32>
+    }
+    func.func @rsqrt(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+      %y = mlopt.rsqrt %x : tensor<2x3x4xf32>
+      return %y : tensor<2x3x4xf32>
+    }
+    func.func @pow(%x: tensor<4x8xf32>, %e: tensor<8xf32>) -> tensor<4x8xf32> {
+      %y = mlopt.pow %x, %e : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+      return %y : tensor<4x8xf32>
+    }
+  )mlir",
+            InputRange{0.1, 3.0});
+}
+
+TEST_F(DifferentialTest, BinaryOpsWithBroadcasting) {
+  std::string source;
+  const char *ops[] = {"add", "sub", "mul", "div", "maximum", "minimum"};
+  // (lhs, rhs, result) shapes.
+  const char *shapes[][3] = {{"4x8", "4x8", "4x8"},
+                             {"4x8", "8", "4x8"},
+                             {"2x1x5", "3x5", "2x3x5"},
+                             {"6", "", "6"}};
+  int n = 0;
+  for (const char *op : ops)
+    for (auto &shape : shapes) {
+      auto type = [](const char *s) {
+        return std::string("tensor<") + s + (*s ? "x" : "") + "f32>";
+      };
+      source += llvm::formatv("func.func @f{0}(%a: {2}, %b: {3}) -> {4} {{\n"
+                              "  %c = mlopt.{1} %a, %b : ({2}, {3}) -> {4}\n"
+                              "  return %c : {4}\n}\n",
+                              n++, op, type(shape[0]), type(shape[1]),
+                              type(shape[2]))
+                    .str();
+    }
+  runModule(source, InputRange{0.5, 2.0});
+}
+
+TEST_F(DifferentialTest, CompareSelectCast) {
+  runModule(R"mlir(
+    func.func @compare(%a: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xi1>, tensor<4x8xi1>, tensor<4x8xi1>) {
+      %gt = mlopt.compare gt, %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xi1>
+      %le = mlopt.compare le, %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xi1>
+      %ne = mlopt.compare ne, %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xi1>
+      return %gt, %le, %ne : tensor<4x8xi1>, tensor<4x8xi1>, tensor<4x8xi1>
+    }
+    func.func @compare_int(%a: tensor<16xi64>, %b: tensor<i64>) -> tensor<16xi1> {
+      %eq = mlopt.compare eq, %a, %b : (tensor<16xi64>, tensor<i64>) -> tensor<16xi1>
+      return %eq : tensor<16xi1>
+    }
+    func.func @select(%m: tensor<4x8xi1>, %a: tensor<4x8xf32>, %b: tensor<f32>) -> tensor<4x8xf32> {
+      %r = mlopt.select %m, %a, %b : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+      return %r : tensor<4x8xf32>
+    }
+    func.func @cast(%a: tensor<4x8xf32>, %i: tensor<4x8xi64>) -> (tensor<4x8xi32>, tensor<4x8xf64>, tensor<4x8xf32>, tensor<4x8xi8>) {
+      %x = mlopt.cast %a : tensor<4x8xf32> to tensor<4x8xi32>
+      %y = mlopt.cast %a : tensor<4x8xf32> to tensor<4x8xf64>
+      %z = mlopt.cast %i : tensor<4x8xi64> to tensor<4x8xf32>
+      %w = mlopt.cast %i : tensor<4x8xi64> to tensor<4x8xi8>
+      return %x, %y, %z, %w : tensor<4x8xi32>, tensor<4x8xf64>, tensor<4x8xf32>, tensor<4x8xi8>
+    }
+  )mlir",
+            InputRange{-5.0, 5.0, 300});
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+TEST_F(DifferentialTest, ShapeOps) {
+  runModule(R"mlir(
+    func.func @reshape(%x: tensor<6x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<24xf32>) {
+      %a = mlopt.reshape %x : tensor<6x4xf32> to tensor<2x3x4xf32>
+      %b = mlopt.reshape %x : tensor<6x4xf32> to tensor<4x6xf32>
+      %c = mlopt.reshape %x : tensor<6x4xf32> to tensor<24xf32>
+      return %a, %b, %c : tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<24xf32>
+    }
+    func.func @broadcast_to(%x: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
+      %b = mlopt.broadcast_to %x : tensor<3x1xf32> to tensor<2x3x4xf32>
+      return %b : tensor<2x3x4xf32>
+    }
+    func.func @transpose(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor<3x2x4xf32>) {
+      %a = mlopt.transpose %x, [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+      %b = mlopt.transpose %x, [1, 0, 2] : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+      return %a, %b : tensor<4x2x3xf32>, tensor<3x2x4xf32>
+    }
+    func.func @slice(%x: tensor<5x9xf32>) -> (tensor<3x3xf32>, tensor<5x1xf32>) {
+      %a = mlopt.slice %x start [1, 2] limit [4, 9] step [1, 3] : tensor<5x9xf32> -> tensor<3x3xf32>
+      %b = mlopt.slice %x start [0, 8] limit [5, 9] step [1, 1] : tensor<5x9xf32> -> tensor<5x1xf32>
+      return %a, %b : tensor<3x3xf32>, tensor<5x1xf32>
+    }
+    func.func @concat(%a: tensor<4x2xf32>, %b: tensor<4x3xf32>, %c: tensor<1x3xf32>) -> (tensor<4x5xf32>, tensor<5x3xf32>) {
+      %x = mlopt.concat %a, %b dim = 1 : (tensor<4x2xf32>, tensor<4x3xf32>) -> tensor<4x5xf32>
+      %y = mlopt.concat %b, %c dim = 0 : (tensor<4x3xf32>, tensor<1x3xf32>) -> tensor<5x3xf32>
+      return %x, %y : tensor<4x5xf32>, tensor<5x3xf32>
+    }
+  )mlir");
+}
+
+//===----------------------------------------------------------------------===//
+// Layers, reductions, normalization
+//===----------------------------------------------------------------------===//
+
+static const char *kProducts = R"mlir(
+    func.func @linear(%x: tensor<2x3x20xf32>, %w: tensor<7x20xf32>, %b: tensor<7xf32>) -> tensor<2x3x7xf32> {
+      %y = mlopt.linear %x, %w, %b : (tensor<2x3x20xf32>, tensor<7x20xf32>, tensor<7xf32>) -> tensor<2x3x7xf32>
+      return %y : tensor<2x3x7xf32>
+    }
+    func.func @linear_no_bias(%x: tensor<5x20xf32>, %w: tensor<7x20xf32>) -> tensor<5x7xf32> {
+      %y = mlopt.linear %x, %w : (tensor<5x20xf32>, tensor<7x20xf32>) -> tensor<5x7xf32>
+      return %y : tensor<5x7xf32>
+    }
+    func.func @matmul(%a: tensor<9x17xf32>, %b: tensor<17x6xf32>) -> tensor<9x6xf32> {
+      %c = mlopt.matmul %a, %b : (tensor<9x17xf32>, tensor<17x6xf32>) -> tensor<9x6xf32>
+      return %c : tensor<9x6xf32>
+    }
+    func.func @matmul_ta(%a: tensor<17x9xf32>, %b: tensor<17x6xf32>) -> tensor<9x6xf32> {
+      %t = mlopt.transpose %a, [1, 0] : tensor<17x9xf32> -> tensor<9x17xf32>
+      %c = mlopt.matmul %t, %b : (tensor<9x17xf32>, tensor<17x6xf32>) -> tensor<9x6xf32>
+      return %c : tensor<9x6xf32>
+    }
+    func.func @matmul_tiled(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>) -> tensor<128x128xf32> {
+      %c = mlopt.matmul %a, %b : (tensor<128x256xf32>, tensor<256x128xf32>) -> tensor<128x128xf32>
+      return %c : tensor<128x128xf32>
+    }
+    func.func @linear_tiled(%x: tensor<128x256xf32>, %w: tensor<128x256xf32>, %b: tensor<128xf32>) -> tensor<128x128xf32> {
+      %y = mlopt.linear %x, %w, %b : (tensor<128x256xf32>, tensor<128x256xf32>, tensor<128xf32>) -> tensor<128x128xf32>
+      return %y : tensor<128x128xf32>
+    }
+    func.func @matmul_tiled_ta(%a: tensor<256x128xf32>, %b: tensor<256x128xf32>) -> tensor<128x128xf32> {
+      %t = mlopt.transpose %a, [1, 0] : tensor<256x128xf32> -> tensor<128x256xf32>
+      %c = mlopt.matmul %t, %b : (tensor<128x256xf32>, tensor<256x128xf32>) -> tensor<128x128xf32>
+      %r = mlopt.relu %c : tensor<128x128xf32>
+      return %r : tensor<128x128xf32>
+    }
+    func.func @batch_matmul(%a: tensor<2x3x5x8xf32>, %b: tensor<2x3x8x4xf32>) -> tensor<2x3x5x4xf32> {
+      %c = mlopt.batch_matmul %a, %b : (tensor<2x3x5x8xf32>, tensor<2x3x8x4xf32>) -> tensor<2x3x5x4xf32>
+      return %c : tensor<2x3x5x4xf32>
+    }
+    func.func @batch_matmul_tb(%a: tensor<3x5x8xf32>, %b: tensor<3x4x8xf32>) -> tensor<3x5x4xf32> {
+      %t = mlopt.transpose %b, [0, 2, 1] : tensor<3x4x8xf32> -> tensor<3x8x4xf32>
+      %c = mlopt.batch_matmul %a, %t : (tensor<3x5x8xf32>, tensor<3x8x4xf32>) -> tensor<3x5x4xf32>
+      return %c : tensor<3x5x4xf32>
+    }
+)mlir";
+
+TEST_F(DifferentialTest, MatrixProductsBlas) {
+  runModule(kProducts, {}, Tolerance{1e-4, 1e-5}, "blas");
+}
+
+TEST_F(DifferentialTest, MatrixProductsVector) {
+  runModule(kProducts, {}, Tolerance{1e-4, 1e-5}, "vector");
+}
+
+TEST_F(DifferentialTest, MatrixProductsLoops) {
+  runModule(kProducts, {}, Tolerance{1e-4, 1e-5}, "loops");
+}
+
+TEST_F(DifferentialTest, SoftmaxAndReductions) {
+  runModule(R"mlir(
+    func.func @softmax(%x: tensor<4x10xf32>) -> (tensor<4x10xf32>, tensor<4x10xf32>) {
+      %a = mlopt.softmax %x dim = -1 : tensor<4x10xf32>
+      %b = mlopt.softmax %x dim = 0 : tensor<4x10xf32>
+      return %a, %b : tensor<4x10xf32>, tensor<4x10xf32>
+    }
+    func.func @log_softmax(%x: tensor<2x3x7xf32>) -> tensor<2x3x7xf32> {
+      %a = mlopt.log_softmax %x dim = 1 : tensor<2x3x7xf32>
+      return %a : tensor<2x3x7xf32>
+    }
+    func.func @sum(%x: tensor<2x3x4xf32>) -> (tensor<1x3x1xf32>, tensor<f32>) {
+      %a = mlopt.sum %x dims = [0, -1] keepdim : tensor<2x3x4xf32> -> tensor<1x3x1xf32>
+      %b = mlopt.sum %x dims = [0, 1, 2] : tensor<2x3x4xf32> -> tensor<f32>
+      return %a, %b : tensor<1x3x1xf32>, tensor<f32>
+    }
+    func.func @mean_max(%x: tensor<5x6xf32>) -> (tensor<6xf32>, tensor<5x1xf32>) {
+      %a = mlopt.mean %x dims = [0] : tensor<5x6xf32> -> tensor<6xf32>
+      %b = mlopt.max %x dims = [1] keepdim : tensor<5x6xf32> -> tensor<5x1xf32>
+      return %a, %b : tensor<6xf32>, tensor<5x1xf32>
+    }
+    func.func @argmax(%x: tensor<5x6xf32>) -> (tensor<5xi64>, tensor<1x6xi64>) {
+      %a = mlopt.argmax %x dim = 1 : tensor<5x6xf32> -> tensor<5xi64>
+      %b = mlopt.argmax %x dim = 0 keepdim : tensor<5x6xf32> -> tensor<1x6xi64>
+      return %a, %b : tensor<5xi64>, tensor<1x6xi64>
+    }
+    func.func @layer_norm(%x: tensor<3x4x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> (tensor<3x4x8xf32>, tensor<3x4x8xf32>) {
+      %a = mlopt.layer_norm %x weight %w bias %b : (tensor<3x4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<3x4x8xf32>
+      %c = mlopt.layer_norm %x {normalized_rank = 2 : i64, eps = 1.0e-3 : f64} : (tensor<3x4x8xf32>) -> tensor<3x4x8xf32>
+      return %a, %c : tensor<3x4x8xf32>, tensor<3x4x8xf32>
+    }
+  )mlir",
+            {}, Tolerance{1e-4, 1e-5});
+}
+
+TEST_F(DifferentialTest, IndexingOps) {
+  runModule(R"mlir(
+    func.func @embedding(%i: tensor<2x3xi64>, %w: tensor<10x4xf32>) -> tensor<2x3x4xf32> {
+      %e = mlopt.embedding %i, %w : (tensor<2x3xi64>, tensor<10x4xf32>) -> tensor<2x3x4xf32>
+      return %e : tensor<2x3x4xf32>
+    }
+    func.func @one_hot(%y: tensor<7xi32>) -> tensor<7x10xf32> {
+      %h = mlopt.one_hot %y : tensor<7xi32> -> tensor<7x10xf32>
+      return %h : tensor<7x10xf32>
+    }
+    func.func @embedding_grad(%i: tensor<4x5xi64>, %g: tensor<4x5x3xf32>) -> tensor<10x3xf32> {
+      %e = mlopt.embedding_grad %i, %g num_embeddings = 10 : (tensor<4x5xi64>, tensor<4x5x3xf32>) -> tensor<10x3xf32>
+      return %e : tensor<10x3xf32>
+    }
+  )mlir",
+            InputRange{-1.0, 1.0, 10});
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics
+//===----------------------------------------------------------------------===//
+
+TEST_F(DifferentialTest, Losses) {
+  runModule(R"mlir(
+    func.func @mse(%p: tensor<8x4xf32>, %t: tensor<8x4xf32>) -> tensor<f32> {
+      %l = mlopt.mse_loss %p, %t : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    func.func @cross_entropy(%x: tensor<16x10xf32>, %y: tensor<16xi64>) -> (tensor<f32>, tensor<f32>) {
+      %l = mlopt.cross_entropy %x, %y : (tensor<16x10xf32>, tensor<16xi64>) -> tensor<f32>
+      %a = mlopt.accuracy %x, %y : (tensor<16x10xf32>, tensor<16xi64>) -> tensor<f32>
+      return %l, %a : tensor<f32>, tensor<f32>
+    }
+    func.func @nll(%x: tensor<16x10xf32>, %y: tensor<16xi32>) -> tensor<f32> {
+      %l = mlopt.nll_loss %x, %y : (tensor<16x10xf32>, tensor<16xi32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+  )mlir",
+            InputRange{-3.0, 3.0, 10}, Tolerance{1e-4, 1e-5});
+  // kl_div's target is a probability (positive).
+  runModule(R"mlir(
+    func.func @kl_mean(%x: tensor<8x10xf32>, %t: tensor<8x10xf32>) -> tensor<f32> {
+      %l = mlopt.kl_div %x, %t : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    func.func @kl_batchmean(%x: tensor<8x10xf32>, %t: tensor<8x10xf32>) -> tensor<f32> {
+      %l = mlopt.kl_div %x, %t reduction = batchmean : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    func.func @kl_sum_log(%x: tensor<8x10xf32>, %t: tensor<8x10xf32>) -> tensor<f32> {
+      %l = mlopt.kl_div %x, %t reduction = sum log_target : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+  )mlir",
+            InputRange{0.01, 1.0}, Tolerance{1e-4, 1e-5});
+}
+
+//===----------------------------------------------------------------------===//
+// Random numbers: bit for bit
+//===----------------------------------------------------------------------===//
+
+TEST_F(DifferentialTest, InitializersAndDropoutAreBitExact) {
+  // Zero tolerance: the same generator, the same f64 arithmetic, one
+  // rounding. normal goes through libm's log/cos in both.
+  runModule(R"mlir(
+    func.func @uniforms(%seed: tensor<i64>) -> (tensor<7x13xf32>, tensor<300xf32>, tensor<5x6x2xf32>, tensor<9x4xf32>) {
+      %a = mlopt.initial_value %seed, #mlopt.kaiming_uniform<a = 2.2360679774997898> stream = 1234 : tensor<7x13xf32>
+      %b = mlopt.initial_value %seed, #mlopt.uniform<low = -0.25, high = 0.75> stream = 99 : tensor<300xf32>
+      %c = mlopt.initial_value %seed, #mlopt.xavier_uniform<gain = 1.5> stream = 7 : tensor<5x6x2xf32>
+      %d = mlopt.initial_value %seed, #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 4> stream = 12345678901 : tensor<9x4xf32>
+      return %a, %b, %c, %d : tensor<7x13xf32>, tensor<300xf32>, tensor<5x6x2xf32>, tensor<9x4xf32>
+    }
+    func.func @constants(%seed: tensor<i64>) -> (tensor<3xf32>, tensor<i64>, tensor<2x2xf64>) {
+      %a = mlopt.initial_value %seed, #mlopt.ones stream = 1 : tensor<3xf32>
+      %b = mlopt.initial_value %seed, #mlopt.zeros stream = 2 : tensor<i64>
+      %c = mlopt.initial_value %seed, #mlopt.constant<value = 0.125> stream = 3 : tensor<2x2xf64>
+      return %a, %b, %c : tensor<3xf32>, tensor<i64>, tensor<2x2xf64>
+    }
+    func.func @normal(%seed: tensor<i64>) -> tensor<64xf32> {
+      %a = mlopt.initial_value %seed, #mlopt.normal<mean = 0.5, std = 0.02> stream = 5 : tensor<64xf32>
+      return %a : tensor<64xf32>
+    }
+    func.func @dropout(%x: tensor<16x33xf32>, %seed: tensor<i64>) -> (tensor<16x33xf32>, tensor<16x33xf32>) {
+      %a = mlopt.dropout %x, %seed p = 1.000000e-01 stream = 3 : tensor<16x33xf32>
+      %b = mlopt.dropout %x, %seed p = 5.000000e-01 : tensor<16x33xf32>
+      return %a, %b : tensor<16x33xf32>, tensor<16x33xf32>
+    }
+  )mlir",
+            InputRange{-2.0, 2.0, int64_t(1) << 62}, Tolerance{0.0, 0.0});
+}
+
+//===----------------------------------------------------------------------===//
+// The executable: state in place, training, cache
+//===----------------------------------------------------------------------===//
+
+/// A linear model trained with mlopt-autodiff + mlopt-optimizer: init, the
+/// train steps and the state after them match the evaluator.
+TEST_F(DifferentialTest, TrainStepMatchesReference) {
+  const char *model = R"mlir(
+    mlopt.state @fc1.weight : tensor<16x12xf32> parameter trainable init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+    mlopt.state @fc1.bias : tensor<16xf32> parameter trainable init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 12>
+    mlopt.state @fc2.weight : tensor<5x16xf32> parameter trainable init #mlopt.xavier_uniform
+    mlopt.state @fc2.bias : tensor<5xf32> parameter trainable init #mlopt.zeros
+    func.func @loss(%x: tensor<8x12xf32> {mlopt.input}, %y: tensor<8xi64> {mlopt.label})
+        -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.loss} {
+      %w1 = mlopt.state_read @fc1.weight : tensor<16x12xf32>
+      %b1 = mlopt.state_read @fc1.bias : tensor<16xf32>
+      %w2 = mlopt.state_read @fc2.weight : tensor<5x16xf32>
+      %b2 = mlopt.state_read @fc2.bias : tensor<5xf32>
+      %h = mlopt.linear %x, %w1, %b1 : (tensor<8x12xf32>, tensor<16x12xf32>, tensor<16xf32>) -> tensor<8x16xf32>
+      %a = mlopt.tanh %h : tensor<8x16xf32>
+      %l = mlopt.linear %a, %w2, %b2 : (tensor<8x16xf32>, tensor<5x16xf32>, tensor<5xf32>) -> tensor<8x5xf32>
+      %loss = mlopt.cross_entropy %l, %y : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<f32>
+      %acc = mlopt.accuracy %l, %y : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<f32>
+      return %loss, %acc : tensor<f32>, tensor<f32>
+    }
+  )mlir";
+  OwningOpRef<ModuleOp> module = parse(model);
+  ASSERT_TRUE(module);
+  mlir::mlopt::registerAllPasses();
+  PassManager pm(&context, ModuleOp::getOperationName());
+  ASSERT_TRUE(succeeded(parsePassPipeline(
+      "mlopt-autodiff,mlopt-optimizer{optimizer=adam lr=0.01},"
+      "mlopt-entry-points",
+      pm)));
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+
+  std::unique_ptr<CpuExecutable> exec = compile(*module);
+  ASSERT_TRUE(exec);
+  reference::Evaluator evaluator(*module);
+  reference::StateMap state;
+
+  ASSERT_FALSE(static_cast<bool>(exec->init(42)));
+  reference::Tensor seed = Tensor::fromInts(
+      RankedTensorType::get({}, IntegerType::get(&context, 64)), {42});
+  ASSERT_TRUE(succeeded(evaluator.call("init", {seed}, state)));
+  // Initial state: bit for bit.
+  for (auto [i, name] : llvm::enumerate(exec->getStateNames())) {
+    SCOPED_TRACE(name);
+    expectClose(exec->getStates()[i], state[name], Tolerance{0.0, 0.0});
+  }
+
+  auto x = cast<RankedTensorType>(
+      module->lookupSymbol<func::FuncOp>("train_step").getArgumentTypes()[0]);
+  auto y = cast<RankedTensorType>(
+      module->lookupSymbol<func::FuncOp>("train_step").getArgumentTypes()[1]);
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(step);
+    Tensor inputs = randomTensor(x, {});
+    Tensor labels = randomTensor(y, InputRange{0, 0, 5});
+    HostBuffer hostInputs = toHost(inputs), hostLabels = toHost(labels);
+    auto metrics = exec->trainStep({&hostInputs, &hostLabels});
+    ASSERT_TRUE(static_cast<bool>(metrics))
+        << llvm::toString(metrics.takeError());
+    auto expected = evaluator.call("train_step", {inputs, labels}, state);
+    ASSERT_TRUE(succeeded(expected));
+    ASSERT_EQ(metrics->size(), 2u);
+    EXPECT_NEAR((*metrics)[0], (*expected)[0].getAsDouble(0), 1e-4);
+    EXPECT_EQ((*metrics)[1], (*expected)[1].getAsDouble(0));
+    for (auto [i, name] : llvm::enumerate(exec->getStateNames())) {
+      SCOPED_TRACE(name);
+      expectClose(exec->getStates()[i], state[name], Tolerance{1e-4, 1e-5});
+    }
+  }
+  auto eval = exec->evalStep({exec->getState("fc1.weight")});
+  EXPECT_FALSE(static_cast<bool>(eval)); // wrong arguments: an error
+  llvm::consumeError(eval.takeError());
+}
+
+TEST_F(DifferentialTest, SecondCompileLoadsFromCache) {
+  const char *source = R"mlir(
+    mlopt.state @w : tensor<4xf32> parameter trainable init #mlopt.zeros
+    func.func @step(%x: tensor<4xf32>) -> tensor<f32> {
+      %w = mlopt.state_read @w : tensor<4xf32>
+      %n = mlopt.add %w, %x : tensor<4xf32>
+      mlopt.state_write %n, @w : tensor<4xf32>
+      %s = mlopt.sum %n dims = [0] : tensor<4xf32> -> tensor<f32>
+      return %s : tensor<f32>
+    }
+  )mlir";
+  OwningOpRef<ModuleOp> module = parse(source);
+  ASSERT_TRUE(module);
+  unsigned before = CpuExecutable::getNumCompilations();
+  std::unique_ptr<CpuExecutable> first = compile(*module);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->isLoadedFromCache());
+  EXPECT_EQ(CpuExecutable::getNumCompilations(), before + 1);
+
+  std::unique_ptr<CpuExecutable> second = compile(*module);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->isLoadedFromCache());
+  EXPECT_EQ(CpuExecutable::getNumCompilations(), before + 1);
+  EXPECT_EQ(first->getCacheKey(), second->getCacheKey());
+
+  // The cached code runs and updates the state in place.
+  HostBuffer x(RankedTensorType::get({4}, Float32Type::get(&context)));
+  for (int i = 0; i < 4; ++i)
+    x.as<float>()[i] = static_cast<float>(i);
+  for (int round = 1; round <= 2; ++round) {
+    auto sum = second->call("step", {&x});
+    ASSERT_TRUE(static_cast<bool>(sum)) << llvm::toString(sum.takeError());
+    EXPECT_EQ(*(*sum)[0].as<float>(), 6.0f * round);
+  }
+  EXPECT_EQ(second->getState("w")->as<float>()[3], 6.0f);
+
+  // Different options are a different key.
+  CpuCompileOptions loops;
+  loops.cacheDir = cacheDir;
+  loops.matmul = "loops";
+  auto third = CpuExecutable::compile(*module, loops);
+  ASSERT_TRUE(static_cast<bool>(third));
+  EXPECT_FALSE((*third)->isLoadedFromCache());
+  EXPECT_NE((*third)->getCacheKey(), first->getCacheKey());
+}
+
+} // namespace
