@@ -59,8 +59,9 @@ int main(int argc, char **argv) {
     b.as<float>()[i] = dist(rng);
   }
   const char *coretype = std::getenv("OPENBLAS_CORETYPE");
-  llvm::outs() << "N = " << n << ", OPENBLAS_CORETYPE="
-               << (coretype ? coretype : "(unset)") << "\n";
+  llvm::outs() << "N = " << n
+               << ", OPENBLAS_CORETYPE=" << (coretype ? coretype : "(unset)")
+               << "\n";
   for (const std::string &mode : modes) {
     CpuCompileOptions options;
     options.matmul = mode;
@@ -71,9 +72,9 @@ int main(int argc, char **argv) {
       llvm::errs() << mode << ": " << llvm::toString(exec.takeError()) << "\n";
       return 1;
     }
-    double compileSeconds = std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
+    double compileSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     double flops = 2.0 * n * n * n;
     int repetitions = flops > 4e9 && mode != "blas" ? 1 : 5;
     double best = 1e300;

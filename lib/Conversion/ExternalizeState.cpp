@@ -158,9 +158,8 @@ static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
                 .getResult(0);
   }
   for (auto [value, dest] : stores)
-    bufferization::MaterializeInDestinationOp::create(builder, loc,
-                                                      dest.getType(), value,
-                                                      dest);
+    bufferization::MaterializeInDestinationOp::create(
+        builder, loc, dest.getType(), value, dest);
   func::ReturnOp::create(builder, loc);
   returnOp.erase();
   if (cInterface)
@@ -172,7 +171,8 @@ static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
 
 namespace {
 struct ExternalizeStatePass
-    : public mlir::mlopt::impl::MLOptExternalizeStateBase<ExternalizeStatePass> {
+    : public mlir::mlopt::impl::MLOptExternalizeStateBase<
+          ExternalizeStatePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -185,7 +185,8 @@ struct ExternalizeStatePass
       module->setAttr(kManifestAttrName,
                       ArrayAttr::get(&getContext(), entries));
     }
-    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    for (auto func :
+         llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       if (func.isExternal())
         continue;
       if (func.isPrivate()) {

@@ -123,8 +123,8 @@ struct LinalgToBlasPass
     auto describe = [&](Value memref) {
       auto metadata =
           memref::ExtractStridedMetadataOp::create(builder, loc, memref);
-      Value pointer = toI64(memref::ExtractAlignedPointerAsIndexOp::create(
-          builder, loc, memref));
+      Value pointer = toI64(
+          memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, memref));
       Value offsetBytes = arith::MulIOp::create(
           builder, loc, toI64(metadata.getOffset()), constant(4));
       pointer = arith::AddIOp::create(builder, loc, pointer, offsetBytes);

@@ -16,7 +16,7 @@ static std::string getLowerToCPUPipeline(const LowerToCPUOptions &options) {
   std::string pipeline;
   llvm::raw_string_ostream os(pipeline);
   os << "convert-mlopt-to-linalg,canonicalize,cse,"
-     << "linalg-fuse-elementwise-ops,canonicalize,cse,"
+     << "mlopt-fuse-elementwise,canonicalize,cse,"
      // No canonicalization from here to bufferization: the
      // destination-passing stores have no uses.
      << "mlopt-externalize-state{c-interface="
@@ -50,8 +50,8 @@ void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
                                           const LowerToCPUOptions &options) {
   // The string is fixed by this file; a parse failure is a bug here, not a
   // user error, but report it rather than assert.
-  if (failed(parsePassPipeline(getLowerToCPUPipeline(options), pm,
-                               llvm::errs())))
+  if (failed(
+          parsePassPipeline(getLowerToCPUPipeline(options), pm, llvm::errs())))
     llvm::report_fatal_error("mlopt-lower-to-cpu: invalid pass pipeline");
 }
 

@@ -43,27 +43,28 @@ module attributes {transform.with_named_sequence} {
         tile_sizes [8, 32, 1] : (!transform.any_op)
         -> (!transform.any_op, !transform.any_op, !transform.any_op,
             !transform.any_op)
-    %funcs = transform.structured.match ops{["func.func"]} in %root
+    // Only the register tiles: vectorizing every op of the function
+    // (vectorize_children_and_apply_patterns) made the pattern driver spin
+    // on small batch matmuls.
+    transform.structured.vectorize %t2 : !transform.any_op
+    %f = transform.get_parent_op %l1#0 {op_name = "func.func", deduplicate}
         : (!transform.any_op) -> !transform.any_op
-    transform.foreach %funcs : !transform.any_op {
-    ^bb0(%f: !transform.any_op):
-      %v = transform.structured.vectorize_children_and_apply_patterns %f
-          : (!transform.any_op) -> !transform.any_op
-      transform.apply_patterns to %v {
-        transform.apply_patterns.memref.fold_memref_alias_ops
-        transform.apply_patterns.canonicalization
-      } : !transform.any_op
-      transform.apply_cse to %v : !transform.any_op
-      %h = transform.structured.hoist_redundant_vector_transfers %v
-          : (!transform.any_op) -> !transform.any_op
-      transform.apply_patterns to %h {
-        transform.apply_patterns.vector.lower_contraction
-            lowering_strategy = "outerproduct"
-        transform.apply_patterns.vector.transfer_permutation_patterns
-        transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
-        transform.apply_patterns.vector.lower_outerproduct
-      } : !transform.any_op
-    }
+    transform.apply_patterns to %f {
+      transform.apply_patterns.vector.reduction_to_contract
+      transform.apply_patterns.vector.transfer_permutation_patterns
+      transform.apply_patterns.memref.fold_memref_alias_ops
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.apply_cse to %f : !transform.any_op
+    %h = transform.structured.hoist_redundant_vector_transfers %f
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %h {
+      transform.apply_patterns.vector.lower_contraction
+          lowering_strategy = "outerproduct"
+      transform.apply_patterns.vector.transfer_permutation_patterns
+      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+      transform.apply_patterns.vector.lower_outerproduct
+    } : !transform.any_op
     transform.yield
   }
 }
@@ -104,10 +105,10 @@ struct VectorizeMatmulsPass
       return signalPassFailure();
     }
     Operation *entry = transform::detail::findTransformEntryPoint(
-        module, *schedule, transform::TransformDialect::kTransformEntryPointSymbolName);
-    if (!entry ||
-        failed(transform::applyTransformNamedSequence(
-            module, entry, *schedule, transform::TransformOptions())))
+        module, *schedule,
+        transform::TransformDialect::kTransformEntryPointSymbolName);
+    if (!entry || failed(transform::applyTransformNamedSequence(
+                      module, entry, *schedule, transform::TransformOptions())))
       return signalPassFailure();
     module.walk([](Operation *op) { op->removeAttr(kScheduledAttrName); });
   }

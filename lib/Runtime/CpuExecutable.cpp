@@ -99,8 +99,8 @@ static void initializeOnce() {
 }
 
 /// The symbols the compiled code calls that live in this library.
-static llvm::orc::SymbolMap getRuntimeSymbols(llvm::orc::MangleAndInterner
-                                                  interner) {
+static llvm::orc::SymbolMap
+getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
   llvm::orc::SymbolMap symbols;
   symbols[interner("mlopt_sgemm")] = {
       llvm::orc::ExecutorAddr::fromPtr(&mlopt_sgemm),
@@ -131,6 +131,15 @@ static std::string computeCacheKey(ModuleOp module,
   os << "mlopt-cpu-executable 1 " << MLOPT_VERSION << "\n"
      << "matmul=" << options.matmul << " opt=" << options.optLevel << "\n"
      << "cpu=" << llvm::sys::getHostCPUName() << "\n";
+  // The compiler itself: a rebuilt binary (new lowering patterns) must not
+  // reuse objects of the old one. The running executable's path, size and
+  // modification time change with every relink.
+  std::string self = llvm::sys::fs::getMainExecutable(
+      nullptr, reinterpret_cast<void *>(&computeCacheKey));
+  llvm::sys::fs::file_status status;
+  if (!self.empty() && !llvm::sys::fs::status(self, status))
+    os << "compiler=" << self << " " << status.getSize() << " "
+       << status.getLastModificationTime().time_since_epoch().count() << "\n";
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   std::vector<std::string> enabled;
   for (const auto &feature : features)
@@ -175,7 +184,7 @@ createHostTargetMachine(unsigned optLevel) {
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
-  builder->setCodeGenOptLevel(optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+  builder->setCodeGenOptLevel(optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                               : optLevel == 0 ? llvm::CodeGenOptLevel::None
                                               : llvm::CodeGenOptLevel::Default);
   return builder->createTargetMachine();
@@ -263,8 +272,8 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
         return llvm::createStringError("function '" + entry.name +
                                        "' has a non-static-tensor result");
       entry.resultTypes.push_back(tensor);
-      auto metric =
-          func.getResultAttrOfType<StringAttr>(i, MLOptDialect::kMetricAttrName);
+      auto metric = func.getResultAttrOfType<StringAttr>(
+          i, MLOptDialect::kMetricAttrName);
       entry.resultNames.push_back(metric ? metric.str() : std::string());
     }
     exec->entryPoints[entry.name] = std::move(entry);

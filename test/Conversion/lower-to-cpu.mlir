@@ -1,6 +1,6 @@
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu | FileCheck %s --check-prefix=LLVM
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu="matmul=loops" | FileCheck %s --check-prefix=LOOPS
-// RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse,mlopt-externalize-state,eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF
+// RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,mlopt-fuse-elementwise,canonicalize,cse,mlopt-externalize-state,eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF
 
 // A linear regression trained with SGD, written as mlopt-optimizer would.
 

@@ -42,12 +42,11 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
   PassOptions::Option<MatmulMode> matmul{
       *this, "matmul", llvm::cl::desc("how f32 matmuls run"),
       llvm::cl::init(MatmulMode::Blas),
-      llvm::cl::values(
-          clEnumValN(MatmulMode::Blas, "blas",
-                     "calls of mlopt_sgemm, served by OpenBLAS"),
-          clEnumValN(MatmulMode::Vector, "vector",
-                     "tiled and vectorized generated code"),
-          clEnumValN(MatmulMode::Loops, "loops", "scalar loops"))};
+      llvm::cl::values(clEnumValN(MatmulMode::Blas, "blas",
+                                  "calls of mlopt_sgemm, served by OpenBLAS"),
+                       clEnumValN(MatmulMode::Vector, "vector",
+                                  "tiled and vectorized generated code"),
+                       clEnumValN(MatmulMode::Loops, "loops", "scalar loops"))};
   PassOptions::Option<bool> cInterface{
       *this, "c-interface",
       llvm::cl::desc("give public functions a _mlir_ciface_ wrapper"),

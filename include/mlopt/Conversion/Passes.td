@@ -38,6 +38,18 @@ def ConvertMLOptToLinalg : Pass<"convert-mlopt-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::tensor::TensorDialect"];
 }
 
+def MLOptFuseElementwise : Pass<"mlopt-fuse-elementwise"> {
+  let summary = "fuses chains of elementwise linalg.generic ops";
+  let description = [{
+    Producer-consumer fusion of elementwise `linalg.generic` ops on tensors
+    (a producer with one use is inlined into its consumer), as upstream's
+    `linalg-fuse-elementwise-ops` but without its reshape propagation, which
+    turns named matmuls into generic contractions that then run as scalar
+    loops instead of BLAS or vectorized code.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> {
   let summary = "turns state accesses and results into function arguments";
   let description = [{

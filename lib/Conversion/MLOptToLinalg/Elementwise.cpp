@@ -1,7 +1,7 @@
 //===- Elementwise.cpp - elementwise mlopt ops to linalg.generic ----------===//
 //
 // Each op becomes one linalg.generic whose indexing maps broadcast the
-// operands (NumPy rules), so linalg-fuse-elementwise-ops can fuse chains.
+// operands (NumPy rules), so mlopt-fuse-elementwise can fuse chains.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,12 +35,12 @@ struct ElementwisePattern : public OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     unsigned numOperands = op->getNumOperands();
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), op->getOperands(), resultType,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return SmallVector<Value>{
-              fn(b, loc, op, args.take_front(numOperands))};
-        });
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), op->getOperands(), resultType,
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return SmallVector<Value>{
+                               fn(b, loc, op, args.take_front(numOperands))};
+                         });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -63,17 +63,16 @@ Value buildGelu(OpBuilder &b, Location loc, GeluOp op, ValueRange args) {
   Value one = constantLike(b, loc, x, 1.0);
   if (op.getApproximate() == GeluApproximation::Tanh) {
     // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
-    Value x3 = arith::MulFOp::create(b, loc, x,
-                                     arith::MulFOp::create(b, loc, x, x));
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value inner = arith::AddFOp::create(
         b, loc, x,
         arith::MulFOp::create(b, loc, constantLike(b, loc, x, 0.044715), x3));
     inner = arith::MulFOp::create(
         b, loc, constantLike(b, loc, x, std::sqrt(2.0 / M_PI)), inner);
     Value t = math::TanhOp::create(b, loc, inner);
-    return arith::MulFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, half, x),
-        arith::AddFOp::create(b, loc, one, t));
+    return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                                 arith::AddFOp::create(b, loc, one, t));
   }
   // x * 0.5 * (1 + erf(x / sqrt(2)))
   Value scaled =
@@ -141,95 +140,101 @@ Value buildCompare(OpBuilder &b, Location loc, CompareOp op, ValueRange args) {
 void mlir::mlopt::populateMLOptElementwiseToLinalgPatterns(
     RewritePatternSet &patterns) {
   // Unary.
-  add<NegOp>(patterns, [](OpBuilder &b, Location loc, NegOp,
-                          ValueRange a) -> Value {
-    return arith::NegFOp::create(b, loc, a[0]);
-  });
-  add<ExpOp>(patterns, [](OpBuilder &b, Location loc, ExpOp,
-                          ValueRange a) -> Value {
-    return math::ExpOp::create(b, loc, a[0]);
-  });
-  add<LogOp>(patterns, [](OpBuilder &b, Location loc, LogOp,
-                          ValueRange a) -> Value {
-    return math::LogOp::create(b, loc, a[0]);
-  });
-  add<SqrtOp>(patterns, [](OpBuilder &b, Location loc, SqrtOp,
-                           ValueRange a) -> Value {
-    return math::SqrtOp::create(b, loc, a[0]);
-  });
-  add<RsqrtOp>(patterns, [](OpBuilder &b, Location loc, RsqrtOp,
-                            ValueRange a) -> Value {
-    // 1 / sqrt(x) rather than an approximate reciprocal square root.
-    return arith::DivFOp::create(b, loc, constantLike(b, loc, a[0], 1.0),
-                                 math::SqrtOp::create(b, loc, a[0]));
-  });
-  add<ReluOp>(patterns, [](OpBuilder &b, Location loc, ReluOp,
-                           ValueRange a) -> Value {
-    // maximumf propagates NaN, as torch.relu.
-    return arith::MaximumFOp::create(b, loc, a[0],
-                                     constantLike(b, loc, a[0], 0.0));
-  });
-  add<SigmoidOp>(patterns, [](OpBuilder &b, Location loc, SigmoidOp,
-                              ValueRange a) -> Value {
-    Value one = constantLike(b, loc, a[0], 1.0);
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, a[0]));
-    return arith::DivFOp::create(b, loc, one,
-                                 arith::AddFOp::create(b, loc, one, e));
-  });
-  add<TanhOp>(patterns, [](OpBuilder &b, Location loc, TanhOp,
-                           ValueRange a) -> Value {
-    return math::TanhOp::create(b, loc, a[0]);
-  });
-  add<AbsOp>(patterns, [](OpBuilder &b, Location loc, AbsOp,
-                          ValueRange a) -> Value {
-    return math::AbsFOp::create(b, loc, a[0]);
-  });
-  add<CosOp>(patterns, [](OpBuilder &b, Location loc, CosOp,
-                          ValueRange a) -> Value {
-    return math::CosOp::create(b, loc, a[0]);
-  });
-  add<ErfOp>(patterns, [](OpBuilder &b, Location loc, ErfOp,
-                          ValueRange a) -> Value {
-    return math::ErfOp::create(b, loc, a[0]);
-  });
+  add<NegOp>(patterns,
+             [](OpBuilder &b, Location loc, NegOp, ValueRange a) -> Value {
+               return arith::NegFOp::create(b, loc, a[0]);
+             });
+  add<ExpOp>(patterns,
+             [](OpBuilder &b, Location loc, ExpOp, ValueRange a) -> Value {
+               return math::ExpOp::create(b, loc, a[0]);
+             });
+  add<LogOp>(patterns,
+             [](OpBuilder &b, Location loc, LogOp, ValueRange a) -> Value {
+               return math::LogOp::create(b, loc, a[0]);
+             });
+  add<SqrtOp>(patterns,
+              [](OpBuilder &b, Location loc, SqrtOp, ValueRange a) -> Value {
+                return math::SqrtOp::create(b, loc, a[0]);
+              });
+  add<RsqrtOp>(
+      patterns, [](OpBuilder &b, Location loc, RsqrtOp, ValueRange a) -> Value {
+        // 1 / sqrt(x) rather than an approximate reciprocal square root.
+        return arith::DivFOp::create(b, loc, constantLike(b, loc, a[0], 1.0),
+                                     math::SqrtOp::create(b, loc, a[0]));
+      });
+  add<ReluOp>(patterns,
+              [](OpBuilder &b, Location loc, ReluOp, ValueRange a) -> Value {
+                // maximumf propagates NaN, as torch.relu.
+                return arith::MaximumFOp::create(
+                    b, loc, a[0], constantLike(b, loc, a[0], 0.0));
+              });
+  add<SigmoidOp>(
+      patterns,
+      [](OpBuilder &b, Location loc, SigmoidOp, ValueRange a) -> Value {
+        Value one = constantLike(b, loc, a[0], 1.0);
+        Value e =
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, a[0]));
+        return arith::DivFOp::create(b, loc, one,
+                                     arith::AddFOp::create(b, loc, one, e));
+      });
+  add<TanhOp>(patterns,
+              [](OpBuilder &b, Location loc, TanhOp, ValueRange a) -> Value {
+                return math::TanhOp::create(b, loc, a[0]);
+              });
+  add<AbsOp>(patterns,
+             [](OpBuilder &b, Location loc, AbsOp, ValueRange a) -> Value {
+               return math::AbsFOp::create(b, loc, a[0]);
+             });
+  add<CosOp>(patterns,
+             [](OpBuilder &b, Location loc, CosOp, ValueRange a) -> Value {
+               return math::CosOp::create(b, loc, a[0]);
+             });
+  add<ErfOp>(patterns,
+             [](OpBuilder &b, Location loc, ErfOp, ValueRange a) -> Value {
+               return math::ErfOp::create(b, loc, a[0]);
+             });
   add<GeluOp>(patterns, buildGelu);
 
   // Binary, broadcasting through the indexing maps.
-  add<AddOp>(patterns, [](OpBuilder &b, Location loc, AddOp,
-                          ValueRange a) -> Value {
-    return arith::AddFOp::create(b, loc, a[0], a[1]);
-  });
-  add<SubOp>(patterns, [](OpBuilder &b, Location loc, SubOp,
-                          ValueRange a) -> Value {
-    return arith::SubFOp::create(b, loc, a[0], a[1]);
-  });
-  add<MulOp>(patterns, [](OpBuilder &b, Location loc, MulOp,
-                          ValueRange a) -> Value {
-    return arith::MulFOp::create(b, loc, a[0], a[1]);
-  });
-  add<DivOp>(patterns, [](OpBuilder &b, Location loc, DivOp,
-                          ValueRange a) -> Value {
-    return arith::DivFOp::create(b, loc, a[0], a[1]);
-  });
-  add<PowOp>(patterns, [](OpBuilder &b, Location loc, PowOp,
-                          ValueRange a) -> Value {
-    return math::PowFOp::create(b, loc, a[0], a[1]);
-  });
-  add<MaximumOp>(patterns, [](OpBuilder &b, Location loc, MaximumOp,
-                              ValueRange a) -> Value {
-    return arith::MaximumFOp::create(b, loc, a[0], a[1]);
-  });
-  add<MinimumOp>(patterns, [](OpBuilder &b, Location loc, MinimumOp,
-                              ValueRange a) -> Value {
-    return arith::MinimumFOp::create(b, loc, a[0], a[1]);
-  });
+  add<AddOp>(patterns,
+             [](OpBuilder &b, Location loc, AddOp, ValueRange a) -> Value {
+               return arith::AddFOp::create(b, loc, a[0], a[1]);
+             });
+  add<SubOp>(patterns,
+             [](OpBuilder &b, Location loc, SubOp, ValueRange a) -> Value {
+               return arith::SubFOp::create(b, loc, a[0], a[1]);
+             });
+  add<MulOp>(patterns,
+             [](OpBuilder &b, Location loc, MulOp, ValueRange a) -> Value {
+               return arith::MulFOp::create(b, loc, a[0], a[1]);
+             });
+  add<DivOp>(patterns,
+             [](OpBuilder &b, Location loc, DivOp, ValueRange a) -> Value {
+               return arith::DivFOp::create(b, loc, a[0], a[1]);
+             });
+  add<PowOp>(patterns,
+             [](OpBuilder &b, Location loc, PowOp, ValueRange a) -> Value {
+               return math::PowFOp::create(b, loc, a[0], a[1]);
+             });
+  add<MaximumOp>(
+      patterns,
+      [](OpBuilder &b, Location loc, MaximumOp, ValueRange a) -> Value {
+        return arith::MaximumFOp::create(b, loc, a[0], a[1]);
+      });
+  add<MinimumOp>(
+      patterns,
+      [](OpBuilder &b, Location loc, MinimumOp, ValueRange a) -> Value {
+        return arith::MinimumFOp::create(b, loc, a[0], a[1]);
+      });
   add<CompareOp>(patterns, buildCompare);
-  add<SelectOp>(patterns, [](OpBuilder &b, Location loc, SelectOp,
-                             ValueRange a) -> Value {
-    return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
-  });
-  add<CastOp>(patterns, [](OpBuilder &b, Location loc, CastOp op,
-                           ValueRange a) -> Value {
-    return convertScalar(b, loc, a[0], getElementTypeOrSelf(op.getType()));
-  });
+  add<SelectOp>(
+      patterns,
+      [](OpBuilder &b, Location loc, SelectOp, ValueRange a) -> Value {
+        return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+      });
+  add<CastOp>(patterns,
+              [](OpBuilder &b, Location loc, CastOp op, ValueRange a) -> Value {
+                return convertScalar(b, loc, a[0],
+                                     getElementTypeOrSelf(op.getType()));
+              });
 }

@@ -49,12 +49,10 @@ static Value sumOverRows(
   SmallVector<AffineMap> maps(inputs.size(),
                               AffineMap::getMultiDimIdentityMap(1, ctx));
   return buildReduction(
-      b, loc, inputs, maps, {rows}, {0},
-      createScalar(b, loc, elementType, 0.0),
+      b, loc, inputs, maps, {rows}, {0}, createScalar(b, loc, elementType, 0.0),
       [&](OpBuilder &nb, Location l, ValueRange args) {
         Value row = linalg::IndexOp::create(nb, l, 0);
-        Value value = term(nb, l, row, args[0],
-                           args.drop_front().drop_back());
+        Value value = term(nb, l, row, args[0], args.drop_front().drop_back());
         return SmallVector<Value>{
             arith::AddFOp::create(nb, l, args.back(), value)};
       })[0];
@@ -74,15 +72,16 @@ struct MseLossLowering : public OpRewritePattern<MseLossOp> {
       all.push_back(i);
     AffineMap identity =
         AffineMap::getMultiDimIdentityMap(rank, op.getContext());
-    Value total = buildReduction(
-        rewriter, loc, ValueRange{op.getInput(), op.getTarget()},
-        {identity, identity}, type.getShape(), all,
-        createScalar(rewriter, loc, type.getElementType(), 0.0),
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value d = arith::SubFOp::create(b, l, args[0], args[1]);
-          return SmallVector<Value>{arith::AddFOp::create(
-              b, l, args[2], arith::MulFOp::create(b, l, d, d))};
-        })[0];
+    Value total =
+        buildReduction(rewriter, loc, ValueRange{op.getInput(), op.getTarget()},
+                       {identity, identity}, type.getShape(), all,
+                       createScalar(rewriter, loc, type.getElementType(), 0.0),
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         Value d =
+                             arith::SubFOp::create(b, l, args[0], args[1]);
+                         return SmallVector<Value>{arith::AddFOp::create(
+                             b, l, args[2], arith::MulFOp::create(b, l, d, d))};
+                       })[0];
     rewriter.replaceOp(
         op, divideScalarTensor(rewriter, loc, total,
                                static_cast<double>(type.getNumElements())));
@@ -100,18 +99,18 @@ struct CrossEntropyLowering : public OpRewritePattern<CrossEntropyOp> {
     RankedTensorType type = tensorType(logits);
     int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
     auto [max, sum] = buildSoftmaxStats(rewriter, loc, logits, 1);
-    Value total = sumOverRows(
-        rewriter, loc, op.getLabels(), ValueRange{max, sum},
-        type.getElementType(),
-        [&](OpBuilder &b, Location l, Value row, Value label,
-            ValueRange stats) -> Value {
-          Value column = clampToIndex(b, l, label, classes);
-          Value picked =
-              tensor::ExtractOp::create(b, l, logits, ValueRange{row, column});
-          Value lse = arith::AddFOp::create(
-              b, l, stats[0], math::LogOp::create(b, l, stats[1]));
-          return arith::SubFOp::create(b, l, lse, picked);
-        });
+    Value total =
+        sumOverRows(rewriter, loc, op.getLabels(), ValueRange{max, sum},
+                    type.getElementType(),
+                    [&](OpBuilder &b, Location l, Value row, Value label,
+                        ValueRange stats) -> Value {
+                      Value column = clampToIndex(b, l, label, classes);
+                      Value picked = tensor::ExtractOp::create(
+                          b, l, logits, ValueRange{row, column});
+                      Value lse = arith::AddFOp::create(
+                          b, l, stats[0], math::LogOp::create(b, l, stats[1]));
+                      return arith::SubFOp::create(b, l, lse, picked);
+                    });
     rewriter.replaceOp(op, divideScalarTensor(rewriter, loc, total,
                                               static_cast<double>(rows)));
     return success();
@@ -171,12 +170,11 @@ struct KLDivLowering : public OpRewritePattern<KLDivOp> {
             Value raw = arith::MulFOp::create(
                 b, l, t,
                 arith::SubFOp::create(b, l, math::LogOp::create(b, l, t), x));
-            Value isZero = arith::CmpFOp::create(
-                b, l, arith::CmpFPredicate::OEQ, t, zero);
+            Value isZero =
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, t, zero);
             term = arith::SelectOp::create(b, l, isZero, zero, raw);
           }
-          return SmallVector<Value>{
-              arith::AddFOp::create(b, l, args[2], term)};
+          return SmallVector<Value>{arith::AddFOp::create(b, l, args[2], term)};
         })[0];
     double count = 1.0;
     switch (op.getReduction()) {

@@ -10,8 +10,7 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::lowering;
 
-Value lowering::createEmpty(OpBuilder &b, Location loc,
-                            RankedTensorType type) {
+Value lowering::createEmpty(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(),
                                  type.getElementType());
 }
@@ -21,8 +20,7 @@ Value lowering::createScalar(OpBuilder &b, Location loc, Type type,
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
   if (type.isIndex())
-    return arith::ConstantIndexOp::create(b, loc,
-                                          static_cast<int64_t>(value));
+    return arith::ConstantIndexOp::create(b, loc, static_cast<int64_t>(value));
   return arith::ConstantOp::create(
       b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
 }
@@ -145,8 +143,7 @@ Value lowering::reshapeTensor(OpBuilder &b, Location loc, Value value,
   } else if (sourceType.getRank() < type.getRank()) {
     if (auto reassociation =
             getReassociationIndicesForReshape(sourceType, type))
-      return tensor::ExpandShapeOp::create(b, loc, type, value,
-                                           *reassociation);
+      return tensor::ExpandShapeOp::create(b, loc, type, value, *reassociation);
   }
   // No single reshape relates the shapes: go through the flat vector.
   auto flatType = RankedTensorType::get({sourceType.getNumElements()},
@@ -158,9 +155,8 @@ Value lowering::reshapeTensor(OpBuilder &b, Location loc, Value value,
       for (int64_t i = 0; i < sourceType.getRank(); ++i)
         all[0].push_back(i);
     flat = sourceType.getRank() == 0
-               ? tensor::ExpandShapeOp::create(
-                     b, loc, flatType, value,
-                     ArrayRef<ReassociationIndices>{})
+               ? tensor::ExpandShapeOp::create(b, loc, flatType, value,
+                                               ArrayRef<ReassociationIndices>{})
                      .getResult()
                : tensor::CollapseShapeOp::create(b, loc, flatType, value, all)
                      .getResult();
@@ -220,10 +216,9 @@ Value lowering::convertScalar(OpBuilder &b, Location loc, Value value,
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
                                  createScalar(b, loc, from, 0));
   if (fromWidth < toWidth)
-    return from.isInteger(1) ? arith::ExtUIOp::create(b, loc, to, value)
-                                   .getResult()
-                             : arith::ExtSIOp::create(b, loc, to, value)
-                                   .getResult();
+    return from.isInteger(1)
+               ? arith::ExtUIOp::create(b, loc, to, value).getResult()
+               : arith::ExtSIOp::create(b, loc, to, value).getResult();
   return arith::TruncIOp::create(b, loc, to, value);
 }
 
@@ -248,8 +243,8 @@ static Value buildSplitMix64(OpBuilder &b, Location loc, Value x) {
 
 Value lowering::buildRandomBits(OpBuilder &b, Location loc, Value seed,
                                 Value stream, Value index) {
-  Value mixed = buildSplitMix64(b, loc, arith::XOrIOp::create(b, loc, seed,
-                                                              stream));
+  Value mixed =
+      buildSplitMix64(b, loc, arith::XOrIOp::create(b, loc, seed, stream));
   return buildSplitMix64(b, loc, arith::AddIOp::create(b, loc, mixed, index));
 }
 
@@ -257,8 +252,7 @@ Value lowering::buildRandomUniform(OpBuilder &b, Location loc, Value seed,
                                    Value stream, Value index) {
   Value bits = buildRandomBits(b, loc, seed, stream, index);
   Value top = arith::ShRUIOp::create(
-      b, loc, bits,
-      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(40)));
+      b, loc, bits, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(40)));
   // 24 bits: exact in f64 (and f32); scaling by 2^-24 is exact too.
   Value asFloat = arith::UIToFPOp::create(b, loc, b.getF64Type(), top);
   return arith::MulFOp::create(b, loc, asFloat,

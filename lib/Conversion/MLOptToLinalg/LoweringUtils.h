@@ -12,8 +12,8 @@ namespace mlir::mlopt::lowering {
 
 /// Body of a linalg.generic: receives the block arguments (inputs, then
 /// outputs) and returns the values to yield.
-using BodyBuilder = function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                                    ValueRange)>;
+using BodyBuilder =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
 /// `tensor.empty` of `type`.
 Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type);
@@ -45,8 +45,7 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange operands,
 /// `reducedDims` (sorted) into tensors of `iterShape` without those dims,
 /// initialized with `inits` (scalars, one per result). `body` receives the
 /// input elements then the accumulators.
-SmallVector<Value> buildReduction(OpBuilder &b, Location loc,
-                                  ValueRange inputs,
+SmallVector<Value> buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                                   ArrayRef<AffineMap> inputMaps,
                                   ArrayRef<int64_t> iterShape,
                                   ArrayRef<int64_t> reducedDims,
@@ -71,8 +70,8 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type to);
 /// bits(seed, stream, index), and uniform in [0, 1) as f64.
 Value buildRandomBits(OpBuilder &b, Location loc, Value seed, Value stream,
                       Value index);
-Value buildRandomUniform(OpBuilder &b, Location loc, Value seed,
-                         Value stream, Value index);
+Value buildRandomUniform(OpBuilder &b, Location loc, Value seed, Value stream,
+                         Value index);
 
 /// max and sum(exp(x - max)) along `dim` (both with `dim` dropped): the
 /// shared part of softmax, log_softmax and cross_entropy.

@@ -38,7 +38,8 @@ void mlir::mlopt::configureMLOptToLinalgTarget(ConversionTarget &target) {
 
 namespace {
 struct ConvertMLOptToLinalgPass
-    : public mlir::mlopt::impl::ConvertMLOptToLinalgBase<ConvertMLOptToLinalgPass> {
+    : public mlir::mlopt::impl::ConvertMLOptToLinalgBase<
+          ConvertMLOptToLinalgPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -59,11 +59,10 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
     else
       init = createFilled(rewriter, loc, accType,
                           createScalar(rewriter, loc, elementType, 0.0));
-    Value product =
-        linalg::MatmulTransposeBOp::create(rewriter, loc, TypeRange{accType},
-                                           ValueRange{lhs, op.getWeight()},
-                                           ValueRange{init})
-            .getResult(0);
+    Value product = linalg::MatmulTransposeBOp::create(
+                        rewriter, loc, TypeRange{accType},
+                        ValueRange{lhs, op.getWeight()}, ValueRange{init})
+                        .getResult(0);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
     return success();
   }
@@ -96,16 +95,16 @@ static Value buildProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
                           function_ref<Value(Value)> reshapeOperand) {
   Type type = init.getType();
   if (Value source = getTransposedSource(lhs))
-    return TransposeAOp::create(b, loc, TypeRange{type},
-                                ValueRange{reshapeOperand(source),
-                                           reshapeOperand(rhs)},
-                                ValueRange{init})
+    return TransposeAOp::create(
+               b, loc, TypeRange{type},
+               ValueRange{reshapeOperand(source), reshapeOperand(rhs)},
+               ValueRange{init})
         .getResult(0);
   if (Value source = getTransposedSource(rhs))
-    return TransposeBOp::create(b, loc, TypeRange{type},
-                                ValueRange{reshapeOperand(lhs),
-                                           reshapeOperand(source)},
-                                ValueRange{init})
+    return TransposeBOp::create(
+               b, loc, TypeRange{type},
+               ValueRange{reshapeOperand(lhs), reshapeOperand(source)},
+               ValueRange{init})
         .getResult(0);
   return PlainOp::create(b, loc, TypeRange{type},
                          ValueRange{reshapeOperand(lhs), reshapeOperand(rhs)},
@@ -119,14 +118,13 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = tensorType(op.getResult());
-    Value init = createFilled(
-        rewriter, loc, type,
-        createScalar(rewriter, loc, type.getElementType(), 0.0));
-    Value product =
-        buildProduct<linalg::MatmulOp, linalg::MatmulTransposeAOp,
-                     linalg::MatmulTransposeBOp>(
-            rewriter, loc, op.getLhs(), op.getRhs(), init,
-            [](Value v) { return v; });
+    Value init =
+        createFilled(rewriter, loc, type,
+                     createScalar(rewriter, loc, type.getElementType(), 0.0));
+    Value product = buildProduct<linalg::MatmulOp, linalg::MatmulTransposeAOp,
+                                 linalg::MatmulTransposeBOp>(
+        rewriter, loc, op.getLhs(), op.getRhs(), init,
+        [](Value v) { return v; });
     rewriter.replaceOp(op, product);
     return success();
   }
@@ -146,11 +144,10 @@ struct BatchMatmulLowering : public OpRewritePattern<BatchMatmulOp> {
       batch *= size;
     auto collapse = [&](Value value) -> Value {
       RankedTensorType t = tensorType(value);
-      return reshapeTensor(
-          rewriter, loc, value,
-          RankedTensorType::get(
-              {batch, t.getDimSize(rank - 2), t.getDimSize(rank - 1)},
-              elementType));
+      return reshapeTensor(rewriter, loc, value,
+                           RankedTensorType::get({batch, t.getDimSize(rank - 2),
+                                                  t.getDimSize(rank - 1)},
+                                                 elementType));
     };
     auto accType = RankedTensorType::get(
         {batch, type.getDimSize(rank - 2), type.getDimSize(rank - 1)},
@@ -180,13 +177,13 @@ std::pair<Value, Value> lowering::buildSoftmaxStats(OpBuilder &b, Location loc,
   Type elementType = type.getElementType();
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
   AffineMap dropping = getDroppingMap(ctx, rank, {dim});
-  Value max = buildReduction(
-      b, loc, x, {identity}, type.getShape(), {dim},
-      negInfinity(b, loc, elementType),
-      [](OpBuilder &nb, Location nl, ValueRange args) {
-        return SmallVector<Value>{
-            arith::MaximumFOp::create(nb, nl, args[0], args[1])};
-      })[0];
+  Value max =
+      buildReduction(b, loc, x, {identity}, type.getShape(), {dim},
+                     negInfinity(b, loc, elementType),
+                     [](OpBuilder &nb, Location nl, ValueRange args) {
+                       return SmallVector<Value>{
+                           arith::MaximumFOp::create(nb, nl, args[0], args[1])};
+                     })[0];
   Value sum = buildReduction(
       b, loc, ValueRange{x, max}, {identity, dropping}, type.getShape(), {dim},
       createScalar(b, loc, elementType, 0.0),
@@ -267,15 +264,15 @@ struct ReductionLowering : public OpRewritePattern<OpTy> {
         count *= type.getDimSize(dim);
       Value divisor =
           createScalar(rewriter, loc, elementType, static_cast<double>(count));
-      reduced = buildElementwise(
-          rewriter, loc, reduced, tensorType(reduced),
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            return SmallVector<Value>{
-                arith::DivFOp::create(b, l, args[0], divisor)};
-          });
+      reduced =
+          buildElementwise(rewriter, loc, reduced, tensorType(reduced),
+                           [&](OpBuilder &b, Location l, ValueRange args) {
+                             return SmallVector<Value>{
+                                 arith::DivFOp::create(b, l, args[0], divisor)};
+                           });
     }
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, reduced,
-                                         tensorType(op.getResult())));
+    rewriter.replaceOp(
+        op, reshapeTensor(rewriter, loc, reduced, tensorType(op.getResult())));
     return success();
   }
 };
@@ -296,8 +293,8 @@ Value lowering::buildArgmax(OpBuilder &b, Location loc, Value x, int64_t dim) {
         Value index = arith::IndexCastOp::create(
             nb, l, nb.getI64Type(), linalg::IndexOp::create(nb, l, dim));
         // Take x when best is not NaN and (x > best or x is NaN).
-        Value bestIsNumber = arith::CmpFOp::create(
-            nb, l, arith::CmpFPredicate::ORD, best, best);
+        Value bestIsNumber =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::ORD, best, best);
         Value greaterOrNaN = arith::CmpFOp::create(
             nb, l, arith::CmpFPredicate::UGT, value, best);
         Value take = arith::AndIOp::create(nb, l, bestIsNumber, greaterOrNaN);
@@ -350,8 +347,8 @@ struct EmbeddingLowering : public OpRewritePattern<EmbeddingOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = clampToIndex(b, l, args[0], rows);
           Value column = linalg::IndexOp::create(b, l, rank - 1);
-          Value element = tensor::ExtractOp::create(b, l, weight,
-                                                    ValueRange{row, column});
+          Value element =
+              tensor::ExtractOp::create(b, l, weight, ValueRange{row, column});
           linalg::YieldOp::create(b, l, element);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -433,8 +430,8 @@ struct EmbeddingGradLowering : public OpRewritePattern<EmbeddingGradOp> {
           auto ifOp = scf::IfOp::create(
               b, l, inRange,
               [&](OpBuilder &tb, Location tl) {
-                Value row = arith::IndexCastOp::create(tb, tl,
-                                                       tb.getIndexType(), index);
+                Value row = arith::IndexCastOp::create(
+                    tb, tl, tb.getIndexType(), index);
                 SmallVector<OpFoldResult> sizes = {tb.getIndexAttr(1),
                                                    tb.getIndexAttr(width)};
                 SmallVector<OpFoldResult> strides(2, tb.getIndexAttr(1));
@@ -486,7 +483,8 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     SmallVector<int64_t> reduced, kept;
     int64_t count = 1;
     for (unsigned i = 0; i < rank; ++i) {
-      if (static_cast<int64_t>(i) >= static_cast<int64_t>(rank) - normalizedRank) {
+      if (static_cast<int64_t>(i) >=
+          static_cast<int64_t>(rank) - normalizedRank) {
         reduced.push_back(i);
         count *= type.getDimSize(i);
       } else {
@@ -499,21 +497,21 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     Value zero = createScalar(rewriter, loc, elementType, 0.0);
     Value n =
         createScalar(rewriter, loc, elementType, static_cast<double>(count));
-    Value sum = buildReduction(rewriter, loc, x, {identity}, type.getShape(),
-                               reduced, zero,
-                               [](OpBuilder &b, Location l, ValueRange args) {
-                                 return SmallVector<Value>{arith::AddFOp::create(
-                                     b, l, args[0], args[1])};
-                               })[0];
-    Value squares = buildReduction(
-        rewriter, loc, ValueRange{x, sum}, {identity, dropping},
-        type.getShape(), reduced, zero,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value mean = arith::DivFOp::create(b, l, args[1], n);
-          Value d = arith::SubFOp::create(b, l, args[0], mean);
-          return SmallVector<Value>{arith::AddFOp::create(
-              b, l, args[2], arith::MulFOp::create(b, l, d, d))};
-        })[0];
+    Value sum =
+        buildReduction(rewriter, loc, x, {identity}, type.getShape(), reduced,
+                       zero, [](OpBuilder &b, Location l, ValueRange args) {
+                         return SmallVector<Value>{
+                             arith::AddFOp::create(b, l, args[0], args[1])};
+                       })[0];
+    Value squares =
+        buildReduction(rewriter, loc, ValueRange{x, sum}, {identity, dropping},
+                       type.getShape(), reduced, zero,
+                       [&](OpBuilder &b, Location l, ValueRange args) {
+                         Value mean = arith::DivFOp::create(b, l, args[1], n);
+                         Value d = arith::SubFOp::create(b, l, args[0], mean);
+                         return SmallVector<Value>{arith::AddFOp::create(
+                             b, l, args[2], arith::MulFOp::create(b, l, d, d))};
+                       })[0];
     SmallVector<Value> inputs = {x, sum, squares};
     SmallVector<AffineMap> maps = {identity, dropping, dropping};
     Value weight = op.getWeight(), bias = op.getBias();
@@ -526,8 +524,8 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
       maps.push_back(normalized);
     }
     maps.push_back(identity);
-    Value eps = createScalar(rewriter, loc, elementType,
-                             op.getEps().convertToDouble());
+    Value eps =
+        createScalar(rewriter, loc, elementType, op.getEps().convertToDouble());
     Value init = createEmpty(rewriter, loc, type);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, inputs, ValueRange{init}, maps,
@@ -563,8 +561,8 @@ struct DropoutLowering : public OpRewritePattern<DropoutOp> {
     RankedTensorType type = tensorType(op.getInput());
     Type elementType = type.getElementType();
     double p = op.getP().convertToDouble();
-    Value seed = tensor::ExtractOp::create(rewriter, loc, op.getSeed(),
-                                           ValueRange{});
+    Value seed =
+        tensor::ExtractOp::create(rewriter, loc, op.getSeed(), ValueRange{});
     Value stream = arith::ConstantOp::create(
         rewriter, loc, rewriter.getI64IntegerAttr(op.getStream()));
     Value result = buildElementwise(
@@ -573,8 +571,8 @@ struct DropoutLowering : public OpRewritePattern<DropoutOp> {
           Type f64 = b.getF64Type();
           Value index = buildLinearIndex(b, l, type.getShape());
           Value u = buildRandomUniform(b, l, seed, stream, index);
-          Value drop = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                             u, createScalar(b, l, f64, p));
+          Value drop = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, u,
+                                             createScalar(b, l, f64, p));
           Value wide = convertScalar(b, l, args[0], f64);
           Value scaled = arith::MulFOp::create(
               b, l, wide, createScalar(b, l, f64, 1.0 / (1.0 - p)));

@@ -30,12 +30,11 @@ struct BroadcastToLowering : public OpRewritePattern<BroadcastToOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(BroadcastToOp op,
                                 PatternRewriter &rewriter) const override {
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), op.getInput(),
-        cast<RankedTensorType>(op.getType()),
-        [](OpBuilder &, Location, ValueRange args) {
-          return SmallVector<Value>{args[0]};
-        });
+    Value result = buildElementwise(rewriter, op.getLoc(), op.getInput(),
+                                    cast<RankedTensorType>(op.getType()),
+                                    [](OpBuilder &, Location, ValueRange args) {
+                                      return SmallVector<Value>{args[0]};
+                                    });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -90,8 +89,8 @@ struct ConcatLowering : public OpRewritePattern<ConcatOp> {
       SmallVector<OpFoldResult> offsets(type.getRank(),
                                         rewriter.getIndexAttr(0));
       offsets[*dim] = rewriter.getIndexAttr(offset);
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
       for (int64_t size : inputType.getShape())
         sizes.push_back(rewriter.getIndexAttr(size));
       result = tensor::InsertSliceOp::create(rewriter, op.getLoc(), input,

@@ -73,10 +73,9 @@ SampleFn normal(double mean, double std) {
         b, l,
         arith::MulFOp::create(
             b, l, createScalar(b, l, f64, -2.0),
-            math::LogOp::create(
-                b, l,
-                arith::SubFOp::create(b, l, createScalar(b, l, f64, 1.0),
-                                      u1))));
+            math::LogOp::create(b, l,
+                                arith::SubFOp::create(
+                                    b, l, createScalar(b, l, f64, 1.0), u1))));
     Value angle = arith::MulFOp::create(
         b, l, createScalar(b, l, f64, 2.0 * 3.14159265358979323846), u2);
     Value z =
@@ -107,8 +106,9 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
             .Default([](Attribute) { return std::nullopt; });
     if (constant) {
       rewriter.replaceOp(
-          op, createFilled(rewriter, loc, type,
-                           createScalar(rewriter, loc, elementType, *constant)));
+          op,
+          createFilled(rewriter, loc, type,
+                       createScalar(rewriter, loc, elementType, *constant)));
       return success();
     }
 
