@@ -79,6 +79,9 @@ struct ModelSignature {
   std::vector<ArgumentInfo> arguments;
   std::vector<std::string> metricNames;
   int64_t batchSize = 0;
+  /// The class count of the ops that take the label argument as class
+  /// indices; compiled code clamps bad labels, so the runtime checks them.
+  std::optional<int64_t> numClasses;
 };
 
 Expected<ModelSignature> readSignature(ModuleOp module) {
@@ -109,6 +112,22 @@ Expected<ModelSignature> readSignature(ModuleOp module) {
     if (arg.type.getDimSize(0) != signature.batchSize)
       return makeError("the loss function's arguments disagree on the batch "
                        "size (dimension 0)");
+  for (BlockArgument argument : loss.getArguments()) {
+    if (!loss.getArgAttr(argument.getArgNumber(), MLOptDialect::kLabelAttrName))
+      continue;
+    for (Operation *user : argument.getUsers()) {
+      Value scores;
+      if (auto op = dyn_cast<CrossEntropyOp>(user))
+        scores = op.getLogits();
+      else if (auto op = dyn_cast<NllLossOp>(user))
+        scores = op.getInput();
+      else if (auto op = dyn_cast<AccuracyOp>(user))
+        scores = op.getLogits();
+      if (scores)
+        signature.numClasses =
+            cast<RankedTensorType>(scores.getType()).getDimSize(1);
+    }
+  }
   for (unsigned i = 1; i < loss.getNumResults(); ++i) {
     auto name = loss.getResultAttrOfType<StringAttr>(
         i, MLOptDialect::kMetricAttrName);
@@ -244,6 +263,15 @@ Error fitDataset(Dataset &dataset, const ModelSignature &signature) {
                      "float labels");
   if (!labelElement.isInteger(64) && !labelElement.isInteger(32))
     return makeError("mlopt-run feeds i64 or i32 class labels");
+  if (signature.numClasses) {
+    ArrayRef<int64_t> labels = dataset.classLabels();
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] < 0 || labels[i] >= *signature.numClasses)
+        return makeError(dataset.name() + ": label " + llvm::Twine(labels[i]) +
+                         " of sample " + llvm::Twine(i) + " is outside [0, " +
+                         llvm::Twine(*signature.numClasses) +
+                         ") (the model's classes)");
+  }
   return Error::success();
 }
 
