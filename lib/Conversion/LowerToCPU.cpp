@@ -35,7 +35,7 @@ static std::string getLowerToCPUPipeline(const LowerToCPUOptions &options) {
   case MatmulMode::Loops:
     break;
   }
-  os << "buffer-deallocation-pipeline,"
+  os << "mlopt-allocs-to-globals,buffer-deallocation-pipeline,"
      << "func.func(convert-linalg-to-loops),canonicalize,"
      << "convert-vector-to-scf,lower-affine,convert-scf-to-cf,"
      << "expand-strided-metadata,lower-affine,"

@@ -80,11 +80,10 @@ private:
     for (auto [buffer, argument] : llvm::zip(buffers, arguments)) {
       if (static_cast<int64_t>(argument.bytes.size()) != buffer.getNumBytes())
         return llvm::createStringError(
-            "@" + name.str() + ": argument '" + argument.spec.name +
-            "' has " + std::to_string(argument.bytes.size()) +
-            " bytes, expected " + std::to_string(buffer.getNumBytes()));
-      std::memcpy(buffer.data(), argument.bytes.data(),
-                  argument.bytes.size());
+            "@" + name.str() + ": argument '" + argument.spec.name + "' has " +
+            std::to_string(argument.bytes.size()) + " bytes, expected " +
+            std::to_string(buffer.getNumBytes()));
+      std::memcpy(buffer.data(), argument.bytes.data(), argument.bytes.size());
       pointers.push_back(&buffer);
     }
     return name == "train_step" ? executable->trainStep(pointers)

@@ -129,8 +129,8 @@ Expected<ModelSignature> readSignature(ModuleOp module) {
     }
   }
   for (unsigned i = 1; i < loss.getNumResults(); ++i) {
-    auto name = loss.getResultAttrOfType<StringAttr>(
-        i, MLOptDialect::kMetricAttrName);
+    auto name =
+        loss.getResultAttrOfType<StringAttr>(i, MLOptDialect::kMetricAttrName);
     signature.metricNames.push_back(name ? name.str()
                                          : "result" + std::to_string(i));
   }
@@ -161,7 +161,8 @@ Expected<Dataset> makeSyntheticDataset(StringRef spec,
   int64_t count = 1024;
   StringRef rest = spec.drop_front(StringRef("synthetic").size());
   if (rest.consume_front(":") && (rest.getAsInteger(10, count) || count < 1))
-    return makeError("bad synthetic data set '" + spec + "': expected synthetic:N");
+    return makeError("bad synthetic data set '" + spec +
+                     "': expected synthetic:N");
   const ArgumentInfo &input = inputArgument(signature);
   const ArgumentInfo &label = labelArgument(signature);
   ArrayRef<int64_t> inShape = input.type.getShape().drop_front();
@@ -170,8 +171,8 @@ Expected<Dataset> makeSyntheticDataset(StringRef spec,
   std::vector<float> inputs(count * inElements);
   constexpr uint64_t kSeed = 0x5eed;
   for (size_t i = 0; i < inputs.size(); ++i)
-    inputs[i] = static_cast<float>(
-        reference::randomNormal(kSeed, 1 + streamOffset, i));
+    inputs[i] =
+        static_cast<float>(reference::randomNormal(kSeed, 1 + streamOffset, i));
   std::vector<int64_t> sampleShape(inShape.begin(), inShape.end());
 
   if (!isa<FloatType>(label.type.getElementType())) {
@@ -289,8 +290,7 @@ void fillBatch(const Dataset &dataset, const ModelSignature &signature,
   std::vector<float> inputValues(input.type.getNumElements());
   dataset.gatherInputs(indices, inputValues);
   buffers.inputs.resize(inputValues.size() * sizeof(float));
-  std::memcpy(buffers.inputs.data(), inputValues.data(),
-              buffers.inputs.size());
+  std::memcpy(buffers.inputs.data(), inputValues.data(), buffers.inputs.size());
   if (dataset.hasClassLabels()) {
     std::vector<int64_t> labels(indices.size());
     dataset.gatherClassLabels(indices, labels);
@@ -373,8 +373,7 @@ Error runPipeline(ModuleOp module, StringRef pipeline) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   std::string parseErrors;
   llvm::raw_string_ostream errorStream(parseErrors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
-  {
+  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
     // The parser's message is "<buffer>:1:1: error: <what>\n<pipeline>\n^".
     StringRef message = StringRef(parseErrors).split('\n').first;
     size_t at = message.find("error: ");
@@ -427,7 +426,8 @@ Expected<int64_t> loadCheckpoint(Backend &backend, StringRef path,
     std::vector<std::string> mismatches;
     for (const StateInfo *info : wanted) {
       const SafetensorsEntry *entry = file->lookup(info->spec.name);
-      std::string expected = formatTensorType(info->spec.dtype, info->spec.shape);
+      std::string expected =
+          formatTensorType(info->spec.dtype, info->spec.shape);
       if (!entry)
         mismatches.push_back("missing tensor '" + info->spec.name + "' (" +
                              expected + ")");
@@ -440,8 +440,8 @@ Expected<int64_t> loadCheckpoint(Backend &backend, StringRef path,
     }
     if (!mismatches.empty())
       return makeError(path + ": does not match the model (" +
-                       llvm::Twine(mismatches.size()) + " mismatches): " +
-                       llvm::join(mismatches, "; "));
+                       llvm::Twine(mismatches.size()) +
+                       " mismatches): " + llvm::join(mismatches, "; "));
   } else {
     std::vector<TensorSpec> expected;
     for (const StateInfo *info : wanted)
@@ -589,10 +589,10 @@ Error runtime::runTrainer(const TrainerOptions &options,
           EpochPlan::create(trainSet->size(), batchOptions, epoch);
       if (!plan)
         return plan.takeError();
-      ProgressBar progress = ProgressBar::forStderr(
-          "epoch " + std::to_string(epoch + 1) + "/" +
-              std::to_string(options.epochs),
-          perEpoch);
+      ProgressBar progress =
+          ProgressBar::forStderr("epoch " + std::to_string(epoch + 1) + "/" +
+                                     std::to_string(options.epochs),
+                                 perEpoch);
       double lossSum = 0;
       int64_t lossCount = 0;
       for (int64_t b = step - epoch * perEpoch; b < perEpoch; ++b) {
@@ -683,10 +683,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
   out << formatSummary(summary);
   if (metrics) {
     MetricsRecord record = summaryRecord(summary);
-    record.add("step_ms_median",
-               summary.stepSeconds.empty()
-                   ? 0.0
-                   : median(summary.stepSeconds) * 1000.0);
+    record.add("step_ms_median", summary.stepSeconds.empty()
+                                     ? 0.0
+                                     : median(summary.stepSeconds) * 1000.0);
     record.add("backend", options.backend);
     if (firstStepLoss)
       record.add("first_step_loss", *firstStepLoss);

@@ -1,5 +1,11 @@
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu | FileCheck %s --check-prefix=LLVM
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu="matmul=loops" | FileCheck %s --check-prefix=LOOPS
+// RUN: mlopt-opt %s --mlopt-lower-to-cpu | FileCheck %s --check-prefix=NOALLOC
+
+// The step allocates nothing per call: its buffers are module globals.
+// NOALLOC: llvm.mlir.global private @__mlopt_buffer_train_step_0
+// NOALLOC-NOT: llvm.call @malloc
+// NOALLOC-NOT: llvm.call @free
 // RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,mlopt-fuse-elementwise,canonicalize,cse,mlopt-externalize-state,eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF
 
 // A linear regression trained with SGD, written as mlopt-optimizer would.

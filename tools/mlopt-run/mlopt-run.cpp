@@ -39,23 +39,22 @@ static cl::opt<std::string> test("test", cl::desc("test data, as --train"),
 static cl::opt<int64_t> epochs("epochs", cl::desc("epochs to train"),
                                cl::init(1), cl::cat(category));
 static cl::opt<int64_t>
-    steps("steps", cl::desc("stop after this many steps in total (0: no limit)"),
+    steps("steps",
+          cl::desc("stop after this many steps in total (0: no limit)"),
           cl::init(0), cl::cat(category));
-static cl::opt<int64_t> batchSize(
-    "batch-size",
-    cl::desc("batch size; must match the model's batch dimension"),
-    cl::init(0), cl::cat(category));
+static cl::opt<int64_t>
+    batchSize("batch-size",
+              cl::desc("batch size; must match the model's batch dimension"),
+              cl::init(0), cl::cat(category));
 static cl::opt<uint64_t> seed("seed",
                               cl::desc("seed of initialization and shuffling"),
                               cl::init(0), cl::cat(category));
-static cl::opt<std::string> save("save",
-                                 cl::desc("write a safetensors checkpoint"),
-                                 cl::cat(category));
+static cl::opt<std::string>
+    save("save", cl::desc("write a safetensors checkpoint"), cl::cat(category));
 static cl::opt<std::string>
     load("load", cl::desc("start from a safetensors checkpoint (resumes)"),
          cl::cat(category));
-static cl::opt<bool> evalOnly("eval-only",
-                              cl::desc("only evaluate on --test"),
+static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
 static cl::opt<std::string>
     metrics("metrics", cl::desc("write metrics as JSON lines to this file"),
@@ -86,9 +85,9 @@ static cl::opt<std::string> schedule("schedule",
 static cl::opt<int64_t> warmupSteps("warmup-steps",
                                     cl::desc("linear learning-rate warm-up"),
                                     cl::cat(category));
-static cl::opt<int64_t>
-    totalSteps("total-steps", cl::desc("cosine schedule length"),
-               cl::cat(category));
+static cl::opt<int64_t> totalSteps("total-steps",
+                                   cl::desc("cosine schedule length"),
+                                   cl::cat(category));
 
 static std::string format(const std::string &value) { return value; }
 static std::string format(int64_t value) { return std::to_string(value); }

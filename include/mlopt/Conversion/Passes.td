@@ -100,6 +100,28 @@ def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> 
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def MLOptAllocsToGlobals : Pass<"mlopt-allocs-to-globals", "::mlir::ModuleOp"> {
+  let summary = "turns the entry points' static buffers into module globals";
+  let description = [{
+    Replaces every statically shaped `memref.alloc` directly in the body of
+    a function (gradients, activations, optimizer temporaries) by a
+    `memref.get_global` of a private, uninitialized `memref.global` of its
+    own, so a training step allocates nothing per call: its buffers are
+    planned once, when the module loads. Valid because entry points are not
+    re-entrant and every such buffer is written before it is read within
+    one call. Allocations inside loops or with dynamic sizes are left alone.
+    Run after bufferization and before buffer deallocation.
+
+    ```mlir
+    %g = memref.alloc() {alignment = 64 : i64} : memref<256x784xf32>
+    // becomes
+    memref.global "private" @__mlopt_buffer_train_step_0 : memref<256x784xf32> = uninitialized {alignment = 64 : i64}
+    %g = memref.get_global @__mlopt_buffer_train_step_0 : memref<256x784xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def MLOptLinalgToBlas : Pass<"mlopt-linalg-to-blas", "::mlir::ModuleOp"> {
   let summary = "replaces f32 matmuls on buffers by calls of mlopt_sgemm";
   let description = [{
