@@ -36,7 +36,7 @@ steps=60
 run_mlopt() { # name model optimizer-options...
   local name=$1 model=$2
   shift 2
-  "$build_dir/bin/mlopt-run" "$model" --backend=cpu --train=synthetic:4096 \
+  "$build_dir/bin/mlopt-run" "$model" --backend=cpu --train=synthetic:1024 \
     --steps=$steps --epochs=1000 --metrics="$out/$name.jsonl" "$@" >/dev/null
   python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["step_ms_median"])' \
     "$out/$name.jsonl"

@@ -179,14 +179,16 @@ Expected<Dataset> makeSyntheticDataset(StringRef spec,
     constexpr int64_t kClasses = 10;
     if (label.type.getRank() != 1)
       return makeError("synthetic class labels need a label argument [N]");
+    std::vector<double> teacher(inElements * kClasses);
+    for (size_t i = 0; i < teacher.size(); ++i)
+      teacher[i] = reference::randomNormal(kSeed, 100, i);
     std::vector<int64_t> labels(count);
     for (int64_t n = 0; n < count; ++n) {
       double best = -INFINITY;
       for (int64_t c = 0; c < kClasses; ++c) {
         double score = 0;
         for (int64_t k = 0; k < inElements; ++k)
-          score += inputs[n * inElements + k] *
-                   reference::randomNormal(kSeed, 100, k * kClasses + c);
+          score += inputs[n * inElements + k] * teacher[k * kClasses + c];
         if (score > best) {
           best = score;
           labels[n] = c;
@@ -205,12 +207,16 @@ Expected<Dataset> makeSyntheticDataset(StringRef spec,
   int64_t rows = inElements / features;
   std::vector<float> labels(count * rows * outputs);
   double scale = 1.0 / std::sqrt(static_cast<double>(features));
+  std::vector<double> bias(outputs), teacher(features * outputs);
+  for (int64_t j = 0; j < outputs; ++j)
+    bias[j] = 0.5 * reference::randomNormal(kSeed, 200, j);
+  for (size_t i = 0; i < teacher.size(); ++i)
+    teacher[i] = scale * reference::randomNormal(kSeed, 300, i);
   for (int64_t r = 0; r < count * rows; ++r)
     for (int64_t j = 0; j < outputs; ++j) {
-      double value = 0.5 * reference::randomNormal(kSeed, 200, j);
+      double value = bias[j];
       for (int64_t k = 0; k < features; ++k)
-        value += inputs[r * features + k] * scale *
-                 reference::randomNormal(kSeed, 300, k * outputs + j);
+        value += inputs[r * features + k] * teacher[k * outputs + j];
       labels[r * outputs + j] = static_cast<float>(value);
     }
   return Dataset::createRegression(
