@@ -33,12 +33,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 steps=60
+# Debian's python3-torch installs into the system interpreter.
+python=/usr/bin/python3
 run_mlopt() { # name model optimizer-options...
   local name=$1 model=$2
   shift 2
   "$build_dir/bin/mlopt-run" "$model" --backend=cpu --train=synthetic:1024 \
     --steps=$steps --epochs=1000 --metrics="$out/$name.jsonl" "$@" >/dev/null
-  python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["step_ms_median"])' \
+  "$python" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["step_ms_median"])' \
     "$out/$name.jsonl"
 }
 
@@ -47,10 +49,10 @@ toy=$(run_mlopt toy examples/toy_linear.mlir --optimizer=adam --lr=1e-3)
 mlp=$(run_mlopt mlp bench/mlp_512.mlir --optimizer=sgd --lr=0.01 --momentum=0.9)
 block=$(run_mlopt block examples/transformer_block.mlir --optimizer=adamw --lr=1e-3)
 
-echo "PyTorch $(python3 -c 'import torch; print(torch.__version__)'): same models, $threads threads"
-python3 bench/pytorch_reference.py "$threads" >"$out/torch.jsonl"
+echo "PyTorch $("$python" -c 'import torch; print(torch.__version__)'): same models, $threads threads"
+"$python" bench/pytorch_reference.py "$threads" >"$out/torch.jsonl"
 
-python3 - "$out/torch.jsonl" "$toy" "$mlp" "$block" <<'PY'
+"$python" - "$out/torch.jsonl" "$toy" "$mlp" "$block" <<'PY'
 import json, sys
 torch = {r["name"]: r for r in map(json.loads, open(sys.argv[1]))}
 rows = [("toy Linear(10,1) MSE/Adam, batch 32", "toy_linear_adam_b32", float(sys.argv[2])),
