@@ -11,6 +11,9 @@
 #ifndef MLOPT_UNITTESTS_TRANSFORMS_GRADIENTCASES_H
 #define MLOPT_UNITTESTS_TRANSFORMS_GRADIENTCASES_H
 
+#include "mlopt/Reference/Evaluator.h"
+
+#include "mlir/AsmParser/AsmParser.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -548,6 +551,25 @@ inline std::vector<GradCase> compositeCases() {
            T({1, 2, 4}) + ", " + T({1, 4, 3}) + ") -> " + T({1, 2, 3}),
        {1, 2, 3}});
   return cases;
+}
+
+/// The states of case `c` (its inputs, then the loss weights), each drawn by
+/// `sample(input, quantum)`.
+template <typename Sampler>
+reference::StateMap sampleCaseState(const GradCase &c, MLIRContext &context,
+                                    Sampler &&sample) {
+  reference::StateMap state;
+  for (const Input &input : c.inputs) {
+    auto type = cast<RankedTensorType>(
+        parseType(tensorType(input.shape, input.elementType), &context));
+    state[input.name] =
+        reference::Tensor::fromDoubles(type, sample(input, c.quantum));
+  }
+  Input weights{"weights", c.resultShape, 0.5, 1.5, /*randomSign=*/true};
+  state["weights"] = reference::Tensor::fromDoubles(
+      cast<RankedTensorType>(parseType(T(c.resultShape), &context)),
+      sample(weights, 0.0));
+  return state;
 }
 
 } // namespace mlir::mlopt::gradient_cases

@@ -88,16 +88,10 @@ TEST_P(GradientCheckTest, MatchesFiniteDifferences) {
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   ASSERT_TRUE(module) << messages << source;
 
-  StateMap state;
-  for (const Input &input : c.inputs) {
-    auto type = cast<RankedTensorType>(
-        parseType(tensorType(input.shape, input.elementType), &context));
-    state[input.name] = Tensor::fromDoubles(type, sample(input, c.quantum));
-  }
-  Input weights{"weights", c.resultShape, 0.5, 1.5, /*randomSign=*/true};
-  state["weights"] = Tensor::fromDoubles(
-      cast<RankedTensorType>(parseType(T(c.resultShape), &context)),
-      sample(weights, 0.0));
+  StateMap state =
+      sampleCaseState(c, context, [&](const Input &input, double quantum) {
+        return sample(input, quantum);
+      });
 
   PassManager pm(&context, ModuleOp::getOperationName());
   pm.addPass(createMLOptAutodiff());
