@@ -3,6 +3,7 @@
 #include "mlopt/Reference/Evaluator.h"
 #include "mlopt/Runtime/Backend.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/APFloat.h"
@@ -59,19 +60,16 @@ Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
         dict.get("trainable") == BoolAttr::get(module.getContext(), true);
     info.spec.shape.assign(shape.asArrayRef().begin(),
                            shape.asArrayRef().end());
-    std::optional<DType> parsed;
-    StringRef text = dtype.getValue();
-    static const std::pair<StringRef, DType> kNames[] = {
-        {"f64", DType::F64},   {"f32", DType::F32}, {"f16", DType::F16},
-        {"bf16", DType::BF16}, {"i64", DType::I64}, {"i32", DType::I32},
-        {"i8", DType::I8},     {"i1", DType::Bool}};
-    for (auto [key, value] : kNames)
-      if (text == key)
-        parsed = value;
+    // The manifest spells dtypes as MLIR element types: one mapping serves.
+    Type elementType =
+        parseType(dtype.getValue(), module.getContext(),
+                  /*numRead=*/nullptr, /*isKnownNullTerminated=*/false);
+    std::optional<DType> parsed =
+        elementType ? dtypeOf(elementType) : std::nullopt;
     if (!parsed)
       return llvm::createStringError("state '" + info.spec.name +
-                                     "' has unsupported dtype '" + text.str() +
-                                     "'");
+                                     "' has unsupported dtype '" +
+                                     dtype.getValue().str() + "'");
     info.spec.dtype = *parsed;
     manifest.push_back(std::move(info));
   }
