@@ -2,57 +2,68 @@
 
 #include "mlopt/Conversion/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/ErrorHandling.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::mlopt;
 
-/// The textual pipeline: upstream passes are named as in mlir-opt so the
-/// same string can be replayed by hand when debugging a lowering.
-static std::string getLowerToCPUPipeline(const LowerToCPUOptions &options) {
-  std::string pipeline;
-  llvm::raw_string_ostream os(pipeline);
-  os << "convert-mlopt-to-linalg,canonicalize,cse,"
-     << "mlopt-fuse-elementwise,canonicalize,cse,"
-     // No canonicalization from here to bufferization: the
-     // destination-passing stores have no uses.
-     << "mlopt-externalize-state{c-interface="
-     << (options.cInterface ? "true" : "false") << "},"
-     << "eliminate-empty-tensors,"
-     << "one-shot-bufferize{bufferize-function-boundaries "
-        "function-boundary-type-conversion=identity-layout-map},"
-     << "canonicalize,";
+void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
+                                          const LowerToCPUOptions &options) {
+  pm.addPass(createConvertMLOptToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createMLOptFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // No canonicalization from here to bufferization: the destination-passing
+  // stores have no uses.
+  MLOptExternalizeStateOptions externalize;
+  externalize.cInterface = options.cInterface;
+  pm.addPass(createMLOptExternalizeState(externalize));
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
   switch (options.matmul) {
   case MatmulMode::Blas:
-    os << "mlopt-linalg-to-blas,";
+    pm.addPass(createMLOptLinalgToBlas());
     break;
   case MatmulMode::Vector:
-    os << "mlopt-vectorize-matmuls,canonicalize,";
+    pm.addPass(createMLOptVectorizeMatmuls());
+    pm.addPass(createCanonicalizerPass());
     break;
   case MatmulMode::Loops:
     break;
   }
-  os << "mlopt-allocs-to-globals,buffer-deallocation-pipeline,"
-     << "func.func(convert-linalg-to-loops),canonicalize,"
-     << "convert-vector-to-scf,lower-affine,convert-scf-to-cf,"
-     << "expand-strided-metadata,lower-affine,"
-     << "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
-     << "finalize-memref-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
-     << "convert-func-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,"
-     << "reconcile-unrealized-casts";
-  return pipeline;
-}
-
-void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
-                                          const LowerToCPUOptions &options) {
-  // The string is fixed by this file; a parse failure is a bug here, not a
-  // user error, but report it rather than assert.
-  if (failed(
-          parsePassPipeline(getLowerToCPUPipeline(options), pm, llvm::errs())))
-    llvm::report_fatal_error("mlopt-lower-to-cpu: invalid pass pipeline");
+  pm.addPass(createMLOptAllocsToGlobals());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::mlopt::registerMLOptConversionPipelines() {

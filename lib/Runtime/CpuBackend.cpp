@@ -12,8 +12,12 @@ using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
 
-std::string runtime::cpuLoweringPipeline() {
-  return "mlopt-lower-to-cpu{matmul=" + CpuCompileOptions().matmul + "}";
+CpuCompileOptions runtime::toCompileOptions(const BackendOptions &options) {
+  CpuCompileOptions result;
+  result.matmul = options.matmul;
+  result.cacheDir = options.cacheDir;
+  result.useCache = options.useCache;
+  return result;
 }
 
 namespace {
@@ -27,6 +31,10 @@ public:
   llvm::ArrayRef<StateInfo> manifest() const override { return stateInfos; }
 
   Error initialize(uint64_t seed) override { return executable->init(seed); }
+
+  bool isLoadedFromCache() const override {
+    return executable->isLoadedFromCache();
+  }
 
   Expected<std::vector<double>>
   trainStep(llvm::ArrayRef<TensorRef> arguments) override {
@@ -60,8 +68,8 @@ public:
   }
 
 private:
-  /// Copies the batch into buffers of the entry point's argument types; the
-  /// buffers are reused from step to step.
+  /// Passes the caller's batch memory straight to the compiled code after
+  /// checking each argument's dtype and shape.
   Expected<std::vector<double>> run(StringRef name,
                                     llvm::ArrayRef<TensorRef> arguments) {
     const EntryPoint *entry = executable->getEntryPoint(name);
@@ -72,37 +80,40 @@ private:
           "@" + name.str() + " takes " +
           std::to_string(entry->argumentTypes.size()) + " arguments, got " +
           std::to_string(arguments.size()));
-    std::vector<HostBuffer> &buffers = argumentBuffers[name];
-    if (buffers.empty())
-      for (RankedTensorType type : entry->argumentTypes)
-        buffers.emplace_back(type);
-    std::vector<const HostBuffer *> pointers;
-    for (auto [buffer, argument] : llvm::zip(buffers, arguments)) {
-      if (static_cast<int64_t>(argument.bytes.size()) != buffer.getNumBytes())
+    std::vector<const void *> data;
+    for (auto [type, argument] : llvm::zip(entry->argumentTypes, arguments)) {
+      std::optional<DType> dtype = dtypeOf(type.getElementType());
+      if (!dtype || argument.spec.dtype != *dtype ||
+          ArrayRef<int64_t>(argument.spec.shape) != type.getShape() ||
+          static_cast<int64_t>(argument.bytes.size()) !=
+              type.getNumElements() * getElementByteSize(type.getElementType()))
         return llvm::createStringError(
-            "@" + name.str() + ": argument '" + argument.spec.name + "' has " +
-            std::to_string(argument.bytes.size()) + " bytes, expected " +
-            std::to_string(buffer.getNumBytes()));
-      std::memcpy(buffer.data(), argument.bytes.data(), argument.bytes.size());
-      pointers.push_back(&buffer);
+            "@" + name.str() + ": argument '" + argument.spec.name + "' is " +
+            formatTensorType(argument.spec.dtype, argument.spec.shape) + " (" +
+            std::to_string(argument.bytes.size()) + " bytes), expected " +
+            (dtype ? formatTensorType(*dtype, type.getShape())
+                   : std::string("an unsupported type")));
+      data.push_back(argument.bytes.data());
     }
-    return name == "train_step" ? executable->trainStep(pointers)
-                                : executable->evalStep(pointers);
+    auto results = executable->callWithData(name, data);
+    if (!results)
+      return results.takeError();
+    return CpuExecutable::toScalars(*results);
   }
 
   std::unique_ptr<CpuExecutable> executable;
   std::vector<StateInfo> stateInfos;
-  llvm::StringMap<std::vector<HostBuffer>> argumentBuffers;
 };
 
 } // namespace
 
-Expected<std::unique_ptr<Backend>> runtime::createCpuBackend(ModuleOp module) {
+Expected<std::unique_ptr<Backend>>
+runtime::createCpuBackend(ModuleOp module, const BackendOptions &options) {
   Expected<std::vector<StateInfo>> manifest = readManifest(module);
   if (!manifest)
     return manifest.takeError();
   Expected<std::unique_ptr<CpuExecutable>> executable =
-      CpuExecutable::compile(module);
+      CpuExecutable::compile(module, toCompileOptions(options));
   if (!executable)
     return executable.takeError();
   return std::make_unique<CpuBackend>(std::move(*executable),

@@ -91,10 +91,6 @@ static void initializeOnce() {
   std::call_once(flag, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    // The lowering pipeline is a textual pipeline of registered passes.
-    mlir::registerAllPasses();
-    registerMLOptConversionPasses();
-    registerMLOptConversionPipelines();
   });
 }
 
@@ -156,6 +152,22 @@ static std::string computeCacheKey(ModuleOp module,
   return llvm::toHex(digest, /*LowerCase=*/true);
 }
 
+Error runtime::buildCpuLowering(OpPassManager &pm,
+                                const CpuCompileOptions &options) {
+  LowerToCPUOptions pipelineOptions;
+  if (options.matmul == "blas")
+    pipelineOptions.matmul = MatmulMode::Blas;
+  else if (options.matmul == "vector")
+    pipelineOptions.matmul = MatmulMode::Vector;
+  else if (options.matmul == "loops")
+    pipelineOptions.matmul = MatmulMode::Loops;
+  else
+    return llvm::createStringError("unknown matmul mode '" + options.matmul +
+                                   "' (expected blas, vector or loops)");
+  buildLowerToCPUPipeline(pm, pipelineOptions);
+  return Error::success();
+}
+
 /// Lowers a clone of `module` to the LLVM dialect.
 static Expected<OwningOpRef<ModuleOp>>
 lowerToLLVM(ModuleOp module, const CpuCompileOptions &options) {
@@ -168,11 +180,8 @@ lowerToLLVM(ModuleOp module, const CpuCompileOptions &options) {
     return success();
   });
   PassManager pm(ctx, ModuleOp::getOperationName());
-  LowerToCPUOptions pipelineOptions;
-  pipelineOptions.matmul = options.matmul == "blas"     ? MatmulMode::Blas
-                           : options.matmul == "vector" ? MatmulMode::Vector
-                                                        : MatmulMode::Loops;
-  buildLowerToCPUPipeline(pm, pipelineOptions);
+  if (Error error = buildCpuLowering(pm, options))
+    return std::move(error);
   if (failed(pm.run(*clone)))
     return llvm::createStringError("lowering to the CPU failed:\n" +
                                    diagnostics);
@@ -231,10 +240,12 @@ loadObject(llvm::StringRef path) {
 Expected<std::unique_ptr<CpuExecutable>>
 CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
   initializeOnce();
-  if (options.matmul != "blas" && options.matmul != "vector" &&
-      options.matmul != "loops")
-    return llvm::createStringError("unknown matmul mode '" + options.matmul +
-                                   "' (expected blas, vector or loops)");
+  {
+    // Reject bad options before any work.
+    OpPassManager probe(ModuleOp::getOperationName());
+    if (Error error = buildCpuLowering(probe, options))
+      return std::move(error);
+  }
   std::unique_ptr<CpuExecutable> exec(new CpuExecutable());
   exec->impl = std::make_unique<Impl>();
   {
@@ -370,12 +381,10 @@ const EntryPoint *CpuExecutable::getEntryPoint(llvm::StringRef name) const {
   return it == entryPoints.end() ? nullptr : &it->second;
 }
 
-/// The memref descriptor of `buffer`: {allocated, aligned, offset,
-/// sizes[rank], strides[rank]}, all 8-byte words.
-static std::vector<int64_t> makeDescriptor(const HostBuffer &buffer) {
-  RankedTensorType type = buffer.getType();
-  auto pointer =
-      static_cast<int64_t>(reinterpret_cast<intptr_t>(buffer.data()));
+/// The memref descriptor of a dense row-major tensor of `type` at `data`.
+static std::vector<int64_t> makeDescriptor(RankedTensorType type,
+                                           const void *data) {
+  auto pointer = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
   std::vector<int64_t> descriptor = {pointer, pointer, 0};
   ArrayRef<int64_t> shape = type.getShape();
   descriptor.insert(descriptor.end(), shape.begin(), shape.end());
@@ -384,6 +393,41 @@ static std::vector<int64_t> makeDescriptor(const HostBuffer &buffer) {
     strides[i] = strides[i + 1] * shape[i + 1];
   descriptor.insert(descriptor.end(), strides.begin(), strides.end());
   return descriptor;
+}
+
+Expected<std::vector<HostBuffer>>
+CpuExecutable::callWithData(llvm::StringRef name,
+                            llvm::ArrayRef<const void *> arguments) {
+  const EntryPoint *entry = getEntryPoint(name);
+  if (!entry)
+    return llvm::createStringError("the module has no public function '" +
+                                   name + "'");
+  if (arguments.size() != entry->argumentTypes.size())
+    return llvm::createStringError(
+        "'" + name + "' takes " + llvm::Twine(entry->argumentTypes.size()) +
+        " arguments, got " + llvm::Twine(arguments.size()));
+  std::vector<HostBuffer> results;
+  for (RankedTensorType type : entry->resultTypes)
+    results.emplace_back(type);
+
+  std::vector<std::vector<int64_t>> descriptors;
+  for (const HostBuffer &state : states)
+    descriptors.push_back(makeDescriptor(state.getType(), state.data()));
+  // The arguments are read-only in the compiled code
+  // (bufferization.writable = false), so the caller's memory is used as is.
+  for (auto [type, data] : llvm::zip(entry->argumentTypes, arguments))
+    descriptors.push_back(makeDescriptor(type, data));
+  for (const HostBuffer &result : results)
+    descriptors.push_back(makeDescriptor(result.getType(), result.data()));
+  // The C interface takes a pointer to each descriptor; the packed wrapper
+  // takes a pointer to each of those arguments.
+  std::vector<void *> pointers, packed;
+  for (std::vector<int64_t> &descriptor : descriptors)
+    pointers.push_back(descriptor.data());
+  for (void *&pointer : pointers)
+    packed.push_back(&pointer);
+  entry->packed(packed.data());
+  return std::move(results);
 }
 
 Expected<std::vector<HostBuffer>>
@@ -406,26 +450,10 @@ CpuExecutable::call(llvm::StringRef name,
                                      name + "' must be " + expected);
     }
   }
-  std::vector<HostBuffer> results;
-  for (RankedTensorType type : entry->resultTypes)
-    results.emplace_back(type);
-
-  std::vector<std::vector<int64_t>> descriptors;
-  for (const HostBuffer &state : states)
-    descriptors.push_back(makeDescriptor(state));
+  std::vector<const void *> data;
   for (const HostBuffer *argument : arguments)
-    descriptors.push_back(makeDescriptor(*argument));
-  for (const HostBuffer &result : results)
-    descriptors.push_back(makeDescriptor(result));
-  // The C interface takes a pointer to each descriptor; the packed wrapper
-  // takes a pointer to each of those arguments.
-  std::vector<void *> pointers, packed;
-  for (std::vector<int64_t> &descriptor : descriptors)
-    pointers.push_back(descriptor.data());
-  for (void *&pointer : pointers)
-    packed.push_back(&pointer);
-  entry->packed(packed.data());
-  return std::move(results);
+    data.push_back(argument->data());
+  return callWithData(name, data);
 }
 
 Error CpuExecutable::init(uint64_t seed) {
@@ -465,22 +493,27 @@ static double readScalar(const HostBuffer &buffer) {
   return static_cast<double>(*buffer.as<int8_t>());
 }
 
-static Expected<std::vector<double>>
-toScalars(Expected<std::vector<HostBuffer>> results) {
-  if (!results)
-    return results.takeError();
+std::vector<double>
+CpuExecutable::toScalars(llvm::ArrayRef<HostBuffer> results) {
   std::vector<double> values;
-  for (const HostBuffer &result : *results)
+  for (const HostBuffer &result : results)
     values.push_back(result.getNumElements() == 0 ? 0.0 : readScalar(result));
   return values;
 }
 
+static Expected<std::vector<double>>
+toScalarResults(Expected<std::vector<HostBuffer>> results) {
+  if (!results)
+    return results.takeError();
+  return CpuExecutable::toScalars(*results);
+}
+
 Expected<std::vector<double>>
 CpuExecutable::trainStep(llvm::ArrayRef<const HostBuffer *> arguments) {
-  return toScalars(call("train_step", arguments));
+  return toScalarResults(call("train_step", arguments));
 }
 
 Expected<std::vector<double>>
 CpuExecutable::evalStep(llvm::ArrayRef<const HostBuffer *> arguments) {
-  return toScalars(call("eval_step", arguments));
+  return toScalarResults(call("eval_step", arguments));
 }

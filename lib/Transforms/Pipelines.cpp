@@ -1,8 +1,6 @@
-//===- Pipelines.cpp - named mlopt pass pipelines -------------------------===//
+//===- Pipelines.cpp - the typed mlopt training pipeline ------------------===//
 
 #include "mlopt/Transforms/Pipelines.h"
-
-#include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -10,31 +8,41 @@
 using namespace mlir;
 using namespace mlir::mlopt;
 
-void mlopt::buildTrainPipeline(OpPassManager &pm,
-                               const TrainPipelineOptions &options) {
-  MLOptOptimizerOptions optimizerOptions;
-  optimizerOptions.optimizer = options.optimizer;
-  optimizerOptions.lr = options.lr;
-  optimizerOptions.momentum = options.momentum;
-  optimizerOptions.dampening = options.dampening;
-  optimizerOptions.nesterov = options.nesterov;
-  optimizerOptions.beta1 = options.beta1;
-  optimizerOptions.beta2 = options.beta2;
-  optimizerOptions.eps = options.eps;
-  optimizerOptions.weightDecay = options.weightDecay;
-  optimizerOptions.maxGradNorm = options.maxGradNorm;
-  optimizerOptions.schedule = options.schedule;
-  optimizerOptions.stepSize = options.stepSize;
-  optimizerOptions.gamma = options.gamma;
-  optimizerOptions.totalSteps = options.totalSteps;
-  optimizerOptions.minLr = options.minLr;
-  optimizerOptions.warmupSteps = options.warmupSteps;
-
+void mlopt::buildTrainingPipeline(OpPassManager &pm,
+                                  const TrainingPipelineOptions &options) {
+  for (const PassBuilder &build : options.modelPasses)
+    build(pm);
   pm.addPass(createMLOptAutodiff());
-  pm.addPass(createMLOptOptimizer(optimizerOptions));
+  for (const PassBuilder &build : options.postAutodiffPasses)
+    build(pm);
+  pm.addPass(createMLOptOptimizer(options.optimizer));
   pm.addPass(createMLOptEntryPoints());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  if (options.cleanup) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  if (options.lowering)
+    options.lowering(pm);
+}
+
+FailureOr<PassBuilder> mlopt::parsePassBuilder(llvm::StringRef text,
+                                               llvm::raw_ostream &errors) {
+  // Parse once to report errors now; the builder then cannot fail.
+  OpPassManager probe(ModuleOp::getOperationName());
+  if (failed(parsePassPipeline(text, probe, errors)))
+    return failure();
+  return PassBuilder([pipeline = text.str()](OpPassManager &pm) {
+    (void)parsePassPipeline(pipeline, pm, llvm::nulls());
+  });
+}
+
+MLOptOptimizerOptions TrainPipelineOptions::getOptimizerOptions() const {
+  MLOptOptimizerOptions result;
+#define MLOPT_COPY_OPTION(field, argument, type, defaultValue, description)    \
+  result.field = field;
+  MLOPT_MLOptOptimizer_OPTIONS(MLOPT_COPY_OPTION)
+#undef MLOPT_COPY_OPTION
+      return result;
 }
 
 void mlopt::registerMLOptPipelines() {
@@ -42,5 +50,9 @@ void mlopt::registerMLOptPipelines() {
       "mlopt-train-pipeline",
       "model IR to a training module: autodiff, optimizer update, entry "
       "points, canonicalize, cse",
-      buildTrainPipeline);
+      [](OpPassManager &pm, const TrainPipelineOptions &options) {
+        TrainingPipelineOptions pipeline;
+        pipeline.optimizer = options.getOptimizerOptions();
+        buildTrainingPipeline(pm, pipeline);
+      });
 }

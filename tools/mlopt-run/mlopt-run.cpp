@@ -1,43 +1,78 @@
 //===- mlopt-run.cpp - compile a model and train it -----------------------===//
+//
+// A thin command line over the embedding API: flags become TrainerOptions.
+// The optimizer flags are generated from mlopt-optimizer's options in
+// Passes.td, so every pass option is a flag of the same name and default.
+//
+//===----------------------------------------------------------------------===//
 
+#include "mlopt/InitAll.h"
 #include "mlopt/Runtime/Trainer.h"
 
+#include "mlir/InitAllPasses.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdio>
 #include <string>
 
 namespace cl = llvm::cl;
+using namespace mlir::mlopt::runtime;
 
 static cl::OptionCategory category("mlopt-run options");
+static cl::OptionCategory optimizerCategory(
+    "Optimizer options (mlopt-optimizer's, same names and defaults)");
 
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.mlir>"),
                                       cl::Required, cl::cat(category));
 static cl::opt<std::string>
     passes("passes",
-           cl::desc("the user's passes (mlopt-opt pipeline syntax), run "
-                    "before autodiff"),
+           cl::desc("the model-level slot: passes (mlopt-opt pipeline "
+                    "syntax) run before autodiff"),
            cl::cat(category));
-static cl::opt<bool> printPipeline("print-pipeline",
-                                   cl::desc("print the full pipeline and exit"),
-                                   cl::cat(category));
-static cl::opt<std::string> backend("backend",
-                                    cl::desc("cpu (compiled) or reference"),
+static cl::opt<std::string> postAutodiffPasses(
+    "post-autodiff-passes",
+    cl::desc("the post-autodiff slot: passes run between autodiff and the "
+             "optimizer"),
+    cl::cat(category));
+static cl::opt<bool> printPipelineFlag(
+    "print-pipeline",
+    cl::desc("print the exact pass pipeline (mlopt-opt --pass-pipeline= "
+             "replays it) and exit"),
+    cl::cat(category));
+static cl::opt<std::string> emitMlir(
+    "emit-mlir",
+    cl::desc("write the module after the pipeline --print-pipeline shows"),
+    cl::value_desc("file"), cl::cat(category));
+static cl::opt<bool>
+    report("report",
+           cl::desc("print the compile-time step report before training"),
+           cl::cat(category));
+
+static std::string backendDescription() {
+  return "backend: " + llvm::join(getRegisteredBackends(), ", ");
+}
+static cl::opt<std::string> backend("backend", cl::desc(backendDescription()),
                                     cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    matmul("matmul",
+           cl::desc("cpu backend: matmuls as blas (OpenBLAS), vector "
+                    "(generated) or loops"),
+           cl::init("blas"), cl::cat(category));
 static cl::opt<std::string>
     train("train",
           cl::desc("training data: fashion-mnist, IMAGES:LABELS (IDX), "
-                   "X.npy:Y.npy or synthetic[:N]"),
+                   "X.npy:Y.npy or synthetic[:N] (default N 1024)"),
           cl::cat(category));
 static cl::opt<std::string> test("test", cl::desc("test data, as --train"),
                                  cl::cat(category));
-static cl::opt<int64_t> epochs("epochs", cl::desc("epochs to train"),
-                               cl::init(1), cl::cat(category));
+static cl::opt<int64_t>
+    epochs("epochs",
+           cl::desc("epochs in total, counting a loaded checkpoint's"),
+           cl::init(1), cl::cat(category));
 static cl::opt<int64_t>
     steps("steps",
           cl::desc("stop after this many steps in total (0: no limit)"),
@@ -52,89 +87,55 @@ static cl::opt<uint64_t> seed("seed",
 static cl::opt<std::string>
     save("save", cl::desc("write a safetensors checkpoint"), cl::cat(category));
 static cl::opt<std::string>
-    load("load", cl::desc("start from a safetensors checkpoint (resumes)"),
+    load("load",
+         cl::desc("start from a safetensors checkpoint: resumes, or starts "
+                  "fresh training state when it holds only the model's "
+                  "tensors"),
          cl::cat(category));
 static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
 static cl::opt<std::string>
     metrics("metrics", cl::desc("write metrics as JSON lines to this file"),
             cl::cat(category));
+static cl::opt<int64_t>
+    logEvery("log-every",
+             cl::desc("write a metrics record every N steps (0: per epoch)"),
+             cl::init(0), cl::cat(category));
 
-// Optimizer options, forwarded to mlopt-optimizer when given.
-static cl::opt<std::string> optimizer("optimizer",
-                                      cl::desc("sgd, adam or adamw"),
-                                      cl::init("sgd"), cl::cat(category));
-static cl::opt<double> lr("lr", cl::desc("learning rate"), cl::cat(category));
-static cl::opt<double> momentum("momentum", cl::desc("SGD momentum"),
-                                cl::cat(category));
-static cl::opt<double> weightDecay("weight-decay", cl::desc("weight decay"),
-                                   cl::cat(category));
-static cl::opt<double> beta1("beta1", cl::desc("Adam beta1"),
-                             cl::cat(category));
-static cl::opt<double> beta2("beta2", cl::desc("Adam beta2"),
-                             cl::cat(category));
-static cl::opt<double> eps("eps", cl::desc("Adam epsilon"), cl::cat(category));
-static cl::opt<bool> nesterov("nesterov", cl::desc("SGD Nesterov momentum"),
-                              cl::cat(category));
-static cl::opt<double> maxGradNorm("max-grad-norm",
-                                   cl::desc("clip gradients to this norm"),
-                                   cl::cat(category));
-static cl::opt<std::string> schedule("schedule",
-                                     cl::desc("constant, step or cosine"),
-                                     cl::cat(category));
-static cl::opt<int64_t> warmupSteps("warmup-steps",
-                                    cl::desc("linear learning-rate warm-up"),
-                                    cl::cat(category));
-static cl::opt<int64_t> totalSteps("total-steps",
-                                   cl::desc("cosine schedule length"),
-                                   cl::cat(category));
-
-static std::string format(const std::string &value) { return value; }
-static std::string format(int64_t value) { return std::to_string(value); }
-/// Doubles round-trip exactly.
-static std::string format(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.17g", value);
-  return buffer;
-}
-
-/// The mlopt-optimizer options the user gave, in pass-option syntax.
-static std::string optimizerOptions() {
-  std::string result = "optimizer=" + optimizer;
-  auto add = [&](auto &option, llvm::StringRef name) {
-    if (option.getNumOccurrences())
-      result += " " + name.str() + "=" + format(option.getValue());
-  };
-  add(lr, "lr");
-  add(momentum, "momentum");
-  add(weightDecay, "weight-decay");
-  add(beta1, "beta1");
-  add(beta2, "beta2");
-  add(eps, "eps");
-  add(maxGradNorm, "max-grad-norm");
-  add(schedule, "schedule");
-  add(warmupSteps, "warmup-steps");
-  add(totalSteps, "total-steps");
-  if (nesterov)
-    result += " nesterov=true";
-  return result;
-}
+/// One flag per mlopt-optimizer option, generated from Passes.td.
+namespace optimizer_flags {
+#define MLOPT_OPTIMIZER_FLAG(field, argument, type, defaultValue, description) \
+  static cl::opt<type> field(argument, cl::desc(description),                  \
+                             cl::init(defaultValue),                           \
+                             cl::cat(optimizerCategory));
+MLOPT_MLOptOptimizer_OPTIONS(MLOPT_OPTIMIZER_FLAG)
+#undef MLOPT_OPTIMIZER_FLAG
+} // namespace optimizer_flags
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  cl::HideUnrelatedOptions(category);
+  // The textual slots (--passes, --post-autodiff-passes) name registered
+  // passes; the library itself needs no registration.
+  mlir::registerAllPasses();
+  mlir::mlopt::registerAllPasses();
+  cl::HideUnrelatedOptions({&category, &optimizerCategory});
   cl::AddExtraVersionPrinter(
       [](llvm::raw_ostream &os) { os << "mlopt " << MLOPT_VERSION << "\n"; });
   cl::ParseCommandLineOptions(argc, argv,
                               "mlopt-run: compile a model and train it\n");
 
-  mlir::mlopt::runtime::TrainerOptions options;
+  TrainerOptions options;
   options.modelPath = modelPath;
-  options.passes = passes;
-  options.backend = backend;
-  options.optimizerOptions = optimizerOptions();
+  options.session.backend = backend;
+  options.session.backendOptions.matmul = matmul;
+#define MLOPT_COPY_FLAG(field, argument, type, defaultValue, description)      \
+  options.session.pipeline.optimizer.field = optimizer_flags::field;
+  MLOPT_MLOptOptimizer_OPTIONS(MLOPT_COPY_FLAG)
+#undef MLOPT_COPY_FLAG
+      options.passes = passes;
+  options.postAutodiffPasses = postAutodiffPasses;
   options.train = train;
   options.test = test;
   options.epochs = epochs;
@@ -144,10 +145,12 @@ int main(int argc, char **argv) {
   options.savePath = save;
   options.loadPath = load;
   options.metricsPath = metrics;
+  options.logEvery = logEvery;
   options.evalOnly = evalOnly;
-  options.printPipeline = printPipeline;
-  if (llvm::Error error =
-          mlir::mlopt::runtime::runTrainer(options, llvm::outs())) {
+  options.printPipeline = printPipelineFlag;
+  options.report = report;
+  options.emitMlirPath = emitMlir;
+  if (llvm::Error error = runTrainer(options, llvm::outs())) {
     llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mlopt-run")
         << llvm::toString(std::move(error)) << "\n";

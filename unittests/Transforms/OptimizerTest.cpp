@@ -481,7 +481,9 @@ protected:
     PassManager pm(&context, ModuleOp::getOperationName());
     TrainPipelineOptions options;
     EXPECT_TRUE(succeeded(options.parseFromString(pipelineOptions)));
-    buildTrainPipeline(pm, options);
+    TrainingPipelineOptions pipeline;
+    pipeline.optimizer = options.getOptimizerOptions();
+    buildTrainingPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
       ADD_FAILURE() << "mlopt-train-pipeline failed: " << diagnostics;
       return {NAN, NAN};
@@ -496,15 +498,13 @@ protected:
         << diagnostics;
     // Exactly the states of the manifest.
     auto manifest =
-        (*module)->getAttrOfType<ArrayAttr>(MLOptDialect::kManifestAttrName);
+        (*module)->getAttrOfType<ManifestAttr>(MLOptDialect::kManifestAttrName);
     EXPECT_TRUE(manifest);
     if (manifest) {
       EXPECT_EQ(state.size(), manifest.size());
-      for (auto entry : manifest.getAsRange<DictionaryAttr>()) {
-        auto name = entry.getAs<StringAttr>("name");
-        EXPECT_TRUE(name && state.count(name.str()))
-            << "missing " << (name ? name.str() : "<no name>");
-      }
+      for (StateEntryAttr entry : manifest)
+        EXPECT_TRUE(state.count(entry.getName().str()))
+            << "missing " << entry.getName().str();
     }
 
     Batch heldOut = teacherBatch(&context, 1000000);

@@ -11,10 +11,12 @@
 #define MLOPT_RUNTIME_BACKEND_H
 
 #include "mlopt/Runtime/Checkpoint.h"
+#include "mlopt/Transforms/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +44,8 @@ public:
 
   /// The state tensors, in declaration order.
   virtual llvm::ArrayRef<StateInfo> manifest() const = 0;
+  /// Whether the compiled code came from the on-disk compile cache.
+  virtual bool isLoadedFromCache() const { return false; }
   /// Runs `@init(seed)`, overwriting every state tensor.
   virtual llvm::Error initialize(uint64_t seed) = 0;
   /// Runs `@train_step` (updating the state) or `@eval_step` on one batch,
@@ -58,6 +62,41 @@ public:
   virtual llvm::Error writeState(llvm::StringRef name,
                                  llvm::ArrayRef<uint8_t> bytes) = 0;
 };
+
+/// Options of the backends that compile.
+struct BackendOptions {
+  /// The CPU backend's matmul code: `blas` (OpenBLAS), `vector` (generated,
+  /// tiled and vectorized) or `loops`.
+  std::string matmul = "blas";
+  /// The compile cache: a directory (empty: $MLOPT_CACHE_DIR, else
+  /// ~/.cache/mlopt) and whether to use it.
+  std::string cacheDir;
+  bool useCache = true;
+};
+
+/// A backend of the registry.
+struct BackendInfo {
+  std::string name;
+  std::string description;
+  /// Adds the passes that lower a training module for this backend (none
+  /// for an interpreter); `--print-pipeline` shows them.
+  std::function<llvm::Error(OpPassManager &, const BackendOptions &)>
+      buildLowering;
+  /// Compiles a training module (after the training pipeline) into a
+  /// backend that owns its state. The module must outlive the backend.
+  std::function<llvm::Expected<std::unique_ptr<Backend>>(
+      ModuleOp, const BackendOptions &)>
+      create;
+};
+
+/// Adds `info` to the registry (replacing a backend of the same name). The
+/// built-in backends, `reference` and `cpu`, are always registered.
+void registerBackend(BackendInfo info);
+/// The backend called `name`; an unknown name is an error that lists the
+/// registered ones.
+llvm::Expected<const BackendInfo &> lookupBackend(llvm::StringRef name);
+/// The registered backend names, sorted.
+std::vector<std::string> getRegisteredBackends();
 
 /// Interprets `module` (a training module before lowering) with the
 /// reference evaluator.

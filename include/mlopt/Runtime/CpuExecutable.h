@@ -14,6 +14,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
@@ -64,6 +65,11 @@ struct CpuCompileOptions {
   bool useCache = true;
 };
 
+/// Adds mlopt-lower-to-cpu with the options' matmul mode to `pm`; an
+/// unknown mode is an error.
+llvm::Error buildCpuLowering(OpPassManager &pm,
+                             const CpuCompileOptions &options);
+
 /// One entry point as the runtime calls it.
 struct EntryPoint {
   std::string name;
@@ -108,6 +114,11 @@ public:
   llvm::Expected<std::vector<HostBuffer>>
   call(llvm::StringRef name, llvm::ArrayRef<const HostBuffer *> arguments);
 
+  /// As call(), on caller-owned dense row-major memory of the argument
+  /// types, read in place without a copy.
+  llvm::Expected<std::vector<HostBuffer>>
+  callWithData(llvm::StringRef name, llvm::ArrayRef<const void *> arguments);
+
   /// `@init(seed)`: fills every state tensor.
   llvm::Error init(uint64_t seed);
   /// `@train_step` / `@eval_step` on one batch (arguments in the loss
@@ -116,6 +127,9 @@ public:
   trainStep(llvm::ArrayRef<const HostBuffer *> arguments);
   llvm::Expected<std::vector<double>>
   evalStep(llvm::ArrayRef<const HostBuffer *> arguments);
+
+  /// The 0-d results of an entry point as doubles (0 for empty tensors).
+  static std::vector<double> toScalars(llvm::ArrayRef<HostBuffer> results);
 
   /// How many modules this process lowered and code-generated from scratch
   /// (cache misses); a test checks that a second compile does not add one.

@@ -1,13 +1,15 @@
-//===- Trainer.h - compile and train a model --------------------*- C++ -*-===//
+//===- Trainer.h - what mlopt-run does, as one call -------------*- C++ -*-===//
 //
-// What `mlopt-run` does, as a library: parse a model, run the user's passes
-// and the training pipeline, hand the result to a backend, and train and
-// evaluate it on a data set with checkpoints and metrics.
+// The command-line driver on the embedding API (Session.h): load a model and
+// its data, compile it, train with checkpoints and metrics, evaluate, and
+// print the summary. mlopt-run turns its flags into TrainerOptions.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MLOPT_RUNTIME_TRAINER_H
 #define MLOPT_RUNTIME_TRAINER_H
+
+#include "mlopt/Runtime/Session.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,16 +21,18 @@ namespace mlir::mlopt::runtime {
 
 struct TrainerOptions {
   std::string modelPath;
-  /// The user's passes, in mlopt-opt pipeline syntax, run before autodiff.
+  /// The backend, the optimizer and the backend options. Its pipeline slots
+  /// are filled from `passes` and `postAutodiffPasses`.
+  SessionOptions session;
+  /// Textual pipelines (mlopt-opt syntax, registered passes) for the
+  /// model-level slot (before autodiff) and the post-autodiff slot.
   std::string passes;
-  /// `cpu` or `reference`.
-  std::string backend = "cpu";
-  /// Options of mlopt-optimizer, e.g. "optimizer=adam lr=0.001".
-  std::string optimizerOptions;
+  std::string postAutodiffPasses;
   /// `fashion-mnist`, `IMAGES:LABELS` (IDX), `X.npy:Y.npy` or
   /// `synthetic[:N]`; empty for none.
   std::string train;
   std::string test;
+  /// Epochs in total, counting those of a resumed checkpoint.
   int64_t epochs = 1;
   /// Stop after this many training steps in total (0: no limit).
   int64_t steps = 0;
@@ -38,9 +42,16 @@ struct TrainerOptions {
   std::string savePath;
   std::string loadPath;
   std::string metricsPath;
+  /// Write a metrics record every this many steps (0: epochs only).
+  int64_t logEvery = 0;
   bool evalOnly = false;
-  /// Print the full pass pipeline and stop.
+  /// Print the exact pass pipeline and stop.
   bool printPipeline = false;
+  /// Print the compile-time step report before training.
+  bool report = false;
+  /// Write the module after the full pipeline printed by printPipeline
+  /// (training pipeline and the backend's lowering) to this file.
+  std::string emitMlirPath;
 };
 
 /// Runs training as `options` say, printing progress and the summary to

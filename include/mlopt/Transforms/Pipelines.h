@@ -1,75 +1,80 @@
-//===- Pipelines.h - named mlopt pass pipelines -----------------*- C++ -*-===//
+//===- Pipelines.h - the typed mlopt training pipeline ----------*- C++ -*-===//
+//
+// The one training pipeline of DESIGN section 4, built with typed addPass
+// calls (no pipeline strings), with a slot per stage:
+//
+//   model-level slot -> mlopt-autodiff -> post-autodiff slot ->
+//   mlopt-optimizer -> mlopt-entry-points -> cleanup -> lowering slot
+//
+// mlopt-opt (`mlopt-train-pipeline`), mlopt-run and the C++ API all build it
+// through buildTrainingPipeline(). Pass options are declared once, in
+// Passes.td; PassOptions.h.inc lists them for flags and pipeline options.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef MLOPT_TRANSFORMS_PIPELINES_H
 #define MLOPT_TRANSFORMS_PIPELINES_H
 
+#include "mlopt/Transforms/PassOptions.h.inc"
+#include "mlopt/Transforms/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace mlir::mlopt {
 
-/// Options of `mlopt-train-pipeline`: those of `mlopt-optimizer`, with the
-/// same names, defaults and meaning.
-struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
-  PassOptions::Option<std::string> optimizer{
-      *this, "optimizer", llvm::cl::desc("sgd, adam or adamw"),
-      llvm::cl::init("sgd")};
-  PassOptions::Option<double> lr{*this, "lr", llvm::cl::desc("learning rate"),
-                                 llvm::cl::init(1e-3)};
-  PassOptions::Option<double> momentum{
-      *this, "momentum", llvm::cl::desc("SGD momentum"), llvm::cl::init(0.0)};
-  PassOptions::Option<double> dampening{
-      *this, "dampening", llvm::cl::desc("SGD dampening"), llvm::cl::init(0.0)};
-  PassOptions::Option<bool> nesterov{*this, "nesterov",
-                                     llvm::cl::desc("SGD Nesterov momentum"),
-                                     llvm::cl::init(false)};
-  PassOptions::Option<double> beta1{
-      *this, "beta1", llvm::cl::desc("Adam beta1"), llvm::cl::init(0.9)};
-  PassOptions::Option<double> beta2{
-      *this, "beta2", llvm::cl::desc("Adam beta2"), llvm::cl::init(0.999)};
-  PassOptions::Option<double> eps{*this, "eps", llvm::cl::desc("Adam epsilon"),
-                                  llvm::cl::init(1e-8)};
-  PassOptions::Option<double> weightDecay{
-      *this, "weight-decay",
-      llvm::cl::desc("L2 penalty (SGD, Adam) or decoupled decay (AdamW); "
-                     "negative means the optimizer's PyTorch default"),
-      llvm::cl::init(-1.0)};
-  PassOptions::Option<double> maxGradNorm{
-      *this, "max-grad-norm",
-      llvm::cl::desc("clip gradients to this global L2 norm; 0 disables"),
-      llvm::cl::init(0.0)};
-  PassOptions::Option<std::string> schedule{
-      *this, "schedule",
-      llvm::cl::desc("learning-rate schedule: constant, step or cosine"),
-      llvm::cl::init("constant")};
-  PassOptions::Option<int64_t> stepSize{
-      *this, "step-size",
-      llvm::cl::desc("step schedule: decay every this many steps"),
-      llvm::cl::init(1)};
-  PassOptions::Option<double> gamma{
-      *this, "gamma", llvm::cl::desc("step schedule: decay factor"),
-      llvm::cl::init(0.1)};
-  PassOptions::Option<int64_t> totalSteps{
-      *this, "total-steps",
-      llvm::cl::desc("cosine schedule: steps from the end of warm-up to "
-                     "lr = min-lr"),
-      llvm::cl::init(0)};
-  PassOptions::Option<double> minLr{
-      *this, "min-lr", llvm::cl::desc("cosine schedule: final learning rate"),
-      llvm::cl::init(0.0)};
-  PassOptions::Option<int64_t> warmupSteps{
-      *this, "warmup-steps",
-      llvm::cl::desc("linear warm-up from 0 over this many steps"),
-      llvm::cl::init(0)};
+/// Adds passes to one slot of the training pipeline.
+using PassBuilder = std::function<void(OpPassManager &)>;
+
+/// Everything that shapes the training pipeline.
+struct TrainingPipelineOptions {
+  /// The model-level slot: passes run on the model before autodiff (pruning,
+  /// quantization-aware training, distillation, mixed precision, ...), in
+  /// this order.
+  std::vector<PassBuilder> modelPasses;
+  /// The post-autodiff slot: passes that see the gradients before the
+  /// optimizer consumes them (gradient all-reduce, loss scaling).
+  std::vector<PassBuilder> postAutodiffPasses;
+  /// mlopt-optimizer's options (declared in Passes.td).
+  MLOptOptimizerOptions optimizer;
+  /// Run canonicalize and cse on the training module.
+  bool cleanup = true;
+  /// The lowering for the chosen backend; empty keeps the training module
+  /// (the reference backend interprets it).
+  PassBuilder lowering;
 };
 
-/// Model IR to a complete training module: mlopt-autodiff, mlopt-optimizer,
-/// mlopt-entry-points, canonicalize, cse.
-void buildTrainPipeline(OpPassManager &pm, const TrainPipelineOptions &options);
+/// Adds the training pipeline to `pm`, which must anchor on builtin.module.
+void buildTrainingPipeline(OpPassManager &pm,
+                           const TrainingPipelineOptions &options);
 
-/// Registers `mlopt-train-pipeline`.
+/// A slot entry that appends the textual pipeline `text` (of registered
+/// passes, mlopt-opt syntax). Fails, with the parser's message in `errors`,
+/// when `text` does not parse.
+FailureOr<PassBuilder> parsePassBuilder(llvm::StringRef text,
+                                        llvm::raw_ostream &errors);
+
+/// The options of `mlopt-train-pipeline` in mlopt-opt: those of
+/// mlopt-optimizer, generated from Passes.td.
+struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
+#define MLOPT_PIPELINE_OPTION(field, argument, type, defaultValue,             \
+                              description)                                     \
+  PassOptions::Option<type> field{*this, argument,                             \
+                                  llvm::cl::desc(description),                 \
+                                  llvm::cl::init(defaultValue)};
+  MLOPT_MLOptOptimizer_OPTIONS(MLOPT_PIPELINE_OPTION)
+#undef MLOPT_PIPELINE_OPTION
+
+      /// The values as mlopt-optimizer's options struct.
+      MLOptOptimizerOptions getOptimizerOptions() const;
+};
+
+/// Registers `mlopt-train-pipeline`: the training pipeline with empty slots
+/// and no lowering.
 void registerMLOptPipelines();
 
 } // namespace mlir::mlopt

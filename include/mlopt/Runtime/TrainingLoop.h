@@ -1,0 +1,96 @@
+//===- TrainingLoop.h - train and evaluate a session on a data set -*- C++
+//-*-===//
+
+#ifndef MLOPT_RUNTIME_TRAININGLOOP_H
+#define MLOPT_RUNTIME_TRAININGLOOP_H
+
+#include "mlopt/Runtime/Data.h"
+#include "mlopt/Runtime/Session.h"
+
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir::mlopt::runtime {
+
+/// Mean loss and metrics over a data set.
+struct Evaluation {
+  double loss = 0;
+  std::vector<std::pair<std::string, double>> metrics;
+  /// Samples evaluated: full batches only, since a step has a static batch
+  /// size.
+  int64_t samples = 0;
+};
+
+/// Runs @eval_step over the full batches of a fitted data set (file order),
+/// with a progress bar on a terminal when `progress` is set.
+llvm::Expected<Evaluation> evaluate(Session &session, const Dataset &dataset,
+                                    bool progress = true);
+
+struct TrainLoopOptions {
+  /// Train until this many epochs in total have run (counting those before
+  /// `startStep`).
+  int64_t epochs = 1;
+  /// Stop after this many steps in total (0: no limit).
+  int64_t maxSteps = 0;
+  /// Seed of the per-epoch shuffle.
+  uint64_t seed = 0;
+  /// The step to start from (a resumed checkpoint's): epochs and batches
+  /// before it are skipped.
+  int64_t startStep = 0;
+  /// Draw a progress bar on a terminal.
+  bool progress = true;
+};
+
+/// One training step, as the loop reports it.
+struct StepRecord {
+  /// 1-based step number, counting from the start of training.
+  int64_t step = 0;
+  /// 1-based epoch and batch within it.
+  int64_t epoch = 0;
+  int64_t batch = 0;
+  StepResult result;
+  double seconds = 0;
+};
+
+/// One finished epoch.
+struct EpochRecord {
+  int64_t epoch = 0;
+  /// Steps in total after the epoch.
+  int64_t steps = 0;
+  /// Mean training loss of this epoch's steps.
+  double trainLoss = 0;
+  double seconds = 0;
+};
+
+struct TrainLoopCallbacks {
+  /// After every step; an error stops training.
+  std::function<llvm::Error(const StepRecord &)> onStep;
+  /// After every epoch that ran a step.
+  std::function<llvm::Error(const EpochRecord &)> onEpoch;
+};
+
+struct TrainLoopResult {
+  /// Steps in total (startStep included) and epochs this call ran.
+  int64_t steps = 0;
+  int64_t epochsRun = 0;
+  std::vector<double> stepSeconds;
+  int64_t samples = 0;
+  double seconds = 0;
+  std::optional<double> firstStepLoss;
+  std::optional<double> lastEpochLoss;
+};
+
+/// Trains on shuffled full batches of a fitted data set. A loss that becomes
+/// NaN or infinite stops with an error naming the step.
+llvm::Expected<TrainLoopResult> train(Session &session, const Dataset &dataset,
+                                      const TrainLoopOptions &options,
+                                      const TrainLoopCallbacks &callbacks = {});
+
+} // namespace mlir::mlopt::runtime
+
+#endif // MLOPT_RUNTIME_TRAININGLOOP_H

@@ -1,0 +1,354 @@
+//===- Session.cpp - the mlopt C++ embedding API --------------------------===//
+
+#include "mlopt/Runtime/Session.h"
+
+#include "mlopt/InitAll.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using llvm::Error;
+using llvm::Expected;
+
+static Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(message.str());
+}
+
+namespace {
+/// Collects the first error diagnostic as "file:line:col: message".
+class FirstDiagnostic {
+public:
+  explicit FirstDiagnostic(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) {
+          if (diag.getSeverity() == DiagnosticSeverity::Error &&
+              message.empty())
+            message = format(diag);
+          return success();
+        }) {}
+
+  Error take(const llvm::Twine &fallback) {
+    return makeError(message.empty() ? fallback : llvm::Twine(message));
+  }
+
+private:
+  static std::string format(Diagnostic &diag) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation())) {
+      os << loc.getFilename().getValue();
+      if (loc.getLine() != 0)
+        os << ":" << loc.getLine() << ":" << loc.getColumn();
+      os << ": ";
+    }
+    os << diag.str();
+    return text;
+  }
+
+  std::string message;
+  ScopedDiagnosticHandler handler;
+};
+} // namespace
+
+/// The class count of the ops that take `label` as class indices.
+static std::optional<int64_t> labelClassBound(Value label) {
+  std::optional<int64_t> bound;
+  for (Operation *user : label.getUsers()) {
+    Value scores;
+    if (auto op = dyn_cast<CrossEntropyOp>(user))
+      scores = op.getLogits();
+    else if (auto op = dyn_cast<NllLossOp>(user))
+      scores = op.getInput();
+    else if (auto op = dyn_cast<AccuracyOp>(user))
+      scores = op.getLogits();
+    if (scores)
+      bound = cast<RankedTensorType>(scores.getType()).getDimSize(1);
+  }
+  return bound;
+}
+
+//===----------------------------------------------------------------------===//
+// ModelSignature
+//===----------------------------------------------------------------------===//
+
+const ArgumentInfo *ModelSignature::getInput() const {
+  const ArgumentInfo *found = nullptr;
+  for (const ArgumentInfo &argument : arguments)
+    if (!argument.isLabel) {
+      if (found)
+        return nullptr;
+      found = &argument;
+    }
+  return found;
+}
+
+const ArgumentInfo *ModelSignature::getLabel() const {
+  const ArgumentInfo *found = nullptr;
+  for (const ArgumentInfo &argument : arguments)
+    if (argument.isLabel) {
+      if (found)
+        return nullptr;
+      found = &argument;
+    }
+  return found;
+}
+
+Expected<ModelSignature> runtime::readModelSignature(ModuleOp module) {
+  func::FuncOp loss;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(MLOptDialect::kLossAttrName))
+      loss = func;
+  if (!loss)
+    return makeError("the model has no function marked 'mlopt.loss'");
+  ModelSignature signature;
+  for (BlockArgument argument : loss.getArguments()) {
+    unsigned i = argument.getArgNumber();
+    // The dialect's verifier guarantees ranked, static tensors with a batch
+    // dimension; check anyway, since a module may come unverified.
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type || !type.hasStaticShape() || type.getRank() == 0)
+      return makeError("argument #" + llvm::Twine(i) +
+                       " of the loss function is not a static tensor with a "
+                       "batch dimension");
+    ArgumentInfo info;
+    info.isLabel = loss.getArgAttr(i, MLOptDialect::kLabelAttrName) != nullptr;
+    info.name = info.isLabel ? "labels" : "inputs";
+    info.type = type;
+    signature.arguments.push_back(info);
+  }
+  if (signature.arguments.empty())
+    return makeError("the loss function takes no arguments");
+  signature.batchSize = signature.arguments.front().type.getDimSize(0);
+  for (const ArgumentInfo &arg : signature.arguments)
+    if (arg.type.getDimSize(0) != signature.batchSize)
+      return makeError("the loss function's arguments disagree on the batch "
+                       "size (dimension 0)");
+  for (BlockArgument argument : loss.getArguments())
+    if (loss.getArgAttr(argument.getArgNumber(), MLOptDialect::kLabelAttrName))
+      signature.numClasses = labelClassBound(argument);
+  for (unsigned i = 1; i < loss.getNumResults(); ++i) {
+    auto name =
+        loss.getResultAttrOfType<StringAttr>(i, MLOptDialect::kMetricAttrName);
+    signature.metricNames.push_back(name ? name.str()
+                                         : "result" + std::to_string(i));
+  }
+  return signature;
+}
+
+//===----------------------------------------------------------------------===//
+// Model
+//===----------------------------------------------------------------------===//
+
+void runtime::registerSessionDialects(DialectRegistry &registry) {
+  ::mlir::registerAllDialects(registry);
+  ::mlir::registerAllExtensions(registry);
+  ::mlir::mlopt::registerAllDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+static std::unique_ptr<MLIRContext> createSessionContext() {
+  DialectRegistry registry;
+  registerSessionDialects(registry);
+  auto context = std::make_unique<MLIRContext>(registry);
+  context->loadAllAvailableDialects();
+  return context;
+}
+
+Model::~Model() {
+  // The module lives in the context: destroy it first.
+  module = nullptr;
+}
+
+Expected<std::unique_ptr<Model>>
+Model::adopt(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
+             std::string name) {
+  std::unique_ptr<Model> model(new Model());
+  model->ownedContext = std::move(context);
+  model->module = std::move(module);
+  model->name = std::move(name);
+  Expected<ModelSignature> signature = readModelSignature(*model->module);
+  if (!signature)
+    return signature.takeError();
+  model->signature = std::move(*signature);
+  return std::move(model);
+}
+
+Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef path) {
+  std::unique_ptr<MLIRContext> context = createSessionContext();
+  OwningOpRef<ModuleOp> module;
+  {
+    FirstDiagnostic diagnostic(*context);
+    module = parseSourceFile<ModuleOp>(path, context.get());
+    if (!module)
+      return diagnostic.take("cannot read model '" + path + "'");
+  }
+  return adopt(std::move(context), std::move(module), path.str());
+}
+
+Expected<std::unique_ptr<Model>> Model::parse(llvm::StringRef source,
+                                              llvm::StringRef name) {
+  std::unique_ptr<MLIRContext> context = createSessionContext();
+  OwningOpRef<ModuleOp> module;
+  {
+    FirstDiagnostic diagnostic(*context);
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(source, name), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, context.get());
+    if (!module)
+      return diagnostic.take("cannot parse model '" + name + "'");
+  }
+  return adopt(std::move(context), std::move(module), name.str());
+}
+
+Expected<std::unique_ptr<Model>> Model::fromModule(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  DialectRegistry registry;
+  registerSessionDialects(registry);
+  context->appendDialectRegistry(registry);
+  {
+    FirstDiagnostic diagnostic(*context);
+    if (failed(verify(module)))
+      return diagnostic.take("the model does not verify");
+  }
+  return adopt(nullptr, OwningOpRef<ModuleOp>(module.clone()), "<module>");
+}
+
+//===----------------------------------------------------------------------===//
+// Session
+//===----------------------------------------------------------------------===//
+
+/// Builds the training pipeline and the backend's lowering into `pm`.
+static Error buildSessionPipeline(OpPassManager &pm,
+                                  const SessionOptions &options,
+                                  bool withLowering) {
+  Expected<const BackendInfo &> backend = lookupBackend(options.backend);
+  if (!backend)
+    return backend.takeError();
+  TrainingPipelineOptions pipeline = options.pipeline;
+  pipeline.lowering = nullptr;
+  buildTrainingPipeline(pm, pipeline);
+  if (withLowering && backend->buildLowering)
+    return backend->buildLowering(pm, options.backendOptions);
+  return Error::success();
+}
+
+Expected<std::string> runtime::printPipeline(const SessionOptions &options) {
+  OpPassManager pm(ModuleOp::getOperationName());
+  if (Error error = buildSessionPipeline(pm, options, /*withLowering=*/true))
+    return std::move(error);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  return text;
+}
+
+TensorRef runtime::viewTensor(llvm::StringRef name, DType dtype,
+                              llvm::ArrayRef<int64_t> shape, const void *data) {
+  TensorRef ref;
+  ref.spec.name = name.str();
+  ref.spec.dtype = dtype;
+  ref.spec.shape.assign(shape.begin(), shape.end());
+  int64_t bytes = ref.spec.numBytes().value_or(0);
+  ref.bytes = llvm::ArrayRef<uint8_t>(static_cast<const uint8_t *>(data),
+                                      static_cast<size_t>(bytes));
+  return ref;
+}
+
+Session::~Session() {
+  // The backend refers to the training module.
+  backend.reset();
+}
+
+Expected<std::unique_ptr<Session>>
+Session::compile(const Model &model, const SessionOptions &options) {
+  Expected<const BackendInfo &> backendInfo = lookupBackend(options.backend);
+  if (!backendInfo)
+    return backendInfo.takeError();
+  {
+    // Reject bad backend options before running the pipeline.
+    OpPassManager probe(ModuleOp::getOperationName());
+    if (backendInfo->buildLowering)
+      if (Error error =
+              backendInfo->buildLowering(probe, options.backendOptions))
+        return std::move(error);
+  }
+
+  std::unique_ptr<Session> session(new Session());
+  MLIRContext *context = model.getContext();
+  session->trainingModule = OwningOpRef<ModuleOp>(model.getModule().clone());
+  PassManager pm(context, ModuleOp::getOperationName());
+  if (Error error = buildSessionPipeline(pm, options, /*withLowering=*/false))
+    return std::move(error);
+  StepReportInstrumentation::attach(pm, session->report);
+  {
+    FirstDiagnostic diagnostic(*context);
+    if (failed(pm.run(*session->trainingModule)))
+      return diagnostic.take("the training pipeline failed");
+  }
+  Expected<ModelSignature> signature =
+      readModelSignature(*session->trainingModule);
+  if (!signature)
+    return signature.takeError();
+  session->signature = std::move(*signature);
+
+  FirstDiagnostic diagnostic(*context);
+  Expected<std::unique_ptr<Backend>> backend =
+      backendInfo->create(*session->trainingModule, options.backendOptions);
+  if (!backend)
+    return backend.takeError();
+  session->backend = std::move(*backend);
+  return std::move(session);
+}
+
+llvm::ArrayRef<StateInfo> Session::getStates() const {
+  return backend->manifest();
+}
+
+bool Session::isLoadedFromCache() const { return backend->isLoadedFromCache(); }
+
+Error Session::init(uint64_t seed) { return backend->initialize(seed); }
+
+Expected<StepResult>
+Session::toStepResult(Expected<std::vector<double>> values) const {
+  if (!values)
+    return values.takeError();
+  if (values->size() != signature.metricNames.size() + 1)
+    return makeError("the step returned " + llvm::Twine(values->size()) +
+                     " values, expected the loss and " +
+                     llvm::Twine(signature.metricNames.size()) + " metrics");
+  StepResult result;
+  result.loss = (*values)[0];
+  for (auto [name, value] :
+       llvm::zip(signature.metricNames, llvm::drop_begin(*values)))
+    result.metrics.emplace_back(name, value);
+  return result;
+}
+
+Expected<StepResult> Session::trainStep(llvm::ArrayRef<TensorRef> arguments) {
+  return toStepResult(backend->trainStep(arguments));
+}
+
+Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
+  return toStepResult(backend->evalStep(arguments));
+}
+
+Expected<std::vector<uint8_t>> Session::readState(llvm::StringRef name) {
+  return backend->readState(name);
+}
+
+Error Session::writeState(llvm::StringRef name, llvm::ArrayRef<uint8_t> bytes) {
+  return backend->writeState(name, bytes);
+}

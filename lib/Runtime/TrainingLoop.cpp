@@ -1,0 +1,143 @@
+//===- TrainingLoop.cpp - train and evaluate a session on a data set ------===//
+
+#include "mlopt/Runtime/TrainingLoop.h"
+
+#include "mlopt/Runtime/DatasetSpec.h"
+#include "mlopt/Runtime/Metrics.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using llvm::Error;
+using llvm::Expected;
+
+static Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(message.str());
+}
+
+static ProgressBar makeProgress(bool enabled, std::string label,
+                                int64_t total) {
+  if (enabled)
+    return ProgressBar::forStderr(std::move(label), total);
+  return ProgressBar(llvm::errs(), /*enabled=*/false, std::move(label), total);
+}
+
+Expected<Evaluation> runtime::evaluate(Session &session, const Dataset &dataset,
+                                       bool progress) {
+  const ModelSignature &signature = session.getSignature();
+  BatchOptions options;
+  options.batchSize = signature.batchSize;
+  options.dropLast = true;
+  Expected<EpochPlan> plan = EpochPlan::create(dataset.size(), options, 0);
+  if (!plan)
+    return plan.takeError();
+  Evaluation result;
+  for (const std::string &name : signature.metricNames)
+    result.metrics.emplace_back(name, 0.0);
+  BatchBuffers buffers;
+  ProgressBar bar = makeProgress(progress, "eval", plan->numBatches());
+  for (int64_t b = 0; b < plan->numBatches(); ++b) {
+    fillBatch(dataset, signature, plan->batch(b).indices, buffers);
+    Expected<StepResult> step = session.evalStep(buffers.arguments);
+    if (!step)
+      return step.takeError();
+    result.loss += step->loss;
+    for (auto [sum, metric] : llvm::zip(result.metrics, step->metrics))
+      sum.second += metric.second;
+    bar.update(b + 1);
+  }
+  bar.finish();
+  int64_t batches = std::max<int64_t>(plan->numBatches(), 1);
+  result.loss /= batches;
+  for (auto &metric : result.metrics)
+    metric.second /= batches;
+  result.samples = plan->numBatches() * signature.batchSize;
+  return result;
+}
+
+Expected<TrainLoopResult> runtime::train(Session &session,
+                                         const Dataset &dataset,
+                                         const TrainLoopOptions &options,
+                                         const TrainLoopCallbacks &callbacks) {
+  const ModelSignature &signature = session.getSignature();
+  BatchOptions batchOptions;
+  batchOptions.batchSize = signature.batchSize;
+  batchOptions.shuffle = true;
+  batchOptions.seed = options.seed;
+  batchOptions.dropLast = true;
+  Expected<EpochPlan> firstPlan =
+      EpochPlan::create(dataset.size(), batchOptions, 0);
+  if (!firstPlan)
+    return firstPlan.takeError();
+  int64_t perEpoch = firstPlan->numBatches();
+  if (perEpoch == 0)
+    return makeError(dataset.name() + ": fewer samples (" +
+                     llvm::Twine(dataset.size()) + ") than one batch");
+
+  TrainLoopResult result;
+  int64_t step = options.startStep;
+  BatchBuffers buffers;
+  Timer trainTimer;
+  for (int64_t epoch = step / perEpoch; epoch < options.epochs; ++epoch) {
+    if (options.maxSteps && step >= options.maxSteps)
+      break;
+    Expected<EpochPlan> plan =
+        EpochPlan::create(dataset.size(), batchOptions, epoch);
+    if (!plan)
+      return plan.takeError();
+    ProgressBar bar = makeProgress(options.progress,
+                                   "epoch " + std::to_string(epoch + 1) + "/" +
+                                       std::to_string(options.epochs),
+                                   perEpoch);
+    Timer epochTimer;
+    double lossSum = 0;
+    int64_t lossCount = 0;
+    for (int64_t b = step - epoch * perEpoch; b < perEpoch; ++b) {
+      if (options.maxSteps && step >= options.maxSteps)
+        break;
+      fillBatch(dataset, signature, plan->batch(b).indices, buffers);
+      Timer stepTimer;
+      Expected<StepResult> values = session.trainStep(buffers.arguments);
+      if (!values)
+        return values.takeError();
+      double seconds = stepTimer.seconds();
+      result.stepSeconds.push_back(seconds);
+      double loss = values->loss;
+      if (!std::isfinite(loss))
+        return makeError("the loss became " +
+                         llvm::Twine(std::isnan(loss) ? "NaN" : "infinite") +
+                         " at step " + llvm::Twine(step + 1) + " (epoch " +
+                         llvm::Twine(epoch + 1) + ", batch " +
+                         llvm::Twine(b + 1) + ")");
+      if (!result.firstStepLoss)
+        result.firstStepLoss = loss;
+      lossSum += loss;
+      ++lossCount;
+      ++step;
+      result.samples += signature.batchSize;
+      if (callbacks.onStep) {
+        StepRecord record{step, epoch + 1, b + 1, std::move(*values), seconds};
+        if (Error error = callbacks.onStep(record))
+          return std::move(error);
+      }
+      bar.update(b + 1, llvm::formatv("loss {0:f4}", loss).str());
+    }
+    bar.finish();
+    if (lossCount == 0)
+      continue;
+    ++result.epochsRun;
+    EpochRecord record{epoch + 1, step, lossSum / lossCount,
+                       epochTimer.seconds()};
+    result.lastEpochLoss = record.trainLoss;
+    if (callbacks.onEpoch)
+      if (Error error = callbacks.onEpoch(record))
+        return std::move(error);
+  }
+  result.seconds = trainTimer.seconds();
+  result.steps = step;
+  return result;
+}
