@@ -199,6 +199,15 @@ std::string mlir::mlopt::runtime::formatBytes(uint64_t bytes) {
   return text;
 }
 
+std::optional<double>
+mlir::mlopt::runtime::achievedFlopsPerSecond(int64_t flops,
+                                             ArrayRef<double> stepSeconds) {
+  double seconds = median(stepSeconds);
+  if (!(seconds > 0))
+    return std::nullopt;
+  return double(flops) / seconds;
+}
+
 std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -233,6 +242,14 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
                                       double(summary.samples) /
                                           summary.trainSeconds)
                       << "\n";
+  if (summary.stepFlops) {
+    row("train step") << llvm::format("%.3f GFLOP (compiler count)",
+                                      double(*summary.stepFlops) / 1e9);
+    if (std::optional<double> rate = achievedFlopsPerSecond(
+            *summary.stepFlops, summary.stepSeconds))
+      os << llvm::format(", %.2f GFLOP/s achieved", *rate / 1e9);
+    os << "\n";
+  }
   row("peak memory") << llvm::format("%.1f MiB RSS", summary.peakRssMb) << "\n";
   if (summary.sparsity)
     row("sparsity") << llvm::format("%.2f%%", *summary.sparsity * 100) << "\n";
@@ -265,6 +282,12 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
     record.add("step_time_median_s", median(summary.stepSeconds));
   if (summary.trainSeconds > 0)
     record.add("samples_per_s", double(summary.samples) / summary.trainSeconds);
+  if (summary.stepFlops) {
+    record.add("step_flops", *summary.stepFlops);
+    if (std::optional<double> rate = achievedFlopsPerSecond(
+            *summary.stepFlops, summary.stepSeconds))
+      record.add("achieved_gflops_per_s", *rate / 1e9);
+  }
   record.add("peak_rss_mb", summary.peakRssMb);
   if (summary.sparsity)
     record.add("sparsity", *summary.sparsity);

@@ -155,7 +155,16 @@ struct RunSummary {
   std::optional<double> sparsity;
   /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
   std::vector<std::pair<std::string, uint64_t>> stateBytes;
+  /// FLOPs of one training step as the compiler counts them
+  /// (StepReport::stepFlops()); with the median step time it gives the
+  /// achieved GFLOP/s.
+  std::optional<int64_t> stepFlops;
 };
+
+/// FLOPs per second of `flops` done in the median of `stepSeconds`; unset
+/// when there is no positive median.
+std::optional<double> achievedFlopsPerSecond(int64_t flops,
+                                             llvm::ArrayRef<double> stepSeconds);
 
 /// "812 B", "1.5 KiB", "3.02 MiB", "1.20 GiB".
 std::string formatBytes(uint64_t bytes);
