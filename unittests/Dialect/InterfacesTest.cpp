@@ -1,5 +1,7 @@
 //===- InterfacesTest.cpp - mlopt op and attribute interfaces -------------===//
 
+#include "EveryOp.h"
+
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -9,10 +11,13 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -136,6 +141,107 @@ TEST_F(InterfacesTest, StateAccessHasNoCostRule) {
   SmallVector<Value> args = arguments({});
   auto read = StateReadOp::create(builder, loc, f32({4}), "w");
   EXPECT_FALSE(cost(read));
+}
+
+//===----------------------------------------------------------------------===//
+// PrecisionOpInterface
+//===----------------------------------------------------------------------===//
+
+TEST_F(InterfacesTest, EveryOpHasAPrecisionClass) {
+  std::vector<std::string> missing;
+  for (RegisteredOperationName name :
+       context.getRegisteredOperationsByDialect("mlopt"))
+    if (!name.hasInterface<PrecisionOpInterface>())
+      missing.push_back(name.getStringRef().str());
+  EXPECT_TRUE(missing.empty())
+      << "ops without PrecisionOpInterface: " << llvm::join(missing, ", ");
+}
+
+TEST_F(InterfacesTest, PrecisionClassesFollowAutocast) {
+  // The table of MLOptInterfaces.td (PyTorch autocast's op lists).
+  constexpr PrecisionClass low = PrecisionClass::LowPrecision;
+  constexpr PrecisionClass f32 = PrecisionClass::KeepF32;
+  constexpr PrecisionClass follow = PrecisionClass::FollowInput;
+  const std::map<std::string, PrecisionClass> expected = {
+      {"mlopt.linear", low},
+      {"mlopt.matmul", low},
+      {"mlopt.batch_matmul", low},
+      {"mlopt.exp", f32},
+      {"mlopt.log", f32},
+      {"mlopt.rsqrt", f32},
+      {"mlopt.pow", f32},
+      {"mlopt.softmax", f32},
+      {"mlopt.log_softmax", f32},
+      {"mlopt.sum", f32},
+      {"mlopt.mean", f32},
+      {"mlopt.layer_norm", f32},
+      {"mlopt.mse_loss", f32},
+      {"mlopt.cross_entropy", f32},
+      {"mlopt.nll_loss", f32},
+      {"mlopt.kl_div", f32},
+      {"mlopt.accuracy", f32},
+      {"mlopt.embedding_grad", f32},
+      {"mlopt.neg", follow},
+      {"mlopt.sqrt", follow},
+      {"mlopt.relu", follow},
+      {"mlopt.sigmoid", follow},
+      {"mlopt.tanh", follow},
+      {"mlopt.abs", follow},
+      {"mlopt.cos", follow},
+      {"mlopt.erf", follow},
+      {"mlopt.gelu", follow},
+      {"mlopt.add", follow},
+      {"mlopt.sub", follow},
+      {"mlopt.mul", follow},
+      {"mlopt.div", follow},
+      {"mlopt.maximum", follow},
+      {"mlopt.minimum", follow},
+      {"mlopt.compare", follow},
+      {"mlopt.select", follow},
+      {"mlopt.cast", follow},
+      {"mlopt.max", follow},
+      {"mlopt.argmax", follow},
+      {"mlopt.dropout", follow},
+      {"mlopt.embedding", follow},
+      {"mlopt.one_hot", follow},
+      {"mlopt.reshape", follow},
+      {"mlopt.broadcast_to", follow},
+      {"mlopt.transpose", follow},
+      {"mlopt.slice", follow},
+      {"mlopt.concat", follow},
+      {"mlopt.state", follow},
+      {"mlopt.state_read", follow},
+      {"mlopt.state_write", follow},
+      {"mlopt.initial_value", follow},
+      {"mlopt.constant", follow},
+  };
+  std::vector<std::string> unclassified;
+  for (RegisteredOperationName name :
+       context.getRegisteredOperationsByDialect("mlopt"))
+    if (!expected.count(name.getStringRef().str()))
+      unclassified.push_back(name.getStringRef().str());
+  EXPECT_TRUE(unclassified.empty())
+      << "classify these ops in MLOptInterfaces.td and here: "
+      << llvm::join(unclassified, ", ");
+
+  OwningOpRef<ModuleOp> everyOp =
+      parseSourceString<ModuleOp>(test::kEveryOpModule, &context);
+  ASSERT_TRUE(everyOp) << llvm::join(messages, "\n");
+  size_t checked = 0;
+  everyOp->walk([&](Operation *op) {
+    std::string name = op->getName().getStringRef().str();
+    auto it = expected.find(name);
+    if (it == expected.end())
+      return;
+    auto precision = dyn_cast<PrecisionOpInterface>(op);
+    ASSERT_TRUE(precision) << name;
+    EXPECT_EQ(stringifyPrecisionClass(precision.getPrecisionClass()),
+              stringifyPrecisionClass(it->second))
+        << name;
+    ++checked;
+  });
+  // Every op of the table, in the sample module at least once.
+  EXPECT_GE(checked, expected.size());
 }
 
 //===----------------------------------------------------------------------===//

@@ -17,6 +17,9 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "mlopt/Dialect/MLOpt/IR/Precision.h"
+#include "mlopt/Dialect/MLOpt/IR/ShardingRule.h"
+
 #include "mlopt/Dialect/MLOpt/IR/MLOptEnums.h.inc"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOptAttrInterfaces.h.inc"

@@ -10,6 +10,7 @@
 class MLOpt_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
     : MLOpt_ComputeOp<mnemonic,
         !listconcat([Elementwise, SameOperandsAndResultType,
+                     MLOpt_ElementwiseShardingRule,
                      DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], traits)> {
   let summary = "elementwise " # formula;
   let description = [{
@@ -25,10 +26,10 @@ class MLOpt_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
 }
 
 def MLOpt_NegOp : MLOpt_UnaryOp<"neg", "y = -x">;
-def MLOpt_ExpOp : MLOpt_UnaryOp<"exp", "y = exp(x)">;
-def MLOpt_LogOp : MLOpt_UnaryOp<"log", "y = log(x)">;
+def MLOpt_ExpOp : MLOpt_UnaryOp<"exp", "y = exp(x)", [MLOpt_KeepF32]>;
+def MLOpt_LogOp : MLOpt_UnaryOp<"log", "y = log(x)", [MLOpt_KeepF32]>;
 def MLOpt_SqrtOp : MLOpt_UnaryOp<"sqrt", "y = sqrt(x)">;
-def MLOpt_RsqrtOp : MLOpt_UnaryOp<"rsqrt", "y = 1 / sqrt(x)">;
+def MLOpt_RsqrtOp : MLOpt_UnaryOp<"rsqrt", "y = 1 / sqrt(x)", [MLOpt_KeepF32]>;
 def MLOpt_ReluOp : MLOpt_UnaryOp<"relu", "y = max(x, 0)">;
 def MLOpt_SigmoidOp : MLOpt_UnaryOp<"sigmoid", "y = 1 / (1 + exp(-x))">;
 def MLOpt_TanhOp : MLOpt_UnaryOp<"tanh", "y = tanh(x)">;
@@ -38,7 +39,7 @@ def MLOpt_CosOp : MLOpt_UnaryOp<"cos", "y = cos(x)">;
 def MLOpt_ErfOp : MLOpt_UnaryOp<"erf", "y = erf(x)">;
 
 def MLOpt_GeluOp : MLOpt_ComputeOp<"gelu",
-    [Elementwise, SameOperandsAndResultType,
+    [Elementwise, SameOperandsAndResultType, MLOpt_ElementwiseShardingRule,
      DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "Gaussian error linear unit (torch.nn.functional.gelu)";
   let description = [{
@@ -63,9 +64,11 @@ def MLOpt_GeluOp : MLOpt_ComputeOp<"gelu",
 // Binary, with NumPy broadcasting
 //===----------------------------------------------------------------------===//
 
-class MLOpt_BinaryOp<string mnemonic, string formula>
-    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor,
-        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
+class MLOpt_BinaryOp<string mnemonic, string formula,
+                     list<Trait> traits = []>
+    : MLOpt_ComputeOp<mnemonic, !listconcat([InferTypeOpAdaptor,
+        MLOpt_ElementwiseShardingRule,
+        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], traits)> {
   let summary = "elementwise " # formula # " with NumPy broadcasting";
   let description = [{
     Computes `}] # formula # [{` elementwise after broadcasting both operands
@@ -91,11 +94,12 @@ def MLOpt_AddOp : MLOpt_BinaryOp<"add", "z = x + y">;
 def MLOpt_SubOp : MLOpt_BinaryOp<"sub", "z = x - y">;
 def MLOpt_MulOp : MLOpt_BinaryOp<"mul", "z = x * y">;
 def MLOpt_DivOp : MLOpt_BinaryOp<"div", "z = x / y">;
-def MLOpt_PowOp : MLOpt_BinaryOp<"pow", "z = x ^ y">;
+def MLOpt_PowOp : MLOpt_BinaryOp<"pow", "z = x ^ y", [MLOpt_KeepF32]>;
 def MLOpt_MaximumOp : MLOpt_BinaryOp<"maximum", "z = max(x, y)">;
 def MLOpt_MinimumOp : MLOpt_BinaryOp<"minimum", "z = min(x, y)">;
 
-def MLOpt_CompareOp : MLOpt_ComputeOp<"compare", [InferTypeOpAdaptor]> {
+def MLOpt_CompareOp : MLOpt_ComputeOp<"compare", [InferTypeOpAdaptor,
+    MLOpt_ElementwiseShardingRule]> {
   let summary = "elementwise comparison with NumPy broadcasting";
   let description = [{
     Compares the broadcast operands (same element type, float or integer)
@@ -115,6 +119,7 @@ def MLOpt_CompareOp : MLOpt_ComputeOp<"compare", [InferTypeOpAdaptor]> {
 }
 
 def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
+    MLOpt_ElementwiseShardingRule,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "elementwise choice with NumPy broadcasting (torch.where)";
   let description = [{
@@ -141,7 +146,7 @@ def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
 //===----------------------------------------------------------------------===//
 
 def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
-    Elementwise, SameOperandsAndResultShape,
+    Elementwise, SameOperandsAndResultShape, MLOpt_ElementwiseShardingRule,
     DeclareOpInterfaceMethods<CastOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {

@@ -55,34 +55,126 @@ def MLOpt_DifferentiableOpInterface
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Mixed precision
+//===----------------------------------------------------------------------===//
+
+/// Precision classes, as traits (include/mlopt/Dialect/MLOpt/IR/Precision.h):
+/// an op with neither follows its input.
+def MLOpt_LowPrecision : NativeOpTrait<"LowPrecisionCompute"> {
+  let cppNamespace = "::mlir::mlopt";
+}
+def MLOpt_KeepF32 : NativeOpTrait<"KeepF32Compute"> {
+  let cppNamespace = "::mlir::mlopt";
+}
+
 def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
   let cppNamespace = "::mlir::mlopt";
   let description = [{
-    The op's mixed-precision class, used by `mlopt-amp`: compute in f16/bf16
-    (matmul-like ops), keep in f32 (reductions, softmax, losses, norms), or
-    follow the input's precision (elementwise ops).
+    The op's mixed-precision class, used by `mlopt-amp`. The classes follow
+    PyTorch autocast's op lists:
+
+    - `low_precision` (trait `MLOpt_LowPrecision`): the op computes in
+      f16/bf16 with f32 accumulation, where tensor cores and dot-product
+      instructions pay off: `linear`, `matmul`, `batch_matmul` (autocast's
+      "lower precision" list: `linear`, `mm`, `bmm`, `matmul`).
+    - `keep_f32` (trait `MLOpt_KeepF32`): the op needs f32's range or
+      accumulates many terms, so low-precision inputs are cast up:
+      `exp`, `log`, `rsqrt`, `pow`, `softmax`, `log_softmax`, `sum`, `mean`,
+      `layer_norm`, the losses (`mse_loss`, `cross_entropy`, `nll_loss`,
+      `kl_div`), the metric `accuracy`, and `embedding_grad` (a scatter-add
+      of gradients). Autocast's "float32" list.
+    - `follow_input` (no trait): the op runs in the precision of its inputs:
+      every other elementwise op (`neg`, `sqrt`, `relu`, `sigmoid`, `tanh`,
+      `abs`, `cos`, `erf`, `gelu`, `add`, `sub`, `mul`, `div`, `maximum`,
+      `minimum`, `compare`, `select`), `max` and `argmax` (exact in any
+      precision), `dropout`, `embedding`, `one_hot`, the shape ops
+      (`reshape`, `broadcast_to`, `transpose`, `slice`, `concat`), `cast`,
+      and the state ops (`state`, `state_read`, `state_write`,
+      `initial_value`, `constant`), which `mlopt-amp` leaves alone. Ops with
+      several float operands need equal element types, so mixed inputs are
+      cast to the widest (autocast's "promote" list).
+
+    Every op of the dialect implements this interface (a unit test lists the
+    ops that do not).
   }];
   let methods = [
     InterfaceMethod<"The op's mixed-precision class.",
-      "::mlir::mlopt::PrecisionClass", "getPrecisionClass">,
+      "::mlir::mlopt::PrecisionClass", "getPrecisionClass", (ins), [{}], [{
+        static_assert(!(ConcreteOp::template hasTrait<
+                            ::mlir::mlopt::LowPrecisionCompute>() &&
+                        ConcreteOp::template hasTrait<
+                            ::mlir::mlopt::KeepF32Compute>()),
+                      "an op has one precision class");
+        if constexpr (ConcreteOp::template hasTrait<
+                          ::mlir::mlopt::LowPrecisionCompute>())
+          return ::mlir::mlopt::PrecisionClass::LowPrecision;
+        if constexpr (ConcreteOp::template hasTrait<
+                          ::mlir::mlopt::KeepF32Compute>())
+          return ::mlir::mlopt::PrecisionClass::KeepF32;
+        return ::mlir::mlopt::PrecisionClass::FollowInput;
+      }]>,
   ];
 }
+
+//===----------------------------------------------------------------------===//
+// Sharding
+//===----------------------------------------------------------------------===//
 
 def MLOpt_ShardingOpInterface : OpInterface<"ShardingOpInterface"> {
   let cppNamespace = "::mlir::mlopt";
   let description = [{
-    How the op splits across devices, used by `mlopt-tensor-parallel`: for a
-    split of operand dimensions, which result dimension is split and which
-    collective restores the full result.
+    How the op splits across devices, used by `mlopt-tensor-parallel`: a
+    factor-based `ShardingRule` (include/mlopt/Dialect/MLOpt/IR/ShardingRule.h,
+    after OpenXLA Shardy's `OpShardingRuleAttr`) describing a joint split of
+    all operands and results. The op's iteration space is a set of factors;
+    each operand and result dimension is mapped to the factors it is made of.
+    A factor is
+    - pass-through: splitting it splits the results along it, with no
+      communication;
+    - reduction (sum, mean or max): it appears in operands only; splitting it
+      leaves partial results that an all-reduce completes, after which the
+      rule's `postReductionOperands` (linear's bias) are applied;
+    - need-replication: it must not be split (softmax's dimension,
+      layer_norm's normalized dimensions, the class dimension of losses).
+
+    `linear(x[B, K], w[N, K], b[N]) -> y[B, N]` has the rule
+    `([i, k], [j, k], [j]) -> ([i, j]) {i=B, j=N, k=K} reduction={k:sum}
+    after_reduction={2}`.
+
+    The default implementation is the elementwise rule with NumPy
+    broadcasting, for ops with the `MLOpt_ElementwiseShardingRule` trait;
+    other ops implement `getShardingRule` themselves. Ops with no sensible
+    rule carry `MLOpt_Unshardable` instead of this interface.
   }];
   let methods = [
     InterfaceMethod<
-      "The result dimension that is split when operand `operand` is split "
-      "along `dim`, -1 when the result is a partial sum needing an "
-      "all-reduce, or failure when that split is not supported.",
-      "::mlir::FailureOr<int64_t>", "getResultDimForOperandSplit",
-      (ins "unsigned":$operand, "int64_t":$dim)>,
+      "The op's sharding rule for its current types.",
+      "::mlir::mlopt::ShardingRule", "getShardingRule", (ins), [{}], [{
+        static_assert(ConcreteOp::template hasTrait<
+                          ::mlir::mlopt::ElementwiseShardingRule>(),
+                      "an op that is not elementwise implements "
+                      "getShardingRule itself");
+        return ::mlir::mlopt::detail::elementwiseShardingRule($_op);
+      }]>,
   ];
+}
+
+/// The elementwise sharding rule with NumPy broadcasting: the trait and the
+/// interface, whose default implementation it selects.
+def MLOpt_ElementwiseShardingRuleTrait
+    : NativeOpTrait<"ElementwiseShardingRule"> {
+  let cppNamespace = "::mlir::mlopt";
+}
+def MLOpt_ElementwiseShardingRule : TraitList<[
+    MLOpt_ElementwiseShardingRuleTrait,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface>]>;
+
+/// An op without a sharding rule, on purpose (docs/DialectRationale.md,
+/// "Sharding rules"): a tensor-parallel pass treats its results as
+/// replicated.
+def MLOpt_Unshardable : NativeOpTrait<"Unshardable"> {
+  let cppNamespace = "::mlir::mlopt";
 }
 
 def MLOpt_CostOpInterface : OpInterface<"CostOpInterface"> {

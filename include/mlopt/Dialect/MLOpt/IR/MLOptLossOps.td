@@ -4,7 +4,10 @@
 #define MLOPT_DIALECT_MLOPT_IR_MLOPTLOSSOPS_TD
 
 class MLOpt_LossOp<string mnemonic, list<Trait> traits = []>
-    : MLOpt_ComputeOp<mnemonic, !listconcat([InferTypeOpAdaptor], traits)> {
+    : MLOpt_ComputeOp<mnemonic, !listconcat([InferTypeOpAdaptor,
+        MLOpt_KeepF32,
+        DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>],
+        traits)> {
   let results = (outs MLOpt_FloatScalar:$result);
   let assemblyFormat = [{
     operands attr-dict `:` functional-type(operands, results)

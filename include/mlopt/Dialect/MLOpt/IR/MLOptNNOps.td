@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor,
+    MLOpt_LowPrecision,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "affine layer y = x W^T + b (torch.nn.functional.linear)";
   let description = [{
@@ -29,6 +31,8 @@ def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor,
 }
 
 def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor,
+    MLOpt_LowPrecision,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "matrix product of [M, K] and [K, N]";
   let description = [{
@@ -44,6 +48,8 @@ def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor,
 }
 
 def MLOpt_BatchMatmulOp : MLOpt_ComputeOp<"batch_matmul", [InferTypeOpAdaptor,
+    MLOpt_LowPrecision,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "batched matrix product of [B..., M, K] and [B..., K, N]";
   let description = [{
@@ -67,7 +73,8 @@ def MLOpt_BatchMatmulOp : MLOpt_ComputeOp<"batch_matmul", [InferTypeOpAdaptor,
 //===----------------------------------------------------------------------===//
 
 class MLOpt_SoftmaxLikeOp<string mnemonic, string formula>
-    : MLOpt_ComputeOp<mnemonic, [SameOperandsAndResultType,
+    : MLOpt_ComputeOp<mnemonic, [SameOperandsAndResultType, MLOpt_KeepF32,
+        DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
         DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = formula # " along one dimension";
   let description = [{
@@ -96,9 +103,11 @@ def MLOpt_LogSoftmaxOp
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class MLOpt_ReductionOp<string mnemonic, string what>
-    : MLOpt_ComputeOp<mnemonic, [InferTypeOpAdaptor,
-        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
+class MLOpt_ReductionOp<string mnemonic, string what,
+                        list<Trait> traits = []>
+    : MLOpt_ComputeOp<mnemonic, !listconcat([InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+        DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], traits)> {
   let summary = what # " over dimensions";
   let description = [{
     Reduces `dims` (distinct, negative values count from the end) with
@@ -122,11 +131,13 @@ class MLOpt_ReductionOp<string mnemonic, string what>
   }];
 }
 
-def MLOpt_SumOp : MLOpt_ReductionOp<"sum", "the sum">;
-def MLOpt_MeanOp : MLOpt_ReductionOp<"mean", "the arithmetic mean">;
+def MLOpt_SumOp : MLOpt_ReductionOp<"sum", "the sum", [MLOpt_KeepF32]>;
+def MLOpt_MeanOp
+    : MLOpt_ReductionOp<"mean", "the arithmetic mean", [MLOpt_KeepF32]>;
 def MLOpt_MaxOp : MLOpt_ReductionOp<"max", "the maximum">;
 
-def MLOpt_ArgmaxOp : MLOpt_ComputeOp<"argmax", [InferTypeOpAdaptor]> {
+def MLOpt_ArgmaxOp : MLOpt_ComputeOp<"argmax", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>]> {
   let summary = "index of the maximum along a dimension (torch.argmax)";
   let description = [{
     The result holds i64 indices of the first maximal element along `dim`;
@@ -150,6 +161,7 @@ def MLOpt_ArgmaxOp : MLOpt_ComputeOp<"argmax", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "gathers rows of a table (torch.nn.functional.embedding)";
   let description = [{
@@ -169,7 +181,8 @@ def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
   }];
 }
 
-def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot"> {
+def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot", [
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>]> {
   let summary = "one-hot encoding of class indices (F.one_hot)";
   let description = [{
     The result type appends a dimension of size `C` (the number of classes)
@@ -187,7 +200,8 @@ def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot"> {
 }
 
 def MLOpt_EmbeddingGradOp : MLOpt_ComputeOp<"embedding_grad",
-    [InferTypeOpAdaptor]> {
+    [InferTypeOpAdaptor, MLOpt_KeepF32,
+     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>]> {
   let summary = "scatter-adds rows into a zero table (embedding's VJP)";
   let description = [{
     The inverse of `mlopt.embedding`: `result[indices[i], :] += grad[i, :]`
@@ -209,7 +223,8 @@ def MLOpt_EmbeddingGradOp : MLOpt_ComputeOp<"embedding_grad",
 }
 
 def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
-    InferTypeOpAdaptor, AttrSizedOperandSegments,
+    InferTypeOpAdaptor, AttrSizedOperandSegments, MLOpt_KeepF32,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "layer normalization (torch.nn.functional.layer_norm)";
   let description = [{
@@ -236,7 +251,7 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
 }
 
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
-    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["input", "result"]>, MLOpt_Unshardable,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "seeded inverted dropout (torch.nn.functional.dropout)";
   let description = [{

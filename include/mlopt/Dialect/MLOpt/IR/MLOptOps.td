@@ -16,12 +16,14 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/CastInterfaces.td"
 
-/// A side-effect-free compute op with a cost rule; `costOverrides` names the
-/// cost methods the op implements itself instead of the defaults.
+/// A side-effect-free compute op with a cost rule and a precision class;
+/// `costOverrides` names the cost methods the op implements itself instead of
+/// the defaults.
 class MLOpt_ComputeOp<string mnemonic, list<Trait> traits = [],
                       list<string> costOverrides = []>
     : MLOpt_Op<mnemonic, !listconcat([Pure,
-        DeclareOpInterfaceMethods<MLOpt_CostOpInterface, costOverrides>],
+        DeclareOpInterfaceMethods<MLOpt_CostOpInterface, costOverrides>,
+        DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>],
         traits)>;
 
 include "mlopt/Dialect/MLOpt/IR/MLOptStateOps.td"

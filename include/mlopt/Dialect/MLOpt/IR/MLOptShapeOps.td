@@ -4,6 +4,7 @@
 #define MLOPT_DIALECT_MLOPT_IR_MLOPTSHAPEOPS_TD
 
 def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "reinterprets a tensor with another shape (row-major)";
   let description = [{
@@ -21,6 +22,7 @@ def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
 }
 
 def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "broadcasts a tensor to a shape (torch.broadcast_to)";
   let description = [{
@@ -39,6 +41,7 @@ def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
 }
 
 def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions (torch.permute)";
   let description = [{
@@ -56,6 +59,7 @@ def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor,
 }
 
 def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "takes a strided box of a tensor (x[a:b:s, ...])";
   let description = [{
@@ -77,6 +81,7 @@ def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor,
 }
 
 def MLOpt_ConcatOp : MLOpt_ComputeOp<"concat", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "concatenates tensors along a dimension (torch.cat)";
   let description = [{

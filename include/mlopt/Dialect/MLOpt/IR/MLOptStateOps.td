@@ -3,7 +3,8 @@
 #ifndef MLOPT_DIALECT_MLOPT_IR_MLOPTSTATEOPS_TD
 #define MLOPT_DIALECT_MLOPT_IR_MLOPTSTATEOPS_TD
 
-def MLOpt_StateOp : MLOpt_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+def MLOpt_StateOp : MLOpt_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>, MLOpt_Unshardable]> {
   let summary = "declares a named training-state tensor";
   let description = [{
     Declares one piece of training state (DESIGN section 2): a module-level
@@ -44,6 +45,7 @@ def MLOpt_StateOp : MLOpt_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
 
 def MLOpt_StateReadOp : MLOpt_Op<"state_read", [
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>, MLOpt_Unshardable,
     MemoryEffects<[MemRead]>]> {
   let summary = "reads a state tensor";
   let description = [{
@@ -61,6 +63,7 @@ def MLOpt_StateReadOp : MLOpt_Op<"state_read", [
 
 def MLOpt_StateWriteOp : MLOpt_Op<"state_write", [
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>, MLOpt_Unshardable,
     MemoryEffects<[MemWrite]>]> {
   let summary = "writes a state tensor";
   let description = [{
@@ -77,7 +80,8 @@ def MLOpt_StateWriteOp : MLOpt_Op<"state_write", [
   let assemblyFormat = "$value `,` $state attr-dict `:` type($value)";
 }
 
-def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure]> {
+def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure,
+    DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>, MLOpt_Unshardable]> {
   let summary = "materializes a state initializer";
   let description = [{
     Produces the value that `initializer` gives a tensor of the result type,
@@ -103,7 +107,8 @@ def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure]> {
 }
 
 def MLOpt_ConstantOp : MLOpt_Op<"constant", [
-    ConstantLike, Pure,
+    ConstantLike, Pure, DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>,
+    MLOpt_Unshardable,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "a constant tensor";
   let description = [{
