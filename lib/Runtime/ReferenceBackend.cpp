@@ -19,23 +19,11 @@ using llvm::Expected;
 Backend::~Backend() = default;
 
 std::optional<DType> runtime::dtypeOf(Type elementType) {
-  if (elementType.isF64())
-    return DType::F64;
-  if (elementType.isF32())
-    return DType::F32;
-  if (elementType.isF16())
-    return DType::F16;
-  if (elementType.isBF16())
-    return DType::BF16;
-  if (elementType.isInteger(64))
-    return DType::I64;
-  if (elementType.isInteger(32))
-    return DType::I32;
-  if (elementType.isInteger(8))
-    return DType::I8;
-  if (elementType.isInteger(1))
-    return DType::Bool;
-  return std::nullopt;
+  // The dtype table spells element types as the IR prints them.
+  std::string spelling;
+  llvm::raw_string_ostream os(spelling);
+  elementType.print(os);
+  return dtypeFromMLIRName(spelling);
 }
 
 Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
@@ -78,103 +66,6 @@ Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
 
 namespace {
 
-const llvm::fltSemantics *floatSemantics(DType dtype) {
-  switch (dtype) {
-  case DType::F16:
-    return &llvm::APFloat::IEEEhalf();
-  case DType::BF16:
-    return &llvm::APFloat::BFloat();
-  default:
-    return nullptr;
-  }
-}
-
-bool isFloatDType(DType dtype) {
-  return dtype == DType::F64 || dtype == DType::F32 || dtype == DType::F16 ||
-         dtype == DType::BF16;
-}
-
-/// Reads element `i` of little-endian `bytes` of `dtype` as a double or an
-/// integer.
-double loadFloat(DType dtype, const uint8_t *bytes, int64_t i) {
-  switch (dtype) {
-  case DType::F64: {
-    double value;
-    std::memcpy(&value, bytes + 8 * i, 8);
-    return value;
-  }
-  case DType::F32: {
-    float value;
-    std::memcpy(&value, bytes + 4 * i, 4);
-    return value;
-  }
-  default: {
-    uint16_t raw;
-    std::memcpy(&raw, bytes + 2 * i, 2);
-    llvm::APFloat value(*floatSemantics(dtype), llvm::APInt(16, raw));
-    return value.convertToDouble();
-  }
-  }
-}
-
-int64_t loadInt(DType dtype, const uint8_t *bytes, int64_t i) {
-  switch (dtype) {
-  case DType::I64: {
-    int64_t value;
-    std::memcpy(&value, bytes + 8 * i, 8);
-    return value;
-  }
-  case DType::I32: {
-    int32_t value;
-    std::memcpy(&value, bytes + 4 * i, 4);
-    return value;
-  }
-  case DType::I8:
-    return static_cast<int8_t>(bytes[i]);
-  default:
-    return bytes[i] != 0;
-  }
-}
-
-void storeFloat(DType dtype, uint8_t *bytes, int64_t i, double value) {
-  switch (dtype) {
-  case DType::F64:
-    std::memcpy(bytes + 8 * i, &value, 8);
-    return;
-  case DType::F32: {
-    float narrow = static_cast<float>(value);
-    std::memcpy(bytes + 4 * i, &narrow, 4);
-    return;
-  }
-  default: {
-    bool losesInfo = false;
-    llvm::APFloat converted(value);
-    converted.convert(*floatSemantics(dtype),
-                      llvm::APFloat::rmNearestTiesToEven, &losesInfo);
-    uint16_t raw =
-        static_cast<uint16_t>(converted.bitcastToAPInt().getZExtValue());
-    std::memcpy(bytes + 2 * i, &raw, 2);
-    return;
-  }
-  }
-}
-
-void storeInt(DType dtype, uint8_t *bytes, int64_t i, int64_t value) {
-  switch (dtype) {
-  case DType::I64:
-    std::memcpy(bytes + 8 * i, &value, 8);
-    return;
-  case DType::I32: {
-    int32_t narrow = static_cast<int32_t>(value);
-    std::memcpy(bytes + 4 * i, &narrow, 4);
-    return;
-  }
-  default:
-    bytes[i] = static_cast<uint8_t>(value);
-    return;
-  }
-}
-
 Expected<reference::Tensor> tensorFromBytes(RankedTensorType type,
                                             llvm::ArrayRef<uint8_t> bytes,
                                             StringRef what) {
@@ -186,15 +77,15 @@ Expected<reference::Tensor> tensorFromBytes(RankedTensorType type,
     return llvm::createStringError(
         what.str() + ": expected " + std::to_string(count * dtypeSize(*dtype)) +
         " bytes, got " + std::to_string(bytes.size()));
-  if (isFloatDType(*dtype)) {
+  if (isFloat(*dtype)) {
     std::vector<double> values(count);
     for (int64_t i = 0; i < count; ++i)
-      values[i] = loadFloat(*dtype, bytes.data(), i);
+      values[i] = loadElementAsDouble(*dtype, bytes.data(), i);
     return reference::Tensor::fromDoubles(type, values);
   }
   std::vector<int64_t> values(count);
   for (int64_t i = 0; i < count; ++i)
-    values[i] = loadInt(*dtype, bytes.data(), i);
+    values[i] = loadElementAsInt64(*dtype, bytes.data(), i);
   return reference::Tensor::fromInts(type, values);
 }
 
@@ -203,10 +94,10 @@ std::vector<uint8_t> tensorToBytes(const reference::Tensor &tensor,
   int64_t count = tensor.getNumElements();
   std::vector<uint8_t> bytes(count * dtypeSize(dtype));
   for (int64_t i = 0; i < count; ++i) {
-    if (isFloatDType(dtype))
-      storeFloat(dtype, bytes.data(), i, tensor.getDoubles()[i]);
+    if (isFloat(dtype))
+      storeElement(dtype, bytes.data(), i, tensor.getDoubles()[i]);
     else
-      storeInt(dtype, bytes.data(), i, tensor.getInts()[i]);
+      storeElementInt64(dtype, bytes.data(), i, tensor.getInts()[i]);
   }
   return bytes;
 }

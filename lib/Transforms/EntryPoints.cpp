@@ -1,6 +1,7 @@
 //===- EntryPoints.cpp - @init, @eval_step and the state manifest ---------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Support/CounterHash.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,17 +18,6 @@ using namespace mlir::mlopt;
 
 static constexpr StringLiteral kInitName = "init";
 static constexpr StringLiteral kEvalStepName = "eval_step";
-
-/// FNV-1a, 64-bit: the random stream of a state (docs/TrainingIR.md), so a
-/// state's initial value depends only on the seed and its name.
-static uint64_t fnv1a64(StringRef text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 static std::string typeName(Type type) {
   std::string name;
@@ -58,7 +48,8 @@ static void buildInit(OpBuilder &builder, ModuleOp module,
   for (StateOp state : states) {
     // The stream attribute is an I64Attr: the u64 hash reinterpreted.
     auto stream =
-        b.getI64IntegerAttr(static_cast<int64_t>(fnv1a64(state.getSymName())));
+        b.getI64IntegerAttr(static_cast<int64_t>(
+            counter_hash::fnv1a64(state.getSymName())));
     Value value = InitialValueOp::create(b, state.getLoc(), state.getType(),
                                          seed, state.getInitializer(), stream);
     StateWriteOp::create(b, state.getLoc(), value, state.getSymName());

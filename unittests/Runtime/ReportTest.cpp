@@ -381,6 +381,29 @@ TEST_F(ReportTest, PipelineWithoutAutodiffMeasuresNoPhases) {
   EXPECT_EQ(text.find("forward"), std::string::npos) << text;
 }
 
+TEST_F(ReportTest, MovingElementsCountsNoFlops) {
+  // Only the exp computes; the others move, repeat or convert elements.
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
+func.func @f(%x: tensor<4x8xf32>, %c: tensor<4x8xi1>) -> tensor<4x8xf32> {
+  %t = mlopt.transpose %x, [1, 0] : tensor<4x8xf32> -> tensor<8x4xf32>
+  %r = mlopt.reshape %t : tensor<8x4xf32> to tensor<32xf32>
+  %b = mlopt.broadcast_to %r : tensor<32xf32> to tensor<2x32xf32>
+  %h = mlopt.cast %x : tensor<4x8xf32> to tensor<4x8xbf16>
+  %s = mlopt.select %c, %x, %x
+      : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %e = mlopt.exp %s : tensor<4x8xf32>
+  return %e : tensor<4x8xf32>
+}
+)mlir",
+                                                             &context);
+  ASSERT_TRUE(module) << diagnostics;
+  FlopCount count = countFlops(*module);
+  EXPECT_EQ(count.numOps, 6);
+  EXPECT_EQ(count.flops, 32);
+  EXPECT_EQ(count.flopsByOp.lookup("mlopt.exp"), 32);
+  ASSERT_EQ(count.sortedByOp().size(), 1u);
+}
+
 TEST(FormatFlopsTest, PicksDecimalUnits) {
   EXPECT_EQ(formatFlops(0), "0 FLOP");
   EXPECT_EQ(formatFlops(812), "812 FLOP");

@@ -154,7 +154,8 @@ void addModuleFacts(StepReport &report, ModuleOp trainingModule,
 /// attached to a pass manager that also lowers: the report then describes
 /// the last mlopt-level module.
 ///
-/// `report` must outlive the pass manager's runs.
+/// `report` must outlive the pass manager's runs; use a fresh report for each
+/// run (a second run would add its other-pass lines to the first's).
 class StepReportInstrumentation : public PassInstrumentation {
 public:
   explicit StepReportInstrumentation(StepReport &report,
