@@ -17,39 +17,8 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::reference;
 
-uint64_t reference::splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-uint64_t reference::randomBits(uint64_t seed, uint64_t stream, uint64_t index) {
-  return splitmix64(splitmix64(seed ^ stream) + index);
-}
-
-double reference::randomUniform(uint64_t seed, uint64_t stream,
-                                uint64_t index) {
-  // The top 24 bits, so that the value is exact in f32 as well.
-  return static_cast<double>(randomBits(seed, stream, index) >> 40) * 0x1p-24;
-}
-
-double reference::randomNormal(uint64_t seed, uint64_t stream, uint64_t index) {
-  // Box-Muller; 1 - u is in (0, 1], so the log is finite.
-  constexpr double kPi = 3.14159265358979323846;
-  double u1 = randomUniform(seed, stream, 2 * index);
-  double u2 = randomUniform(seed, stream, 2 * index + 1);
-  return std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(2.0 * kPi * u2);
-}
-
-uint64_t reference::fnv1a64(StringRef text) {
-  uint64_t hash = 0xCBF29CE484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001B3ULL;
-  }
-  return hash;
-}
+// The generator itself (splitmix64, bits, uniform, normal, fnv1a64) lives in
+// mlopt/Support/CounterHash.h, shared with the lowering and the runtime.
 
 /// `bound * (2u - 1)` for every element: U(-bound, bound).
 static std::vector<double> symmetricUniform(int64_t count, double bound,

@@ -2,6 +2,8 @@
 
 #include "mlopt/Runtime/Checkpoint.h"
 
+#include "FileUtils.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
@@ -25,104 +27,19 @@ using llvm::Error;
 using llvm::Expected;
 using llvm::StringRef;
 using llvm::Twine;
+using mlir::mlopt::runtime::detail::checkedProduct;
+using mlir::mlopt::runtime::detail::fileError;
+using mlir::mlopt::runtime::detail::formatShape;
 
 /// The reference implementation refuses larger headers.
 static constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
-static Error fileError(StringRef path, const Twine &message) {
-  return llvm::createStringError(Twine(path) + ": " + message);
-}
-
 //===----------------------------------------------------------------------===//
-// DType and TensorSpec
+// TensorSpec
 //===----------------------------------------------------------------------===//
-
-static constexpr DType kAllDTypes[] = {DType::F64,  DType::F32, DType::F16,
-                                       DType::BF16, DType::I64, DType::I32,
-                                       DType::I8,   DType::U8,  DType::Bool};
-
-StringRef mlir::mlopt::runtime::dtypeName(DType dtype) {
-  switch (dtype) {
-  case DType::F64:
-    return "F64";
-  case DType::F32:
-    return "F32";
-  case DType::F16:
-    return "F16";
-  case DType::BF16:
-    return "BF16";
-  case DType::I64:
-    return "I64";
-  case DType::I32:
-    return "I32";
-  case DType::I8:
-    return "I8";
-  case DType::U8:
-    return "U8";
-  case DType::Bool:
-    return "BOOL";
-  }
-  llvm_unreachable("unknown DType");
-}
-
-std::optional<DType> mlir::mlopt::runtime::parseDType(StringRef name) {
-  for (DType dtype : kAllDTypes)
-    if (dtypeName(dtype) == name)
-      return dtype;
-  return std::nullopt;
-}
-
-int64_t mlir::mlopt::runtime::dtypeSize(DType dtype) {
-  switch (dtype) {
-  case DType::F64:
-  case DType::I64:
-    return 8;
-  case DType::F32:
-  case DType::I32:
-    return 4;
-  case DType::F16:
-  case DType::BF16:
-    return 2;
-  case DType::I8:
-  case DType::U8:
-  case DType::Bool:
-    return 1;
-  }
-  llvm_unreachable("unknown DType");
-}
-
-/// Position of `dtype` in the reference implementation's `Dtype` enum, which
-/// is ordered by alignment and decides the tensor order in a file.
-static int referenceOrder(DType dtype) {
-  switch (dtype) {
-  case DType::Bool:
-    return 0;
-  case DType::U8:
-    return 1;
-  case DType::I8:
-    return 2;
-  case DType::F16:
-    return 7;
-  case DType::BF16:
-    return 8;
-  case DType::I32:
-    return 9;
-  case DType::F32:
-    return 11;
-  case DType::F64:
-    return 12;
-  case DType::I64:
-    return 13;
-  }
-  llvm_unreachable("unknown DType");
-}
 
 std::optional<int64_t> TensorSpec::numElements() const {
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    if (dim < 0 || __builtin_mul_overflow(count, dim, &count))
-      return std::nullopt;
-  return count;
+  return checkedProduct(shape);
 }
 
 std::optional<int64_t> TensorSpec::numBytes() const {
@@ -135,17 +52,14 @@ std::optional<int64_t> TensorSpec::numBytes() const {
 
 std::string mlir::mlopt::runtime::formatTensorType(DType dtype,
                                                    ArrayRef<int64_t> shape) {
-  std::string result = dtypeName(dtype).str() + " [";
-  llvm::raw_string_ostream os(result);
-  llvm::interleave(shape, os, ", ");
-  os << "]";
-  return result;
+  return dtypeName(dtype).str() + " " + formatShape(shape);
 }
 
 std::vector<std::pair<std::string, uint64_t>>
 mlir::mlopt::runtime::bytesPerDType(ArrayRef<TensorSpec> specs) {
   std::vector<std::pair<std::string, uint64_t>> result;
-  for (DType dtype : kAllDTypes) {
+  for (const DTypeInfo &info : allDTypes()) {
+    DType dtype = info.dtype;
     uint64_t total = 0;
     bool present = false;
     for (const TensorSpec &spec : specs) {
@@ -200,8 +114,8 @@ mlir::mlopt::runtime::serializeSafetensors(ArrayRef<TensorRef> tensors,
   for (const TensorRef &tensor : tensors)
     order.push_back(&tensor);
   llvm::stable_sort(order, [](const TensorRef *a, const TensorRef *b) {
-    int orderA = referenceOrder(a->spec.dtype);
-    int orderB = referenceOrder(b->spec.dtype);
+    int orderA = dtypeInfo(a->spec.dtype).safetensorsOrder;
+    int orderB = dtypeInfo(b->spec.dtype).safetensorsOrder;
     if (orderA != orderB)
       return orderA > orderB;
     return a->spec.name < b->spec.name;
@@ -314,11 +228,10 @@ Error mlir::mlopt::runtime::writeSafetensors(
 //===----------------------------------------------------------------------===//
 
 Expected<SafetensorsFile> SafetensorsFile::open(StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      detail::readWholeFile(path);
   if (!buffer)
-    return fileError(path, "cannot read: " + buffer.getError().message());
+    return buffer.takeError();
   return parse(std::move(*buffer), path);
 }
 
@@ -340,7 +253,7 @@ static Expected<SafetensorsEntry> parseEntry(StringRef file, StringRef name,
   std::optional<DType> dtype = parseDType(*dtypeText);
   if (!dtype)
     return error("unsupported dtype '" + *dtypeText +
-                 "' (supported: F64 F32 F16 BF16 I64 I32 I8 U8 BOOL)");
+                 "' (supported: " + supportedSafetensorsNames() + ")");
   entry.spec.dtype = *dtype;
 
   const llvm::json::Array *shape = object->getArray("shape");

@@ -2,6 +2,10 @@
 
 #include "mlopt/Runtime/Data.h"
 
+#include "FileUtils.h"
+
+#include "mlopt/Support/CounterHash.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
@@ -26,27 +30,9 @@ using llvm::Error;
 using llvm::Expected;
 using llvm::StringRef;
 using llvm::Twine;
-
-static Error fileError(StringRef path, const Twine &message) {
-  return llvm::createStringError(Twine(path) + ": " + message);
-}
-
-static std::string formatShape(ArrayRef<int64_t> shape) {
-  std::string result = "[";
-  llvm::raw_string_ostream os(result);
-  llvm::interleave(shape, os, ", ");
-  os << "]";
-  return result;
-}
-
-/// Product of `dims`, or std::nullopt when it overflows int64_t.
-static std::optional<int64_t> checkedProduct(ArrayRef<int64_t> dims) {
-  int64_t product = 1;
-  for (int64_t dim : dims)
-    if (dim < 0 || __builtin_mul_overflow(product, dim, &product))
-      return std::nullopt;
-  return product;
-}
+using mlir::mlopt::runtime::detail::checkedProduct;
+using mlir::mlopt::runtime::detail::fileError;
+using mlir::mlopt::runtime::detail::formatShape;
 
 //===----------------------------------------------------------------------===//
 // Files
@@ -119,11 +105,10 @@ static Expected<std::vector<uint8_t>> inflateGzip(StringRef path,
 
 Expected<std::vector<uint8_t>>
 mlir::mlopt::runtime::readFileMaybeGzip(StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      detail::readWholeFile(path);
   if (!buffer)
-    return fileError(path, "cannot read: " + buffer.getError().message());
+    return buffer.takeError();
   ArrayRef<uint8_t> bytes(
       reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
       (*buffer)->getBufferSize());
@@ -197,99 +182,28 @@ Expected<IdxArray> mlir::mlopt::runtime::readIdxLabels(StringRef path) {
 // .npy
 //===----------------------------------------------------------------------===//
 
-StringRef mlir::mlopt::runtime::npyDTypeDescr(NpyDType dtype) {
-  switch (dtype) {
-  case NpyDType::F32:
-    return "<f4";
-  case NpyDType::F64:
-    return "<f8";
-  case NpyDType::I64:
-    return "<i8";
-  case NpyDType::I32:
-    return "<i4";
-  case NpyDType::I16:
-    return "<i2";
-  case NpyDType::I8:
-    return "|i1";
-  case NpyDType::U8:
-    return "|u1";
-  }
-  llvm_unreachable("unknown NpyDType");
-}
-
-int64_t mlir::mlopt::runtime::npyDTypeSize(NpyDType dtype) {
-  switch (dtype) {
-  case NpyDType::F64:
-  case NpyDType::I64:
-    return 8;
-  case NpyDType::F32:
-  case NpyDType::I32:
-    return 4;
-  case NpyDType::I16:
-    return 2;
-  case NpyDType::I8:
-  case NpyDType::U8:
-    return 1;
-  }
-  llvm_unreachable("unknown NpyDType");
-}
-
 int64_t NpyArray::numElements() const {
   return std::accumulate(shape.begin(), shape.end(), int64_t(1),
                          std::multiplies<int64_t>());
-}
-
-/// Element `i` of a little-endian array of `dtype` as a double (exact for
-/// every supported type except int64 beyond 2^53, which float32 cannot hold
-/// anyway).
-static double elementAsDouble(NpyDType dtype, const uint8_t *data, int64_t i) {
-  using namespace llvm::support;
-  switch (dtype) {
-  case NpyDType::F32: {
-    uint32_t bits = endian::read32le(data + 4 * i);
-    float value;
-    std::memcpy(&value, &bits, 4);
-    return value;
-  }
-  case NpyDType::F64: {
-    uint64_t bits = endian::read64le(data + 8 * i);
-    double value;
-    std::memcpy(&value, &bits, 8);
-    return value;
-  }
-  case NpyDType::I64:
-    return double(int64_t(endian::read64le(data + 8 * i)));
-  case NpyDType::I32:
-    return double(int32_t(endian::read32le(data + 4 * i)));
-  case NpyDType::I16:
-    return double(int16_t(endian::read16le(data + 2 * i)));
-  case NpyDType::I8:
-    return double(int8_t(data[i]));
-  case NpyDType::U8:
-    return double(data[i]);
-  }
-  llvm_unreachable("unknown NpyDType");
 }
 
 std::vector<float> NpyArray::toFloat32() const {
   int64_t n = numElements();
   std::vector<float> result(n);
   for (int64_t i = 0; i < n; ++i)
-    result[i] = static_cast<float>(elementAsDouble(dtype, data.data(), i));
+    result[i] = static_cast<float>(loadElementAsDouble(dtype, data.data(), i));
   return result;
 }
 
 Expected<std::vector<int64_t>> NpyArray::toInt64(StringRef path) const {
-  using namespace llvm::support;
-  if (dtype == NpyDType::F32 || dtype == NpyDType::F64)
-    return fileError(path, "expected an integer array, got dtype '" +
-                               npyDTypeDescr(dtype) + "'");
+  if (isFloat(dtype))
+    return fileError(
+        path, "expected an integer array, got dtype '" +
+                  npyDescr(dtype).value_or(dtypeMLIRName(dtype).str()) + "'");
   int64_t n = numElements();
   std::vector<int64_t> result(n);
   for (int64_t i = 0; i < n; ++i)
-    result[i] = dtype == NpyDType::I64
-                    ? int64_t(endian::read64le(data.data() + 8 * i))
-                    : int64_t(elementAsDouble(dtype, data.data(), i));
+    result[i] = loadElementAsInt64(dtype, data.data(), i);
   return result;
 }
 
@@ -401,36 +315,15 @@ private:
 };
 } // namespace
 
-static Expected<NpyDType> parseNpyDescr(StringRef path, StringRef descr) {
-  if (descr.size() == 3) {
-    char order = descr[0];
-    StringRef kind = descr.drop_front();
-    // Byte order is irrelevant for one-byte types.
-    if (order == '|' || order == '<' || order == '>' || order == '=') {
-      if (kind == "u1")
-        return NpyDType::U8;
-      if (kind == "i1")
-        return NpyDType::I8;
-    }
-    if (order == '<') {
-      if (kind == "f4")
-        return NpyDType::F32;
-      if (kind == "f8")
-        return NpyDType::F64;
-      if (kind == "i8")
-        return NpyDType::I64;
-      if (kind == "i4")
-        return NpyDType::I32;
-      if (kind == "i2")
-        return NpyDType::I16;
-    }
-    if (order == '>')
-      return fileError(path, "big-endian dtype '" + descr +
-                                 "' is not supported (convert with "
-                                 "arr.astype(arr.dtype.newbyteorder('<')))");
-  }
+static Expected<DType> parseDescr(StringRef path, StringRef descr) {
+  if (std::optional<DType> dtype = parseNpyDescr(descr))
+    return *dtype;
+  if (isBigEndianNpyDescr(descr))
+    return fileError(path, "big-endian dtype '" + descr +
+                               "' is not supported (convert with "
+                               "arr.astype(arr.dtype.newbyteorder('<')))");
   return fileError(path, "unsupported dtype '" + descr +
-                             "' (supported: <f4 <f8 <i8 <i4 <i2 |i1 |u1)");
+                             "' (supported: " + supportedNpyDescrs() + ")");
 }
 
 Expected<NpyArray> mlir::mlopt::runtime::readNpy(StringRef path) {
@@ -474,7 +367,7 @@ Expected<NpyArray> mlir::mlopt::runtime::readNpy(StringRef path) {
   if (Error err =
           NpyHeaderParser(path, header).parse(descr, fortranOrder, array.shape))
     return std::move(err);
-  Expected<NpyDType> dtype = parseNpyDescr(path, descr);
+  Expected<DType> dtype = parseDescr(path, descr);
   if (!dtype)
     return dtype.takeError();
   array.dtype = *dtype;
@@ -482,7 +375,7 @@ Expected<NpyArray> mlir::mlopt::runtime::readNpy(StringRef path) {
     return fileError(path, "fortran_order arrays are not supported (save "
                            "np.ascontiguousarray(arr))");
   std::optional<int64_t> count = checkedProduct(array.shape);
-  int64_t elementSize = npyDTypeSize(array.dtype);
+  int64_t elementSize = dtypeSize(array.dtype);
   int64_t expectedBytes;
   if (!count || __builtin_mul_overflow(*count, elementSize, &expectedBytes))
     return fileError(path, "shape " + formatShape(array.shape) + " overflows");
@@ -499,10 +392,23 @@ Expected<NpyArray> mlir::mlopt::runtime::readNpy(StringRef path) {
   return array;
 }
 
-std::vector<uint8_t>
+Expected<std::vector<uint8_t>>
 mlir::mlopt::runtime::writeNpyBytes(const NpyArray &array) {
-  std::string header = "{'descr': '" + npyDTypeDescr(array.dtype).str() +
-                       "', 'fortran_order': False, 'shape': (";
+  std::optional<std::string> descr = npyDescr(array.dtype);
+  if (!descr)
+    return llvm::createStringError("NumPy has no dtype for " +
+                                   dtypeMLIRName(array.dtype));
+  std::optional<int64_t> count = checkedProduct(array.shape);
+  int64_t expectedBytes;
+  if (!count ||
+      __builtin_mul_overflow(*count, dtypeSize(array.dtype), &expectedBytes) ||
+      uint64_t(expectedBytes) != array.data.size())
+    return llvm::createStringError(
+        Twine(array.data.size()) + " bytes do not hold a " +
+        dtypeMLIRName(array.dtype) + " array of shape " +
+        formatShape(array.shape));
+  std::string header =
+      "{'descr': '" + *descr + "', 'fortran_order': False, 'shape': (";
   for (int64_t dim : array.shape)
     header += std::to_string(dim) + ", ";
   if (array.shape.size() > 1)
@@ -682,8 +588,7 @@ mlir::mlopt::runtime::loadNpyDataset(StringRef inputsPath, StringRef labelsPath,
   std::vector<int64_t> sampleShape(inputs->shape.begin() + 1,
                                    inputs->shape.end());
   std::vector<float> values = inputs->toFloat32();
-  bool floatLabels =
-      labels->dtype == NpyDType::F32 || labels->dtype == NpyDType::F64;
+  bool floatLabels = isFloat(labels->dtype);
   if (!floatLabels) {
     if (labels->shape.size() != 1)
       return fileError(labelsPath, "integer (class) labels must have shape "
@@ -702,7 +607,8 @@ mlir::mlopt::runtime::loadNpyDataset(StringRef inputsPath, StringRef labelsPath,
   if (numClasses)
     return fileError(labelsPath, "floating-point labels cannot be class "
                                  "indices (got dtype '" +
-                                     npyDTypeDescr(labels->dtype) + "')");
+                                     npyDescr(labels->dtype).value_or("") +
+                                     "')");
   std::vector<int64_t> labelShape(labels->shape.begin() + 1,
                                   labels->shape.end());
   return Dataset::createRegression(inputsPath.str(), std::move(sampleShape),
@@ -744,10 +650,10 @@ Expected<Dataset> mlir::mlopt::runtime::loadNamedDataset(StringRef name,
 //===----------------------------------------------------------------------===//
 
 uint64_t SplitMix64::next() {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  // The sequential generator is the counter hash's mix on a Weyl sequence.
+  uint64_t z = counter_hash::splitmix64(state);
+  state += counter_hash::kGoldenGamma;
+  return z;
 }
 
 uint64_t SplitMix64::nextBelow(uint64_t bound) {
@@ -765,7 +671,7 @@ std::vector<int64_t>
 mlir::mlopt::runtime::shuffledOrder(int64_t n, uint64_t seed, uint64_t epoch) {
   std::vector<int64_t> order(std::max<int64_t>(n, 0));
   std::iota(order.begin(), order.end(), int64_t(0));
-  SplitMix64 rng(seed ^ (0x9E3779B97F4A7C15ull * (epoch + 1)));
+  SplitMix64 rng(seed ^ (counter_hash::kGoldenGamma * (epoch + 1)));
   for (int64_t i = n - 1; i > 0; --i)
     std::swap(order[i], order[rng.nextBelow(uint64_t(i) + 1)]);
   return order;

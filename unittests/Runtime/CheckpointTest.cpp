@@ -105,12 +105,10 @@ TEST(SafetensorsTest, OrdersByAlignmentThenName) {
 
 TEST(SafetensorsTest, RoundTripsEveryDType) {
   TempDir dir;
-  const DType dtypes[] = {DType::F64,  DType::F32, DType::F16,
-                          DType::BF16, DType::I64, DType::I32,
-                          DType::I8,   DType::U8,  DType::Bool};
   std::vector<std::vector<uint8_t>> storage;
   std::vector<TensorRef> tensors;
-  for (auto [i, dtype] : llvm::enumerate(dtypes)) {
+  for (auto [i, info] : llvm::enumerate(allDTypes())) {
+    DType dtype = info.dtype;
     TensorSpec spec{"layer" + std::to_string(i) + ".weight", dtype, {2, 3}};
     std::vector<uint8_t> bytes(*spec.numBytes());
     for (size_t j = 0; j < bytes.size(); ++j)
@@ -156,10 +154,8 @@ TEST(SafetensorsTest, RoundTripsEveryDType) {
 }
 
 TEST(SafetensorsTest, DTypeNames) {
-  for (DType dtype :
-       {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64, DType::I32,
-        DType::I8, DType::U8, DType::Bool})
-    EXPECT_EQ(parseDType(dtypeName(dtype)), dtype);
+  for (const DTypeInfo &info : allDTypes())
+    EXPECT_EQ(parseDType(dtypeName(info.dtype)), info.dtype);
   EXPECT_EQ(dtypeName(DType::Bool), "BOOL");
   EXPECT_EQ(dtypeSize(DType::BF16), 2);
   EXPECT_EQ(parseDType("F8_E4M3"), std::nullopt);
@@ -296,7 +292,7 @@ TEST_F(CorruptSafetensorsTest, TensorEntries) {
       errorForHeader(R"({"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})",
                      1),
       "tensor 'w': unsupported dtype 'F8' (supported: F64 F32 F16 BF16 I64 "
-      "I32 I8 U8 BOOL)");
+      "I32 I16 I8 U8 BOOL)");
   EXPECT_EQ(errorForHeader(R"({"w":{"shape":[1],"data_offsets":[0,4]}})", 4),
             "tensor 'w': missing or non-string 'dtype'");
   EXPECT_EQ(

@@ -334,7 +334,7 @@ TEST(FashionMnistTest, MissingDatasetNamesTheFix) {
 //===----------------------------------------------------------------------===//
 
 template <typename T>
-NpyArray makeNpy(NpyDType dtype, std::vector<int64_t> shape,
+NpyArray makeNpy(DType dtype, std::vector<int64_t> shape,
                  const std::vector<T> &values) {
   NpyArray array;
   array.dtype = dtype;
@@ -344,12 +344,28 @@ NpyArray makeNpy(NpyDType dtype, std::vector<int64_t> shape,
   return array;
 }
 
+/// The .npy image of `array`, which must be writable.
+std::vector<uint8_t> npyBytes(const NpyArray &array) {
+  llvm::Expected<std::vector<uint8_t>> bytes = writeNpyBytes(array);
+  EXPECT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  return bytes ? *bytes : std::vector<uint8_t>();
+}
+
+TEST(NpyTest, WriterRejectsWhatNumPyCannotHold) {
+  // NumPy has no bf16, and the bytes must match the shape.
+  EXPECT_EQ(errorOf(writeNpyBytes(
+                makeNpy<uint16_t>(DType::BF16, {2}, {0x3f80, 0x4000}))),
+            "NumPy has no dtype for bf16");
+  EXPECT_EQ(errorOf(writeNpyBytes(makeNpy<float>(DType::F32, {2, 2}, {1, 2}))),
+            "8 bytes do not hold a f32 array of shape [2, 2]");
+}
+
 TEST(NpyTest, HeaderMatchesNumPy) {
   // np.save(np.zeros((2, 3), np.float32)) pads the header with spaces to a
   // 64-byte boundary: 118 bytes of header, data at byte 128 (NumPy >= 1.24
   // reserves some of those spaces for growth; the bytes are the same).
   std::vector<uint8_t> bytes =
-      writeNpyBytes(makeNpy<float>(NpyDType::F32, {2, 3}, {0, 0, 0, 0, 0, 0}));
+      npyBytes(makeNpy<float>(DType::F32, {2, 3}, {0, 0, 0, 0, 0, 0}));
   ASSERT_EQ(bytes.size(), 128u + 24u);
   std::string header(bytes.begin() + 10, bytes.begin() + 128);
   EXPECT_EQ(header, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, "
@@ -357,8 +373,8 @@ TEST(NpyTest, HeaderMatchesNumPy) {
                         std::string(58, ' ') + "\n");
   EXPECT_EQ(bytes[8], 118);
   EXPECT_EQ(bytes[9], 0);
-  std::vector<uint8_t> vector = writeNpyBytes(
-      makeNpy<int64_t>(NpyDType::I64, {3}, std::vector<int64_t>{1, 2, 3}));
+  std::vector<uint8_t> vector = npyBytes(
+      makeNpy<int64_t>(DType::I64, {3}, std::vector<int64_t>{1, 2, 3}));
   std::string expected =
       "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }";
   EXPECT_EQ(
@@ -373,22 +389,26 @@ TEST(NpyTest, RoundTripsEveryDType) {
     std::vector<float> asFloat;
   };
   std::vector<Case> cases = {
-      {makeNpy<float>(NpyDType::F32, {2, 2}, {1.5f, -2, 0, 3e8f}),
+      {makeNpy<float>(DType::F32, {2, 2}, {1.5f, -2, 0, 3e8f}),
        {1.5f, -2, 0, 3e8f}},
-      {makeNpy<double>(NpyDType::F64, {3}, {0.25, -1, 7}), {0.25f, -1, 7}},
-      {makeNpy<int64_t>(NpyDType::I64, {2}, {-5, 1LL << 40}),
+      {makeNpy<double>(DType::F64, {3}, {0.25, -1, 7}), {0.25f, -1, 7}},
+      {makeNpy<int64_t>(DType::I64, {2}, {-5, 1LL << 40}),
        {-5, float(1LL << 40)}},
-      {makeNpy<int32_t>(NpyDType::I32, {1, 2}, {-7, 9}), {-7, 9}},
-      {makeNpy<int16_t>(NpyDType::I16, {2}, {-300, 300}), {-300, 300}},
-      {makeNpy<int8_t>(NpyDType::I8, {3}, {-128, 0, 127}), {-128, 0, 127}},
-      {makeNpy<uint8_t>(NpyDType::U8, {3}, {0, 128, 255}), {0, 128, 255}},
+      {makeNpy<int32_t>(DType::I32, {1, 2}, {-7, 9}), {-7, 9}},
+      {makeNpy<int16_t>(DType::I16, {2}, {-300, 300}), {-300, 300}},
+      {makeNpy<int8_t>(DType::I8, {3}, {-128, 0, 127}), {-128, 0, 127}},
+      {makeNpy<uint8_t>(DType::U8, {3}, {0, 128, 255}), {0, 128, 255}},
+      // float16 1.0, -2.5 and 65504 (the largest finite half).
+      {makeNpy<uint16_t>(DType::F16, {3}, {0x3c00, 0xc100, 0x7bff}),
+       {1.0f, -2.5f, 65504.0f}},
+      {makeNpy<uint8_t>(DType::Bool, {3}, {1, 0, 1}), {1, 0, 1}},
       // A scalar (shape ()) and an empty array.
-      {makeNpy<float>(NpyDType::F32, {}, {4.0f}), {4.0f}},
-      {makeNpy<float>(NpyDType::F32, {0, 5}, {}), {}},
+      {makeNpy<float>(DType::F32, {}, {4.0f}), {4.0f}},
+      {makeNpy<float>(DType::F32, {0, 5}, {}), {}},
   };
   for (auto [i, test] : llvm::enumerate(cases)) {
     std::string path = dir.file("a" + std::to_string(i) + ".npy");
-    writeFile(path, writeNpyBytes(test.array));
+    writeFile(path, npyBytes(test.array));
     llvm::Expected<NpyArray> read = readNpy(path);
     ASSERT_TRUE(bool(read)) << llvm::toString(read.takeError());
     EXPECT_EQ(read->dtype, test.array.dtype) << path;
@@ -412,7 +432,7 @@ TEST(NpyTest, ReadsVersion2AndHandWrittenHeaders) {
   writeFile(dir.file("v2.npy"), bytes);
   llvm::Expected<NpyArray> read = readNpy(dir.file("v2.npy"));
   ASSERT_TRUE(bool(read)) << llvm::toString(read.takeError());
-  EXPECT_EQ(read->dtype, NpyDType::U8);
+  EXPECT_EQ(read->dtype, DType::U8);
   EXPECT_EQ(read->shape, std::vector<int64_t>({2, 2}));
   EXPECT_EQ(read->data, std::vector<uint8_t>({1, 2, 3, 4}));
 }
@@ -479,14 +499,14 @@ TEST(NpyTest, Errors) {
 
 TEST(NpyTest, Datasets) {
   TempDir dir;
-  writeFile(dir.file("x.npy"), writeNpyBytes(makeNpy<float>(
-                                   NpyDType::F32, {3, 2}, {1, 2, 3, 4, 5, 6})));
+  writeFile(dir.file("x.npy"),
+            npyBytes(makeNpy<float>(DType::F32, {3, 2}, {1, 2, 3, 4, 5, 6})));
   writeFile(dir.file("y.npy"),
-            writeNpyBytes(makeNpy<int64_t>(NpyDType::I64, {3}, {0, 2, 1})));
+            npyBytes(makeNpy<int64_t>(DType::I64, {3}, {0, 2, 1})));
   writeFile(dir.file("t.npy"),
-            writeNpyBytes(makeNpy<double>(NpyDType::F64, {3, 1}, {.5, 1, 2})));
+            npyBytes(makeNpy<double>(DType::F64, {3, 1}, {.5, 1, 2})));
   writeFile(dir.file("short.npy"),
-            writeNpyBytes(makeNpy<int32_t>(NpyDType::I32, {2}, {0, 1})));
+            npyBytes(makeNpy<int32_t>(DType::I32, {2}, {0, 1})));
 
   llvm::Expected<Dataset> classes =
       loadNpyDataset(dir.file("x.npy"), dir.file("y.npy"), 3);

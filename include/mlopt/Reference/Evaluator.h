@@ -11,6 +11,7 @@
 #define MLOPT_REFERENCE_EVALUATOR_H
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Support/CounterHash.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -96,13 +97,14 @@ private:
   ModuleOp module;
 };
 
-/// The generator of docs/TrainingIR.md ("Random numbers").
-uint64_t splitmix64(uint64_t x);
-uint64_t randomBits(uint64_t seed, uint64_t stream, uint64_t index);
-double randomUniform(uint64_t seed, uint64_t stream, uint64_t index);
-double randomNormal(uint64_t seed, uint64_t stream, uint64_t index);
-/// FNV-1a 64-bit hash of `text` (the stream of a state's initializer).
-uint64_t fnv1a64(StringRef text);
+/// The generator of docs/TrainingIR.md ("Random numbers"), defined once in
+/// mlopt/Support/CounterHash.h; fnv1a64 hashes a state's name into the
+/// stream of its initializer.
+using counter_hash::fnv1a64;
+using counter_hash::randomBits;
+using counter_hash::randomNormal;
+using counter_hash::randomUniform;
+using counter_hash::splitmix64;
 
 /// Fills a tensor of `type` from `initializer` as mlopt.initial_value does.
 /// Returns a null Tensor for an initializer this evaluator does not know or

@@ -13,6 +13,8 @@
 #ifndef MLOPT_RUNTIME_CHECKPOINT_H
 #define MLOPT_RUNTIME_CHECKPOINT_H
 
+#include "mlopt/Runtime/DType.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -28,16 +30,6 @@
 #include <vector>
 
 namespace mlir::mlopt::runtime {
-
-/// Element types of state tensors, named as in safetensors.
-enum class DType { F64, F32, F16, BF16, I64, I32, I8, U8, Bool };
-
-/// The safetensors name of `dtype` ("F32", "BOOL", ...).
-llvm::StringRef dtypeName(DType dtype);
-/// Parses a safetensors dtype name; std::nullopt for unknown names.
-std::optional<DType> parseDType(llvm::StringRef name);
-/// Bytes per element.
-int64_t dtypeSize(DType dtype);
 
 /// A named tensor's type: one entry of a compiled module's state manifest.
 struct TensorSpec {
@@ -70,7 +62,7 @@ using CheckpointMetadata = std::map<std::string, std::string>;
 
 /// The complete file image of a safetensors file. Tensors are laid out like
 /// the reference implementation: by dtype alignment, largest first
-/// (I64, F64, F32, I32, BF16, F16, I8, U8, BOOL), then by name; the header
+/// (I64, F64, F32, I32, BF16, F16, I16, I8, U8, BOOL), then by name; the header
 /// lists "__metadata__" first (keys sorted; omitted when empty), then the
 /// tensors in offset order, and is padded with spaces to a multiple of 8
 /// bytes. Fails for duplicate, empty or reserved names, invalid UTF-8 and

@@ -8,6 +8,8 @@
 #ifndef MLOPT_RUNTIME_DATA_H
 #define MLOPT_RUNTIME_DATA_H
 
+#include "mlopt/Runtime/DType.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -51,17 +53,11 @@ llvm::Expected<IdxArray> readIdxLabels(llvm::StringRef path);
 // NumPy .npy
 //===----------------------------------------------------------------------===//
 
-/// The .npy element types understood by the reader.
-enum class NpyDType { F32, F64, I64, I32, I16, I8, U8 };
-
-/// The NumPy descr string of `dtype` ("<f4", "|u1", ...).
-llvm::StringRef npyDTypeDescr(NpyDType dtype);
-/// Bytes per element of `dtype`.
-int64_t npyDTypeSize(NpyDType dtype);
-
 /// A C-ordered array read from a .npy file, with its little-endian bytes.
+/// Its element type is any DType with a NumPy descr (npyDescr): every one
+/// but bf16.
 struct NpyArray {
-  NpyDType dtype = NpyDType::F32;
+  DType dtype = DType::F32;
   std::vector<int64_t> shape;
   std::vector<uint8_t> data;
 
@@ -73,13 +69,14 @@ struct NpyArray {
 };
 
 /// Reads a .npy file (format versions 1.0, 2.0 and 3.0; C order only;
-/// little-endian or byte-sized element types listed in NpyDType).
+/// little-endian or byte-sized element types, see parseNpyDescr).
 llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
 
 /// Serializes `array` in .npy format version 1.0 (used by tests and tools that
 /// export data). The header is padded so the data starts 64-byte aligned, as
-/// NumPy does.
-std::vector<uint8_t> writeNpyBytes(const NpyArray &array);
+/// NumPy does. Fails for a dtype NumPy lacks (bf16) and for data whose size
+/// does not match the shape.
+llvm::Expected<std::vector<uint8_t>> writeNpyBytes(const NpyArray &array);
 
 //===----------------------------------------------------------------------===//
 // Dataset

@@ -20,22 +20,6 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::lowering;
 
-static RankedTensorType tensorType(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
-
-/// `total / count` on a 0-d tensor.
-static Value divideScalarTensor(OpBuilder &b, Location loc, Value total,
-                                double count) {
-  RankedTensorType type = tensorType(total);
-  Value divisor = createScalar(b, loc, type.getElementType(), count);
-  return buildElementwise(b, loc, total, type,
-                          [&](OpBuilder &nb, Location l, ValueRange args) {
-                            return SmallVector<Value>{
-                                arith::DivFOp::create(nb, l, args[0], divisor)};
-                          });
-}
-
 /// Sums `term(row, label, extra row values...)` over the rows of a [N]
 /// label vector into a 0-d tensor of `elementType`.
 static Value sumOverRows(
@@ -43,19 +27,27 @@ static Value sumOverRows(
     Type elementType,
     function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)> term) {
   int64_t rows = tensorType(labels).getDimSize(0);
-  MLIRContext *ctx = b.getContext();
   SmallVector<Value> inputs = {labels};
   inputs.append(perRow.begin(), perRow.end());
-  SmallVector<AffineMap> maps(inputs.size(),
-                              AffineMap::getMultiDimIdentityMap(1, ctx));
-  return buildReduction(
-      b, loc, inputs, maps, {rows}, {0}, createScalar(b, loc, elementType, 0.0),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value row = linalg::IndexOp::create(nb, l, 0);
-        Value value = term(nb, l, row, args[0], args.drop_front().drop_back());
-        return SmallVector<Value>{
-            arith::AddFOp::create(nb, l, args.back(), value)};
-      })[0];
+  SmallVector<AffineMap> maps(
+      inputs.size(), AffineMap::getMultiDimIdentityMap(1, b.getContext()));
+  return buildSum(b, loc, inputs, maps, {rows}, {0}, elementType,
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    Value row = linalg::IndexOp::create(nb, l, 0);
+                    return term(nb, l, row, args[0], args.drop_front());
+                  });
+}
+
+/// Sums `term(x, y)` over every element of two same-shaped tensors into a 0-d
+/// tensor.
+static Value sumOverElements(OpBuilder &b, Location loc, Value x, Value y,
+                             TermBuilder term) {
+  RankedTensorType type = tensorType(x);
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  return buildSum(b, loc, ValueRange{x, y}, {identity, identity},
+                  type.getShape(), allDims(type.getRank()),
+                  type.getElementType(), term);
 }
 
 namespace {
@@ -66,25 +58,16 @@ struct MseLossLowering : public OpRewritePattern<MseLossOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = tensorType(op.getInput());
-    unsigned rank = type.getRank();
-    SmallVector<int64_t> all;
-    for (unsigned i = 0; i < rank; ++i)
-      all.push_back(i);
-    AffineMap identity =
-        AffineMap::getMultiDimIdentityMap(rank, op.getContext());
     Value total =
-        buildReduction(rewriter, loc, ValueRange{op.getInput(), op.getTarget()},
-                       {identity, identity}, type.getShape(), all,
-                       createScalar(rewriter, loc, type.getElementType(), 0.0),
-                       [](OpBuilder &b, Location l, ValueRange args) {
-                         Value d =
-                             arith::SubFOp::create(b, l, args[0], args[1]);
-                         return SmallVector<Value>{arith::AddFOp::create(
-                             b, l, args[2], arith::MulFOp::create(b, l, d, d))};
-                       })[0];
+        sumOverElements(rewriter, loc, op.getInput(), op.getTarget(),
+                        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          Value d =
+                              arith::SubFOp::create(b, l, args[0], args[1]);
+                          return arith::MulFOp::create(b, l, d, d);
+                        });
     rewriter.replaceOp(
-        op, divideScalarTensor(rewriter, loc, total,
-                               static_cast<double>(type.getNumElements())));
+        op, divideByConstant(rewriter, loc, total,
+                             static_cast<double>(type.getNumElements())));
     return success();
   }
 };
@@ -111,8 +94,8 @@ struct CrossEntropyLowering : public OpRewritePattern<CrossEntropyOp> {
                           b, l, stats[0], math::LogOp::create(b, l, stats[1]));
                       return arith::SubFOp::create(b, l, lse, picked);
                     });
-    rewriter.replaceOp(op, divideScalarTensor(rewriter, loc, total,
-                                              static_cast<double>(rows)));
+    rewriter.replaceOp(
+        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
     return success();
   }
 };
@@ -134,8 +117,8 @@ struct NllLossLowering : public OpRewritePattern<NllLossOp> {
               b, l,
               tensor::ExtractOp::create(b, l, input, ValueRange{row, column}));
         });
-    rewriter.replaceOp(op, divideScalarTensor(rewriter, loc, total,
-                                              static_cast<double>(rows)));
+    rewriter.replaceOp(
+        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
     return success();
   }
 };
@@ -148,34 +131,23 @@ struct KLDivLowering : public OpRewritePattern<KLDivOp> {
     RankedTensorType type = tensorType(op.getInput());
     Type elementType = type.getElementType();
     unsigned rank = type.getRank();
-    SmallVector<int64_t> all;
-    for (unsigned i = 0; i < rank; ++i)
-      all.push_back(i);
-    AffineMap identity =
-        AffineMap::getMultiDimIdentityMap(rank, op.getContext());
     bool logTarget = op.getLogTarget();
-    Value total = buildReduction(
-        rewriter, loc, ValueRange{op.getInput(), op.getTarget()},
-        {identity, identity}, type.getShape(), all,
-        createScalar(rewriter, loc, elementType, 0.0),
-        [&](OpBuilder &b, Location l, ValueRange args) {
+    Value total = sumOverElements(
+        rewriter, loc, op.getInput(), op.getTarget(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value x = args[0], t = args[1];
-          Value term;
-          if (logTarget) {
-            term = arith::MulFOp::create(b, l, math::ExpOp::create(b, l, t),
+          if (logTarget)
+            return arith::MulFOp::create(b, l, math::ExpOp::create(b, l, t),
                                          arith::SubFOp::create(b, l, t, x));
-          } else {
-            // 0 where the target is 0 (PyTorch's xlogy convention).
-            Value zero = createScalar(b, l, elementType, 0.0);
-            Value raw = arith::MulFOp::create(
-                b, l, t,
-                arith::SubFOp::create(b, l, math::LogOp::create(b, l, t), x));
-            Value isZero =
-                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, t, zero);
-            term = arith::SelectOp::create(b, l, isZero, zero, raw);
-          }
-          return SmallVector<Value>{arith::AddFOp::create(b, l, args[2], term)};
-        })[0];
+          // 0 where the target is 0 (PyTorch's xlogy convention).
+          Value zero = createScalar(b, l, elementType, 0.0);
+          Value raw = arith::MulFOp::create(
+              b, l, t,
+              arith::SubFOp::create(b, l, math::LogOp::create(b, l, t), x));
+          Value isZero =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, t, zero);
+          return arith::SelectOp::create(b, l, isZero, zero, raw);
+        });
     double count = 1.0;
     switch (op.getReduction()) {
     case KLDivReduction::Mean:
@@ -188,7 +160,7 @@ struct KLDivLowering : public OpRewritePattern<KLDivOp> {
       break;
     }
     if (op.getReduction() != KLDivReduction::Sum)
-      total = divideScalarTensor(rewriter, loc, total, count);
+      total = divideByConstant(rewriter, loc, total, count);
     rewriter.replaceOp(op, total);
     return success();
   }
@@ -214,8 +186,8 @@ struct AccuracyLowering : public OpRewritePattern<AccuracyOp> {
                                          createScalar(b, l, elementType, 1.0),
                                          createScalar(b, l, elementType, 0.0));
         });
-    rewriter.replaceOp(op, divideScalarTensor(rewriter, loc, total,
-                                              static_cast<double>(rows)));
+    rewriter.replaceOp(
+        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
     return success();
   }
 };

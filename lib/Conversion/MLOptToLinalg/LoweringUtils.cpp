@@ -2,6 +2,8 @@
 
 #include "LoweringUtils.h"
 
+#include "mlopt/Support/CounterHash.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
@@ -9,6 +11,10 @@
 using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::lowering;
+
+SmallVector<int64_t> lowering::allDims(int64_t rank) {
+  return llvm::to_vector(llvm::seq<int64_t>(0, rank));
+}
 
 Value lowering::createEmpty(OpBuilder &b, Location loc, RankedTensorType type) {
   return tensor::EmptyOp::create(b, loc, type.getShape(),
@@ -57,27 +63,35 @@ AffineMap lowering::getDroppingMap(MLIRContext *ctx, unsigned rank,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
-Value lowering::buildElementwise(OpBuilder &b, Location loc,
-                                 ValueRange operands,
-                                 RankedTensorType resultType,
-                                 BodyBuilder body) {
-  MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps;
-  for (Value operand : operands)
-    maps.push_back(getBroadcastMap(
-        ctx, cast<RankedTensorType>(operand.getType()).getShape(),
-        resultType.getShape()));
-  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
+Value lowering::buildParallelGeneric(OpBuilder &b, Location loc,
+                                     RankedTensorType resultType,
+                                     ValueRange inputs,
+                                     ArrayRef<AffineMap> inputMaps,
+                                     BodyBuilder body) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(
+      AffineMap::getMultiDimIdentityMap(resultType.getRank(), b.getContext()));
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);
   Value init = createEmpty(b, loc, resultType);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps,
-      iterators, [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         linalg::YieldOp::create(nested, nestedLoc,
                                 body(nested, nestedLoc, args));
       });
   return generic.getResult(0);
+}
+
+Value lowering::buildElementwise(OpBuilder &b, Location loc,
+                                 ValueRange operands,
+                                 RankedTensorType resultType,
+                                 BodyBuilder body) {
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands)
+    maps.push_back(getBroadcastMap(
+        b.getContext(), tensorType(operand).getShape(), resultType.getShape()));
+  return buildParallelGeneric(b, loc, resultType, operands, maps, body);
 }
 
 SmallVector<Value> lowering::buildReduction(
@@ -110,6 +124,33 @@ SmallVector<Value> lowering::buildReduction(
                                 body(nested, nestedLoc, args));
       });
   return SmallVector<Value>(generic.getResults());
+}
+
+Value lowering::buildSum(OpBuilder &b, Location loc, ValueRange inputs,
+                         ArrayRef<AffineMap> inputMaps,
+                         ArrayRef<int64_t> iterShape,
+                         ArrayRef<int64_t> reducedDims, Type elementType,
+                         TermBuilder term) {
+  return buildReduction(
+      b, loc, inputs, inputMaps, iterShape, reducedDims,
+      createScalar(b, loc, elementType, 0.0),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value value = term(nested, nestedLoc, args.drop_back());
+        return SmallVector<Value>{
+            arith::AddFOp::create(nested, nestedLoc, args.back(), value)};
+      })[0];
+}
+
+Value lowering::divideByConstant(OpBuilder &b, Location loc, Value value,
+                                 double divisor) {
+  RankedTensorType type = tensorType(value);
+  Value constant = createScalar(b, loc, type.getElementType(), divisor);
+  return buildElementwise(
+      b, loc, value, type,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        return SmallVector<Value>{
+            arith::DivFOp::create(nested, nestedLoc, args[0], constant)};
+      });
 }
 
 Value lowering::buildLinearIndex(OpBuilder &b, Location loc,
@@ -222,39 +263,49 @@ Value lowering::convertScalar(OpBuilder &b, Location loc, Value value,
   return arith::TruncIOp::create(b, loc, to, value);
 }
 
-/// splitmix64 of docs/TrainingIR.md; i64 arithmetic wraps like uint64_t.
-static Value buildSplitMix64(OpBuilder &b, Location loc, Value x) {
-  Type i64 = b.getI64Type();
-  auto constant = [&](uint64_t value) -> Value {
+namespace {
+/// The counter-hash arithmetic of mlopt/Support/CounterHash.h as arith ops
+/// on i64 (which wrap like uint64_t) and f64.
+struct IRArith {
+  using Int = Value;
+  using Float = Value;
+  OpBuilder &b;
+  Location loc;
+
+  Value constant(uint64_t value) const {
     return arith::ConstantOp::create(
-        b, loc, b.getIntegerAttr(i64, static_cast<int64_t>(value)));
-  };
-  auto xorShift = [&](Value v, uint64_t shift) -> Value {
-    return arith::XOrIOp::create(
-        b, loc, v, arith::ShRUIOp::create(b, loc, v, constant(shift)));
-  };
-  x = arith::AddIOp::create(b, loc, x, constant(0x9E3779B97F4A7C15ULL));
-  x = arith::MulIOp::create(b, loc, xorShift(x, 30),
-                            constant(0xBF58476D1CE4E5B9ULL));
-  x = arith::MulIOp::create(b, loc, xorShift(x, 27),
-                            constant(0x94D049BB133111EBULL));
-  return xorShift(x, 31);
-}
+        b, loc, b.getIntegerAttr(b.getI64Type(), static_cast<int64_t>(value)));
+  }
+  Value add(Value x, Value y) const {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return arith::MulIOp::create(b, loc, x, y);
+  }
+  Value bitXor(Value x, Value y) const {
+    return arith::XOrIOp::create(b, loc, x, y);
+  }
+  Value shiftRight(Value x, unsigned shift) const {
+    Value amount = constant(shift);
+    return arith::ShRUIOp::create(b, loc, x, amount);
+  }
+  Value toFloat(Value x) const {
+    return arith::UIToFPOp::create(b, loc, b.getF64Type(), x);
+  }
+  Value mulFloat(Value x, double factor) const {
+    Value scale = createScalar(b, loc, b.getF64Type(), factor);
+    return arith::MulFOp::create(b, loc, x, scale);
+  }
+};
+} // namespace
 
 Value lowering::buildRandomBits(OpBuilder &b, Location loc, Value seed,
                                 Value stream, Value index) {
-  Value mixed =
-      buildSplitMix64(b, loc, arith::XOrIOp::create(b, loc, seed, stream));
-  return buildSplitMix64(b, loc, arith::AddIOp::create(b, loc, mixed, index));
+  return counter_hash::bits(IRArith{b, loc}, seed, stream, index);
 }
 
 Value lowering::buildRandomUniform(OpBuilder &b, Location loc, Value seed,
                                    Value stream, Value index) {
-  Value bits = buildRandomBits(b, loc, seed, stream, index);
-  Value top = arith::ShRUIOp::create(
-      b, loc, bits, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(40)));
   // 24 bits: exact in f64 (and f32); scaling by 2^-24 is exact too.
-  Value asFloat = arith::UIToFPOp::create(b, loc, b.getF64Type(), top);
-  return arith::MulFOp::create(b, loc, asFloat,
-                               createScalar(b, loc, b.getF64Type(), 0x1p-24));
+  return counter_hash::uniform(IRArith{b, loc}, seed, stream, index);
 }

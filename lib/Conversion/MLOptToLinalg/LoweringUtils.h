@@ -15,6 +15,14 @@ namespace mlir::mlopt::lowering {
 using BodyBuilder =
     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
+/// The type of `value` as a ranked tensor type.
+inline RankedTensorType tensorType(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// The dimensions [0, rank).
+SmallVector<int64_t> allDims(int64_t rank);
+
 /// `tensor.empty` of `type`.
 Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type);
 
@@ -41,6 +49,13 @@ AffineMap getDroppingMap(MLIRContext *ctx, unsigned rank,
 Value buildElementwise(OpBuilder &b, Location loc, ValueRange operands,
                        RankedTensorType resultType, BodyBuilder body);
 
+/// One `linalg.generic` with all-parallel loops over `resultType`, reading
+/// `inputs` through `inputMaps` and writing through the identity; `body` sees
+/// the input elements then the (unused) output element.
+Value buildParallelGeneric(OpBuilder &b, Location loc,
+                           RankedTensorType resultType, ValueRange inputs,
+                           ArrayRef<AffineMap> inputMaps, BodyBuilder body);
+
 /// A generic over `iterShape`, reading `inputs` with `inputMaps`, reducing
 /// `reducedDims` (sorted) into tensors of `iterShape` without those dims,
 /// initialized with `inits` (scalars, one per result). `body` receives the
@@ -50,6 +65,19 @@ SmallVector<Value> buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                                   ArrayRef<int64_t> iterShape,
                                   ArrayRef<int64_t> reducedDims,
                                   ValueRange inits, BodyBuilder body);
+
+/// The value to accumulate, from the input elements of one iteration.
+using TermBuilder = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// The float sum of `term` over `reducedDims` of `iterShape` (a reduction as
+/// buildReduction, starting from 0 in `elementType`).
+Value buildSum(OpBuilder &b, Location loc, ValueRange inputs,
+               ArrayRef<AffineMap> inputMaps, ArrayRef<int64_t> iterShape,
+               ArrayRef<int64_t> reducedDims, Type elementType,
+               TermBuilder term);
+
+/// `value / divisor` elementwise, the divisor a constant of the element type.
+Value divideByConstant(OpBuilder &b, Location loc, Value value, double divisor);
 
 /// The row-major linear index (i64) of the current iteration of a generic
 /// over `shape`; call inside a generic body.

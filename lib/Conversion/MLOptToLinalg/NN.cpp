@@ -18,10 +18,6 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::lowering;
 
-static RankedTensorType tensorType(Value value) {
-  return cast<RankedTensorType>(value.getType());
-}
-
 static Value negInfinity(OpBuilder &b, Location loc, Type type) {
   return createScalar(b, loc, type, -std::numeric_limits<double>::infinity());
 }
@@ -184,14 +180,12 @@ std::pair<Value, Value> lowering::buildSoftmaxStats(OpBuilder &b, Location loc,
                        return SmallVector<Value>{
                            arith::MaximumFOp::create(nb, nl, args[0], args[1])};
                      })[0];
-  Value sum = buildReduction(
+  Value sum = buildSum(
       b, loc, ValueRange{x, max}, {identity, dropping}, type.getShape(), {dim},
-      createScalar(b, loc, elementType, 0.0),
-      [](OpBuilder &nb, Location nl, ValueRange args) {
+      elementType, [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
         Value shifted = arith::SubFOp::create(nb, nl, args[0], args[1]);
-        Value e = math::ExpOp::create(nb, nl, shifted);
-        return SmallVector<Value>{arith::AddFOp::create(nb, nl, args[2], e)};
-      })[0];
+        return math::ExpOp::create(nb, nl, shifted);
+      });
   return {max, sum};
 }
 
@@ -211,30 +205,33 @@ struct SoftmaxLowering : public OpRewritePattern<OpTy> {
     unsigned rank = type.getRank();
     AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap dropping = getDroppingMap(ctx, rank, {dim});
-    Value init = createEmpty(rewriter, loc, type);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{x, max, sum},
-        ValueRange{init}, {identity, dropping, dropping, identity},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, ValueRange{x, max, sum},
+        {identity, dropping, dropping},
         [](OpBuilder &b, Location l, ValueRange args) {
           Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
-          Value result =
+          Value value =
               isLog ? arith::SubFOp::create(b, l, shifted,
                                             math::LogOp::create(b, l, args[2]))
                           .getResult()
                     : arith::DivFOp::create(
                           b, l, math::ExpOp::create(b, l, shifted), args[2])
                           .getResult();
-          linalg::YieldOp::create(b, l, result);
+          return SmallVector<Value>{value};
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
 
-enum class ReductionKind { Sum, Mean, Max };
+/// The element itself, as a term of buildSum.
+static Value elementTerm(OpBuilder &, Location, ValueRange args) {
+  return args[0];
+}
 
-template <typename OpTy, ReductionKind kind>
+enum class Reduce { Sum, Mean, Max };
+
+template <typename OpTy, Reduce kind>
 struct ReductionLowering : public OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
@@ -243,33 +240,26 @@ struct ReductionLowering : public OpRewritePattern<OpTy> {
     RankedTensorType type = tensorType(op.getInput());
     Type elementType = type.getElementType();
     SmallVector<int64_t> dims = op.getNormalizedDims();
-    Value init = kind == ReductionKind::Max
-                     ? negInfinity(rewriter, loc, elementType)
-                     : createScalar(rewriter, loc, elementType, 0.0);
-    Value reduced = buildReduction(
-        rewriter, loc, op.getInput(),
-        {AffineMap::getMultiDimIdentityMap(type.getRank(), op.getContext())},
-        type.getShape(), dims, init,
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value combined =
-              kind == ReductionKind::Max
-                  ? arith::MaximumFOp::create(b, l, args[0], args[1])
-                        .getResult()
-                  : arith::AddFOp::create(b, l, args[0], args[1]).getResult();
-          return SmallVector<Value>{combined};
-        })[0];
-    if (kind == ReductionKind::Mean) {
+    AffineMap identity =
+        AffineMap::getMultiDimIdentityMap(type.getRank(), op.getContext());
+    Value reduced;
+    if (kind == Reduce::Max)
+      reduced = buildReduction(
+          rewriter, loc, op.getInput(), {identity}, type.getShape(), dims,
+          negInfinity(rewriter, loc, elementType),
+          [](OpBuilder &b, Location l, ValueRange args) {
+            return SmallVector<Value>{
+                arith::MaximumFOp::create(b, l, args[0], args[1])};
+          })[0];
+    else
+      reduced = buildSum(rewriter, loc, op.getInput(), {identity},
+                         type.getShape(), dims, elementType, elementTerm);
+    if (kind == Reduce::Mean) {
       int64_t count = 1;
       for (int64_t dim : dims)
         count *= type.getDimSize(dim);
-      Value divisor =
-          createScalar(rewriter, loc, elementType, static_cast<double>(count));
       reduced =
-          buildElementwise(rewriter, loc, reduced, tensorType(reduced),
-                           [&](OpBuilder &b, Location l, ValueRange args) {
-                             return SmallVector<Value>{
-                                 arith::DivFOp::create(b, l, args[0], divisor)};
-                           });
+          divideByConstant(rewriter, loc, reduced, static_cast<double>(count));
     }
     rewriter.replaceOp(
         op, reshapeTensor(rewriter, loc, reduced, tensorType(op.getResult())));
@@ -337,21 +327,16 @@ struct EmbeddingLowering : public OpRewritePattern<EmbeddingOp> {
     int64_t rows = tensorType(weight).getDimSize(0);
     unsigned rank = type.getRank();
     MLIRContext *ctx = op.getContext();
-    Value init = createEmpty(rewriter, loc, type);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getIndices()},
-        ValueRange{init},
-        {getDroppingMap(ctx, rank, {rank - 1}),
-         AffineMap::getMultiDimIdentityMap(rank, ctx)},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, op.getIndices(),
+        getDroppingMap(ctx, rank, {rank - 1}),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = clampToIndex(b, l, args[0], rows);
           Value column = linalg::IndexOp::create(b, l, rank - 1);
-          Value element =
-              tensor::ExtractOp::create(b, l, weight, ValueRange{row, column});
-          linalg::YieldOp::create(b, l, element);
+          return SmallVector<Value>{
+              tensor::ExtractOp::create(b, l, weight, ValueRange{row, column})};
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -365,26 +350,20 @@ struct OneHotLowering : public OpRewritePattern<OneHotOp> {
     unsigned rank = type.getRank();
     MLIRContext *ctx = op.getContext();
     Type elementType = type.getElementType();
-    Value init = createEmpty(rewriter, loc, type);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getIndices()},
-        ValueRange{init},
-        {getDroppingMap(ctx, rank, {rank - 1}),
-         AffineMap::getMultiDimIdentityMap(rank, ctx)},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, op.getIndices(),
+        getDroppingMap(ctx, rank, {rank - 1}),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value label = convertScalar(b, l, args[0], b.getI64Type());
           Value column = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, rank - 1));
           Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
                                             label, column);
-          linalg::YieldOp::create(
-              b, l,
-              Value(arith::SelectOp::create(
-                  b, l, hit, createScalar(b, l, elementType, 1.0),
-                  createScalar(b, l, elementType, 0.0))));
+          return SmallVector<Value>{arith::SelectOp::create(
+              b, l, hit, createScalar(b, l, elementType, 1.0),
+              createScalar(b, l, elementType, 0.0))};
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -494,24 +473,18 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap dropping = getDroppingMap(ctx, rank, reduced);
     AffineMap normalized = getDroppingMap(ctx, rank, kept);
-    Value zero = createScalar(rewriter, loc, elementType, 0.0);
     Value n =
         createScalar(rewriter, loc, elementType, static_cast<double>(count));
-    Value sum =
-        buildReduction(rewriter, loc, x, {identity}, type.getShape(), reduced,
-                       zero, [](OpBuilder &b, Location l, ValueRange args) {
-                         return SmallVector<Value>{
-                             arith::AddFOp::create(b, l, args[0], args[1])};
-                       })[0];
+    Value sum = buildSum(rewriter, loc, x, {identity}, type.getShape(), reduced,
+                         elementType, elementTerm);
     Value squares =
-        buildReduction(rewriter, loc, ValueRange{x, sum}, {identity, dropping},
-                       type.getShape(), reduced, zero,
-                       [&](OpBuilder &b, Location l, ValueRange args) {
-                         Value mean = arith::DivFOp::create(b, l, args[1], n);
-                         Value d = arith::SubFOp::create(b, l, args[0], mean);
-                         return SmallVector<Value>{arith::AddFOp::create(
-                             b, l, args[2], arith::MulFOp::create(b, l, d, d))};
-                       })[0];
+        buildSum(rewriter, loc, ValueRange{x, sum}, {identity, dropping},
+                 type.getShape(), reduced, elementType,
+                 [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                   Value mean = arith::DivFOp::create(b, l, args[1], n);
+                   Value d = arith::SubFOp::create(b, l, args[0], mean);
+                   return arith::MulFOp::create(b, l, d, d);
+                 });
     SmallVector<Value> inputs = {x, sum, squares};
     SmallVector<AffineMap> maps = {identity, dropping, dropping};
     Value weight = op.getWeight(), bias = op.getBias();
@@ -523,13 +496,10 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
       inputs.push_back(bias);
       maps.push_back(normalized);
     }
-    maps.push_back(identity);
     Value eps =
         createScalar(rewriter, loc, elementType, op.getEps().convertToDouble());
-    Value init = createEmpty(rewriter, loc, type);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, inputs, ValueRange{init}, maps,
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, inputs, maps,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value mean = arith::DivFOp::create(b, l, args[1], n);
           Value variance = arith::DivFOp::create(b, l, args[2], n);
@@ -544,9 +514,9 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
             y = arith::MulFOp::create(b, l, y, args[next++]);
           if (bias)
             y = arith::AddFOp::create(b, l, y, args[next++]);
-          linalg::YieldOp::create(b, l, y);
+          return SmallVector<Value>{y};
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -591,9 +561,9 @@ void mlir::mlopt::populateMLOptNNToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LinearLowering, MatmulLowering, BatchMatmulLowering,
                SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>,
-               ReductionLowering<SumOp, ReductionKind::Sum>,
-               ReductionLowering<MeanOp, ReductionKind::Mean>,
-               ReductionLowering<MaxOp, ReductionKind::Max>, ArgmaxLowering,
+               ReductionLowering<SumOp, Reduce::Sum>,
+               ReductionLowering<MeanOp, Reduce::Mean>,
+               ReductionLowering<MaxOp, Reduce::Max>, ArgmaxLowering,
                EmbeddingLowering, OneHotLowering, EmbeddingGradLowering,
                LayerNormLowering, DropoutLowering>(patterns.getContext());
 }

@@ -1,0 +1,41 @@
+//===- FileUtils.h - file helpers of the runtime's readers ------*- C++ -*-===//
+//
+// Internal to MLOptRuntime: the error convention ("<file>: <message>") and
+// the whole-file read that the checkpoint and data readers share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_RUNTIME_FILEUTILS_H
+#define MLOPT_LIB_RUNTIME_FILEUTILS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mlir::mlopt::runtime::detail {
+
+/// An error whose message starts with the offending file.
+llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
+
+/// The whole file at `path` (binary, memory-mapped where possible), or
+/// "<path>: cannot read: <reason>".
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readWholeFile(llvm::StringRef path);
+
+/// "[2, 3]".
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// Product of `dims`, or std::nullopt for a negative dim or an int64_t
+/// overflow.
+std::optional<int64_t> checkedProduct(llvm::ArrayRef<int64_t> dims);
+
+} // namespace mlir::mlopt::runtime::detail
+
+#endif // MLOPT_LIB_RUNTIME_FILEUTILS_H
