@@ -14,7 +14,6 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
-#include <numeric>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -41,59 +40,8 @@ static Type elementTypeOf(Value value) {
 // Emitter
 //===----------------------------------------------------------------------===//
 
-Value Emitter::constant(Type elementType, double value) {
-  auto type = RankedTensorType::get({}, elementType);
-  Attribute element;
-  if (isa<FloatType>(elementType))
-    element = FloatAttr::get(elementType, value);
-  else
-    element = IntegerAttr::get(elementType, static_cast<int64_t>(value));
-  auto elements = DenseElementsAttr::get(type, ArrayRef<Attribute>(element));
-  return ConstantOp::create(builder, loc, llvm::cast<ElementsAttr>(elements));
-}
-
-Value Emitter::add(Value lhs, Value rhs) {
-  return AddOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::sub(Value lhs, Value rhs) {
-  return SubOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::mul(Value lhs, Value rhs) {
-  return MulOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::div(Value lhs, Value rhs) {
-  return DivOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::pow(Value lhs, Value rhs) {
-  return PowOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::minimum(Value lhs, Value rhs) {
-  return MinimumOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::maximum(Value lhs, Value rhs) {
-  return MaximumOp::create(builder, loc, lhs, rhs);
-}
-Value Emitter::sqrt(Value input) { return SqrtOp::create(builder, loc, input); }
-Value Emitter::cos(Value input) { return CosOp::create(builder, loc, input); }
-
-Value Emitter::cast(Value input, Type elementType) {
-  auto type = llvm::cast<RankedTensorType>(input.getType());
-  if (type.getElementType() == elementType)
-    return input;
-  return CastOp::create(builder, loc, type.clone(elementType), input);
-}
-
-Value Emitter::sumAll(Value input) {
-  auto type = llvm::cast<RankedTensorType>(input.getType());
-  if (type.getRank() == 0)
-    return input;
-  SmallVector<int64_t> dims(type.getRank());
-  std::iota(dims.begin(), dims.end(), 0);
-  return SumOp::create(builder, loc, input, dims, /*keepdim=*/false);
-}
-
 Value Emitter::asF64(Scalar scalar) {
-  return materialize(scalar, builder.getF64Type());
+  return materialize(scalar, getBuilder().getF64Type());
 }
 
 Value Emitter::materialize(Scalar scalar, Type elementType) {
@@ -190,10 +138,8 @@ Scalar optimizer::learningRate(Emitter &e, const Config &config,
   Scalar warm =
       e.div(e.mul(lr, e.add(t, constantScalar(1.0))), constantScalar(warmup));
   Value inWarmup =
-      CompareOp::create(e.getBuilder(), e.getLoc(), ComparePredicate::LT,
-                        stepF64, e.constant(f64, warmup));
-  Value selected = SelectOp::create(e.getBuilder(), e.getLoc(), inWarmup,
-                                    e.asF64(warm), e.asF64(scheduled));
+      e.compare(ComparePredicate::LT, stepF64, e.constant(f64, warmup));
+  Value selected = e.select(inWarmup, e.asF64(warm), e.asF64(scheduled));
   return {0.0, selected};
 }
 
@@ -243,9 +189,8 @@ UpdateRules::UpdateRules(Emitter &emitter, const Config &config, Value step)
 
   if (config.algorithm == Algorithm::SGD) {
     if (config.momentum != 0.0)
-      isFirstStep =
-          CompareOp::create(b, emitter.getLoc(), ComparePredicate::EQ, step,
-                            emitter.constant(b.getI64Type(), 0.0));
+      isFirstStep = emitter.compare(ComparePredicate::EQ, step,
+                                    emitter.constant(b.getI64Type(), 0.0));
     return;
   }
 
@@ -296,8 +241,7 @@ ParamUpdate UpdateRules::updateSGD(Value param, Value grad,
     double dampFactor = 1.0 - config.dampening;
     Value damped = dampFactor == 1.0 ? d : e.mul(scalar(dampFactor), d);
     accumulated = e.add(accumulated, damped);
-    Value buf = SelectOp::create(e.getBuilder(), e.getLoc(), isFirstStep, d,
-                                 accumulated);
+    Value buf = e.select(isFirstStep, d, accumulated);
     result.states.push_back(buf);
     d = config.nesterov ? e.add(d, e.mul(momentum, buf)) : buf;
   }

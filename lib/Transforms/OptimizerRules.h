@@ -1,5 +1,4 @@
-//===- OptimizerRules.h - torch.optim update formulas as mlopt ops -*- C++
-//-*-===//
+//===- OptimizerRules.h - torch.optim update formulas as mlopt ops -------===//
 //
 // Private to lib/Transforms: the arithmetic of mlopt-optimizer (update rules,
 // gradient clipping, learning-rate schedules), separate from the pass's
@@ -9,6 +8,8 @@
 
 #ifndef MLOPT_LIB_TRANSFORMS_OPTIMIZERRULES_H
 #define MLOPT_LIB_TRANSFORMS_OPTIMIZERRULES_H
+
+#include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
@@ -58,28 +59,17 @@ struct Scalar {
   bool isConstant() const { return !dynamic; }
 };
 
-/// Builds mlopt ops at the builder's insertion point.
-class Emitter {
+/// The shared mlopt emitter plus host-side scalars: arithmetic on Scalar
+/// folds when both sides are compile-time constants and otherwise computes
+/// in 0-d f64 tensors, as PyTorch computes them in Python floats.
+class Emitter : public MLOptBuilder {
 public:
-  Emitter(OpBuilder &builder, Location loc) : builder(builder), loc(loc) {}
+  using MLOptBuilder::add;
+  using MLOptBuilder::div;
+  using MLOptBuilder::MLOptBuilder;
+  using MLOptBuilder::mul;
+  using MLOptBuilder::sub;
 
-  /// A 0-d constant of element type `elementType`.
-  Value constant(Type elementType, double value);
-  Value add(Value lhs, Value rhs);
-  Value sub(Value lhs, Value rhs);
-  Value mul(Value lhs, Value rhs);
-  Value div(Value lhs, Value rhs);
-  Value pow(Value lhs, Value rhs);
-  Value minimum(Value lhs, Value rhs);
-  Value maximum(Value lhs, Value rhs);
-  Value sqrt(Value input);
-  Value cos(Value input);
-  /// Converts `input` to a tensor of the same shape with `elementType`.
-  Value cast(Value input, Type elementType);
-  /// The sum of all elements, a 0-d tensor.
-  Value sumAll(Value input);
-
-  /// Scalar arithmetic, folded when both sides are constants.
   Scalar add(Scalar lhs, Scalar rhs);
   Scalar sub(Scalar lhs, Scalar rhs);
   Scalar mul(Scalar lhs, Scalar rhs);
@@ -89,12 +79,7 @@ public:
   /// `scalar` as a 0-d f64 tensor.
   Value asF64(Scalar scalar);
 
-  OpBuilder &getBuilder() { return builder; }
-  Location getLoc() { return loc; }
-
 private:
-  OpBuilder &builder;
-  Location loc;
   llvm::DenseMap<std::pair<Value, Type>, Value> castCache;
 };
 

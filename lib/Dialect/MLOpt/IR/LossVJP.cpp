@@ -12,8 +12,8 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::vjp;
 
 /// `g / count` as a 0-d tensor.
-static Value meanScale(OpBuilder &b, Location loc, Value g, int64_t count) {
-  return scale(b, loc, g, 1.0 / static_cast<double>(count));
+static Value meanScale(MLOptBuilder &e, Value g, int64_t count) {
+  return e.scale(g, 1.0 / static_cast<double>(count));
 }
 
 // d mean((x - t)^2) = 2 (x - t) / n, and the negation for t.
@@ -22,12 +22,13 @@ LogicalResult MseLossOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
-  Value diff = sub(b, loc, getInput(), getTarget());
-  Value factor = scale(b, loc, resultCotangents[0],
-                       2.0 / tensorType(getInput()).getNumElements());
-  Value dx = mul(b, loc, diff, factor);
+  MLOptBuilder e(b, loc);
+  Value diff = e.sub(getInput(), getTarget());
+  Value factor = e.scale(resultCotangents[0],
+                         2.0 / tensorType(getInput()).getNumElements());
+  Value dx = e.mul(diff, factor);
   operandCotangents[0] = dx;
-  operandCotangents[1] = neg(b, loc, dx);
+  operandCotangents[1] = e.neg(dx);
   return success();
 }
 
@@ -38,12 +39,13 @@ CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   RankedTensorType logitsType = tensorType(getLogits());
   Value probabilities = SoftmaxOp::create(b, loc, getLogits(), 1);
   Value oneHot = OneHotOp::create(b, loc, logitsType, getLabels());
   operandCotangents[0] =
-      mul(b, loc, sub(b, loc, probabilities, oneHot),
-          meanScale(b, loc, resultCotangents[0], logitsType.getDimSize(0)));
+      e.mul(e.sub(probabilities, oneHot),
+            meanScale(e, resultCotangents[0], logitsType.getDimSize(0)));
   return success();
 }
 
@@ -53,11 +55,12 @@ LogicalResult NllLossOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   RankedTensorType inputType = tensorType(getInput());
   Value oneHot = OneHotOp::create(b, loc, inputType, getLabels());
   operandCotangents[0] =
-      mul(b, loc, neg(b, loc, oneHot),
-          meanScale(b, loc, resultCotangents[0], inputType.getDimSize(0)));
+      e.mul(e.neg(oneHot),
+            meanScale(e, resultCotangents[0], inputType.getDimSize(0)));
   return success();
 }
 
@@ -69,6 +72,7 @@ LogicalResult KLDivOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   Value x = getInput(), t = getTarget();
   RankedTensorType type = tensorType(x);
   int64_t count = 1;
@@ -82,21 +86,19 @@ LogicalResult KLDivOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   case KLDivReduction::Sum:
     break;
   }
-  Value factor = meanScale(b, loc, resultCotangents[0], count);
-  Value one = scalarLike(b, loc, x, 1.0);
+  Value factor = meanScale(e, resultCotangents[0], count);
+  Value one = e.constantLike(x, 1.0);
   if (getLogTarget()) {
-    Value weight = ExpOp::create(b, loc, t);
-    operandCotangents[0] = neg(b, loc, mul(b, loc, weight, factor));
-    Value dt = mul(b, loc, weight, add(b, loc, sub(b, loc, t, x), one));
-    operandCotangents[1] = mul(b, loc, dt, factor);
+    Value weight = e.exp(t);
+    operandCotangents[0] = e.neg(e.mul(weight, factor));
+    Value dt = e.mul(weight, e.add(e.sub(t, x), one));
+    operandCotangents[1] = e.mul(dt, factor);
     return success();
   }
-  operandCotangents[0] = neg(b, loc, mul(b, loc, t, factor));
-  Value zero = scalarLike(b, loc, x, 0.0);
-  Value dt = sub(b, loc, add(b, loc, LogOp::create(b, loc, t), one), x);
-  dt = SelectOp::create(
-      b, loc, CompareOp::create(b, loc, ComparePredicate::EQ, t, zero), zero,
-      dt);
-  operandCotangents[1] = mul(b, loc, dt, factor);
+  operandCotangents[0] = e.neg(e.mul(t, factor));
+  Value zero = e.constantLike(x, 0.0);
+  Value dt = e.sub(e.add(e.log(t), one), x);
+  dt = e.select(e.compare(ComparePredicate::EQ, t, zero), zero, dt);
+  operandCotangents[1] = e.mul(dt, factor);
   return success();
 }

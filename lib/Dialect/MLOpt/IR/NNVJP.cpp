@@ -12,36 +12,27 @@ using namespace mlir::mlopt::vjp;
 // Matrix products
 //===----------------------------------------------------------------------===//
 
-/// Swaps the last two dimensions.
-static Value transposeLastTwo(OpBuilder &b, Location loc, Value value) {
-  int64_t rank = tensorType(value).getRank();
-  SmallVector<int64_t> permutation =
-      llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  std::swap(permutation[rank - 1], permutation[rank - 2]);
-  return TransposeOp::create(b, loc, value, permutation);
-}
-
 LogicalResult LinearOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
                                  SmallVectorImpl<Value> &operandCotangents) {
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   RankedTensorType inputType = tensorType(getInput());
   RankedTensorType weightType = tensorType(getWeight());
   Type elementType = inputType.getElementType();
   int64_t in = weightType.getDimSize(1), out = weightType.getDimSize(0);
   // Leading dimensions fold into one row dimension: y[m, out] = x[m, in] W^T.
   int64_t rows = in == 0 ? 0 : inputType.getNumElements() / in;
-  Value g = reshape(b, loc, resultCotangents[0],
-                    RankedTensorType::get({rows, out}, elementType));
-  Value x = reshape(b, loc, getInput(),
-                    RankedTensorType::get({rows, in}, elementType));
+  Value g = e.reshape(resultCotangents[0],
+                      RankedTensorType::get({rows, out}, elementType));
+  Value x =
+      e.reshape(getInput(), RankedTensorType::get({rows, in}, elementType));
   operandCotangents[0] =
-      reshape(b, loc, MatmulOp::create(b, loc, g, getWeight()), inputType);
-  operandCotangents[1] =
-      MatmulOp::create(b, loc, transposeLastTwo(b, loc, g), x);
+      e.reshape(MatmulOp::create(b, loc, g, getWeight()), inputType);
+  operandCotangents[1] = MatmulOp::create(b, loc, e.transposeLastTwo(g), x);
   if (getBias())
-    operandCotangents[2] = sum(b, loc, g, {0}, /*keepDims=*/false);
+    operandCotangents[2] = e.sum(g, {0}, /*keepDims=*/false);
   return success();
 }
 
@@ -50,11 +41,12 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   Value g = resultCotangents[0];
   operandCotangents[0] =
-      MatmulOp::create(b, loc, g, transposeLastTwo(b, loc, getRhs()));
+      MatmulOp::create(b, loc, g, e.transposeLastTwo(getRhs()));
   operandCotangents[1] =
-      MatmulOp::create(b, loc, transposeLastTwo(b, loc, getLhs()), g);
+      MatmulOp::create(b, loc, e.transposeLastTwo(getLhs()), g);
   return success();
 }
 
@@ -64,11 +56,12 @@ BatchMatmulOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   Value g = resultCotangents[0];
   operandCotangents[0] =
-      BatchMatmulOp::create(b, loc, g, transposeLastTwo(b, loc, getRhs()));
+      BatchMatmulOp::create(b, loc, g, e.transposeLastTwo(getRhs()));
   operandCotangents[1] =
-      BatchMatmulOp::create(b, loc, transposeLastTwo(b, loc, getLhs()), g);
+      BatchMatmulOp::create(b, loc, e.transposeLastTwo(getLhs()), g);
   return success();
 }
 
@@ -76,16 +69,34 @@ BatchMatmulOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
 // Softmax
 //===----------------------------------------------------------------------===//
 
+/// `g - sum_k u_k * reduce(g * v_k)` (a null u or v stands for 1): softmax,
+/// log_softmax and layer_norm all have Jacobians that remove from `g` its
+/// components along a few directions, and differ only in which.
+static Value removeComponents(MLOptBuilder &e, Value g,
+                              ArrayRef<std::pair<Value, Value>> directions,
+                              function_ref<Value(Value)> reduce) {
+  Value correction;
+  for (auto [u, v] : directions) {
+    Value reduced = reduce(v ? e.mul(g, v) : g);
+    Value term = u ? e.mul(u, reduced) : reduced;
+    correction = correction ? e.add(correction, term) : term;
+  }
+  return e.sub(g, correction);
+}
+
 // dx = y * (g - sum(g * y)).
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
                                   SmallVectorImpl<Value> &operandCotangents) {
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
-  Location loc = getLoc();
-  Value g = resultCotangents[0], y = getResult();
-  Value dot = sum(b, loc, mul(b, loc, g, y), {getNormalizedDim()},
-                  /*keepDims=*/true);
-  operandCotangents[0] = mul(b, loc, y, sub(b, loc, g, dot));
+  MLOptBuilder e(b, getLoc());
+  Value y = getResult();
+  int64_t dim = getNormalizedDim();
+  Value projected =
+      removeComponents(e, resultCotangents[0], {{Value(), y}}, [&](Value v) {
+        return e.sum(v, {dim}, /*keepDims=*/true);
+      });
+  operandCotangents[0] = e.mul(y, projected);
   return success();
 }
 
@@ -95,11 +106,12 @@ LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
                        SmallVectorImpl<Value> &operandCotangents) {
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
-  Location loc = getLoc();
-  Value g = resultCotangents[0];
-  Value total = sum(b, loc, g, {getNormalizedDim()}, /*keepDims=*/true);
-  Value probabilities = ExpOp::create(b, loc, getResult());
-  operandCotangents[0] = sub(b, loc, g, mul(b, loc, probabilities, total));
+  MLOptBuilder e(b, getLoc());
+  int64_t dim = getNormalizedDim();
+  Value probabilities = e.exp(getResult());
+  operandCotangents[0] = removeComponents(
+      e, resultCotangents[0], {{probabilities, Value()}},
+      [&](Value v) { return e.sum(v, {dim}, /*keepDims=*/true); });
   return success();
 }
 
@@ -111,9 +123,9 @@ LogicalResult SumOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
                               SmallVectorImpl<Value> &operandCotangents) {
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
-  operandCotangents[0] =
-      expandReduced(b, getLoc(), resultCotangents[0], tensorType(getInput()),
-                    getNormalizedDims());
+  MLOptBuilder e(b, getLoc());
+  operandCotangents[0] = e.broadcastReduced(
+      resultCotangents[0], tensorType(getInput()), getNormalizedDims());
   return success();
 }
 
@@ -122,13 +134,14 @@ LogicalResult MeanOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   RankedTensorType inputType = tensorType(getInput());
   SmallVector<int64_t> dims = getNormalizedDims();
   int64_t count = 1;
   for (int64_t dim : dims)
     count *= inputType.getDimSize(dim);
-  Value expanded = expandReduced(b, loc, resultCotangents[0], inputType, dims);
-  operandCotangents[0] = scale(b, loc, expanded, 1.0 / count);
+  Value expanded = e.broadcastReduced(resultCotangents[0], inputType, dims);
+  operandCotangents[0] = e.scale(expanded, 1.0 / count);
   return success();
 }
 
@@ -139,18 +152,18 @@ LogicalResult MaxOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   Value x = getInput();
   RankedTensorType inputType = tensorType(x);
   SmallVector<int64_t> dims = getNormalizedDims();
   RankedTensorType kept = RankedTensorType::get(
       reducedShape(inputType.getShape(), dims, /*keepDims=*/true),
       inputType.getElementType());
-  Value maximum = reshape(b, loc, getResult(), kept);
-  Value mask = maskToFloat(
-      b, loc, CompareOp::create(b, loc, ComparePredicate::EQ, x, maximum), x);
-  Value ties = sum(b, loc, mask, dims, /*keepDims=*/true);
-  Value g = reshape(b, loc, resultCotangents[0], kept);
-  operandCotangents[0] = mul(b, loc, mask, div(b, loc, g, ties));
+  Value maximum = e.reshape(getResult(), kept);
+  Value mask = e.maskToFloat(e.compare(ComparePredicate::EQ, x, maximum), x);
+  Value ties = e.sum(mask, dims, /*keepDims=*/true);
+  Value g = e.reshape(resultCotangents[0], kept);
+  operandCotangents[0] = e.mul(mask, e.div(g, ties));
   return success();
 }
 
@@ -176,7 +189,7 @@ LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
                                     SmallVectorImpl<Value> &operandCotangents) {
   if (initCotangents(*this, resultCotangents, operandCotangents))
     return success();
-  Location loc = getLoc();
+  MLOptBuilder e(b, getLoc());
   Value x = getInput(), g = resultCotangents[0];
   int64_t rank = tensorType(x).getRank();
   int64_t normalizedRank = static_cast<int64_t>(getNormalizedRank());
@@ -184,25 +197,24 @@ LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
       llvm::to_vector(llvm::seq<int64_t>(rank - normalizedRank, rank));
   SmallVector<int64_t> leading =
       llvm::to_vector(llvm::seq<int64_t>(0, rank - normalizedRank));
-  auto mean = [&](Value value) -> Value {
-    return MeanOp::create(b, loc, value, dims, /*keepdim=*/true);
+  auto mean = [&](Value value) {
+    return e.mean(value, dims, /*keepDims=*/true);
   };
-  Value centered = sub(b, loc, x, mean(x));
-  Value variance = mean(mul(b, loc, centered, centered));
-  Value rstd = RsqrtOp::create(
-      b, loc,
-      add(b, loc, variance, scalarLike(b, loc, x, getEps().convertToDouble())));
-  Value xhat = mul(b, loc, centered, rstd);
-  Value dxhat = getWeight() ? mul(b, loc, g, getWeight()) : g;
-  Value correction = add(b, loc, mean(dxhat),
-                         mul(b, loc, xhat, mean(mul(b, loc, dxhat, xhat))));
-  operandCotangents[0] = mul(b, loc, rstd, sub(b, loc, dxhat, correction));
+  Value centered = e.sub(x, mean(x));
+  Value variance = mean(e.mul(centered, centered));
+  Value rstd =
+      e.rsqrt(e.add(variance, e.constantLike(x, getEps().convertToDouble())));
+  Value xhat = e.mul(centered, rstd);
+  Value dxhat = getWeight() ? e.mul(g, getWeight()) : g;
+  Value projected =
+      removeComponents(e, dxhat, {{Value(), Value()}, {xhat, xhat}}, mean);
+  operandCotangents[0] = e.mul(rstd, projected);
   unsigned next = 1;
   if (getWeight())
     operandCotangents[next++] =
-        sum(b, loc, mul(b, loc, g, xhat), leading, /*keepDims=*/false);
+        e.sum(e.mul(g, xhat), leading, /*keepDims=*/false);
   if (getBias())
-    operandCotangents[next] = sum(b, loc, g, leading, /*keepDims=*/false);
+    operandCotangents[next] = e.sum(g, leading, /*keepDims=*/false);
   return success();
 }
 

@@ -24,7 +24,8 @@ LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (skipVJP(*this, resultCotangents, operandCotangents))
     return success();
   operandCotangents[0] =
-      reshape(b, getLoc(), resultCotangents[0], tensorType(getInput()));
+      MLOptBuilder(b, getLoc())
+          .reshape(resultCotangents[0], tensorType(getInput()));
   return success();
 }
 
@@ -34,7 +35,8 @@ BroadcastToOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (skipVJP(*this, resultCotangents, operandCotangents))
     return success();
   operandCotangents[0] =
-      reduceToType(b, getLoc(), resultCotangents[0], tensorType(getInput()));
+      MLOptBuilder(b, getLoc())
+          .sumToType(resultCotangents[0], tensorType(getInput()));
   return success();
 }
 
@@ -47,14 +49,13 @@ LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   for (auto [i, dim] : llvm::enumerate(permutation))
     inverse[dim] = static_cast<int64_t>(i);
   operandCotangents[0] =
-      TransposeOp::create(b, getLoc(), resultCotangents[0], inverse);
+      MLOptBuilder(b, getLoc()).transpose(resultCotangents[0], inverse);
   return success();
 }
 
 /// Zeros of `shape` in `elementType`.
-static Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                   Type elementType) {
-  return splat(b, loc, RankedTensorType::get(shape, elementType), 0.0);
+static Value zeros(MLOptBuilder &e, ArrayRef<int64_t> shape, Type elementType) {
+  return e.splat(RankedTensorType::get(shape, elementType), 0.0);
 }
 
 LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
@@ -62,10 +63,11 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (skipVJP(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   RankedTensorType inputType = tensorType(getInput());
   Type elementType = inputType.getElementType();
   if (getType().getNumElements() == 0) {
-    operandCotangents[0] = splat(b, loc, inputType, 0.0);
+    operandCotangents[0] = e.splat(inputType, 0.0);
     return success();
   }
   // Scatter one dimension at a time: spread the kept elements `step` apart
@@ -81,13 +83,13 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
       SmallVector<int64_t> expanded(shape);
       expanded.insert(expanded.begin() + dim + 1, 1);
       Value column =
-          reshape(b, loc, grad, RankedTensorType::get(expanded, elementType));
+          e.reshape(grad, RankedTensorType::get(expanded, elementType));
       expanded[dim + 1] = step - 1;
       Value spread = ConcatOp::create(
-          b, loc, ValueRange{column, zeros(b, loc, expanded, elementType)},
+          b, loc, ValueRange{column, zeros(e, expanded, elementType)},
           static_cast<uint64_t>(dim + 1));
       shape[dim] = count * step;
-      grad = reshape(b, loc, spread, RankedTensorType::get(shape, elementType));
+      grad = e.reshape(spread, RankedTensorType::get(shape, elementType));
     }
     int64_t kept = std::min(shape[dim], size - start);
     if (kept < shape[dim]) {
@@ -100,13 +102,13 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
     if (start > 0) {
       SmallVector<int64_t> padShape(shape);
       padShape[dim] = start;
-      pieces.push_back(zeros(b, loc, padShape, elementType));
+      pieces.push_back(zeros(e, padShape, elementType));
     }
     pieces.push_back(grad);
     if (int64_t after = size - start - kept; after > 0) {
       SmallVector<int64_t> padShape(shape);
       padShape[dim] = after;
-      pieces.push_back(zeros(b, loc, padShape, elementType));
+      pieces.push_back(zeros(e, padShape, elementType));
     }
     if (pieces.size() > 1)
       grad = ConcatOp::create(b, loc, pieces, static_cast<uint64_t>(dim));
@@ -120,6 +122,7 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
   if (skipVJP(*this, resultCotangents, operandCotangents))
     return success();
   Location loc = getLoc();
+  MLOptBuilder e(b, loc);
   Value grad = resultCotangents[0];
   RankedTensorType gradType = tensorType(grad);
   int64_t rank = gradType.getRank();
