@@ -337,11 +337,39 @@ Session::toStepResult(Expected<std::vector<double>> values) const {
   return result;
 }
 
+Error Session::checkArguments(llvm::ArrayRef<TensorRef> arguments) const {
+  if (arguments.size() != signature.arguments.size())
+    return makeError("the step takes " +
+                     llvm::Twine(signature.arguments.size()) +
+                     " arguments, got " + llvm::Twine(arguments.size()));
+  for (auto [i, argument, expected] :
+       llvm::enumerate(arguments, signature.arguments)) {
+    std::optional<DType> dtype = dtypeOf(expected.type.getElementType());
+    std::optional<int64_t> bytes = argument.spec.numBytes();
+    if (dtype && argument.spec.dtype == *dtype &&
+        ArrayRef<int64_t>(argument.spec.shape) == expected.type.getShape() &&
+        bytes && static_cast<uint64_t>(*bytes) == argument.bytes.size())
+      continue;
+    return makeError(
+        "argument #" + llvm::Twine(i) + " '" + argument.spec.name + "' is " +
+        formatTensorType(argument.spec.dtype, argument.spec.shape) + " (" +
+        llvm::Twine(argument.bytes.size()) + " bytes), but the model's " +
+        expected.name + " argument is " +
+        (dtype ? formatTensorType(*dtype, expected.type.getShape())
+               : std::string("of an unsupported type")));
+  }
+  return Error::success();
+}
+
 Expected<StepResult> Session::trainStep(llvm::ArrayRef<TensorRef> arguments) {
+  if (Error error = checkArguments(arguments))
+    return std::move(error);
   return toStepResult(backend->trainStep(arguments));
 }
 
 Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
+  if (Error error = checkArguments(arguments))
+    return std::move(error);
   return toStepResult(backend->evalStep(arguments));
 }
 

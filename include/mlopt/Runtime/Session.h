@@ -155,7 +155,7 @@ public:
   llvm::Error init(uint64_t seed);
   /// One `@train_step` (updating the state) or `@eval_step` on one batch:
   /// the arguments in the loss function's order, each of the argument's
-  /// exact dtype and shape.
+  /// exact dtype and shape (anything else is an error naming the argument).
   llvm::Expected<StepResult> trainStep(llvm::ArrayRef<TensorRef> arguments);
   llvm::Expected<StepResult> evalStep(llvm::ArrayRef<TensorRef> arguments);
 
@@ -165,6 +165,7 @@ public:
 
 private:
   Session() = default;
+  llvm::Error checkArguments(llvm::ArrayRef<TensorRef> arguments) const;
   llvm::Expected<StepResult>
   toStepResult(llvm::Expected<std::vector<double>> values) const;
 

@@ -1,0 +1,269 @@
+//===- SessionTest.cpp - the embedding API against mlopt-run --------------===//
+
+#include "RuntimeTestUtils.h"
+
+#include "mlopt/Runtime/DatasetSpec.h"
+#include "mlopt/Runtime/Session.h"
+#include "mlopt/Runtime/TrainingLoop.h"
+#include "mlopt/Transforms/Passes.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+
+#include "gtest/gtest.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using namespace mlir::mlopt::runtime::testing;
+
+static const std::string kToyLinear =
+    std::string(MLOPT_EXAMPLES_DIR) + "/toy_linear.mlir";
+static const std::string kMloptRun =
+    std::string(MLOPT_TOOLS_DIR) + "/mlopt-run";
+
+/// Runs mlopt-run with `arguments`; returns its exit code, with stdout and
+/// stderr in `output`.
+static int runMloptRun(llvm::ArrayRef<std::string> arguments,
+                       std::string &output, const TempDir &dir) {
+  std::vector<llvm::StringRef> argv = {kMloptRun};
+  for (const std::string &argument : arguments)
+    argv.push_back(argument);
+  std::string outputPath = dir.file("mlopt-run.out");
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, outputPath,
+                                                outputPath};
+  std::string message;
+  int code = llvm::sys::ExecuteAndWait(kMloptRun, argv, std::nullopt, redirects,
+                                       120, 0, &message);
+  auto buffer = llvm::MemoryBuffer::getFile(outputPath);
+  output = buffer ? (*buffer)->getBuffer().str() : message;
+  return code;
+}
+
+/// Reads the "step" records of a metrics file: step -> loss.
+static std::map<int64_t, double> readStepLosses(const std::string &path) {
+  std::map<int64_t, double> losses;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  EXPECT_TRUE(bool(buffer)) << "cannot read " << path;
+  if (!buffer)
+    return losses;
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines) {
+    llvm::Expected<llvm::json::Value> value = llvm::json::parse(line);
+    EXPECT_TRUE(bool(value)) << llvm::toString(value.takeError());
+    if (!value)
+      continue;
+    const llvm::json::Object *record = value->getAsObject();
+    if (!record || record->getString("event") != "step")
+      continue;
+    losses[*record->getInteger("step")] = *record->getNumber("loss");
+  }
+  return losses;
+}
+
+// Training toy_linear 10 steps through the API gives exactly mlopt-run's
+// losses on the same data, seed and optimizer.
+TEST(SessionTest, TrainsExactlyLikeMloptRun) {
+  TempDir dir;
+  std::string metrics = dir.file("metrics.jsonl");
+  std::string output;
+  int code = runMloptRun({kToyLinear, "--backend=cpu", "--optimizer=adam",
+                          "--lr=0.01", "--train=synthetic:320", "--steps=10",
+                          "--seed=3", "--log-every=1", "--metrics=" + metrics},
+                         output, dir);
+  ASSERT_EQ(code, 0) << output;
+  std::map<int64_t, double> expected = readStepLosses(metrics);
+  ASSERT_EQ(expected.size(), 10u) << output;
+
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "cpu";
+  options.pipeline.optimizer.optimizer = "adam";
+  options.pipeline.optimizer.lr = 0.01;
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  ASSERT_FALSE(bool((*session)->init(3)));
+  auto data =
+      loadDatasetSpec("synthetic:320", Split::Train, (*model)->getSignature());
+  ASSERT_TRUE(bool(data)) << llvm::toString(data.takeError());
+  ASSERT_FALSE(bool(fitDataset(*data, (*model)->getSignature())));
+
+  // Step by step on tensors this test owns, in the loop's batch order.
+  const ModelSignature &signature = (*session)->getSignature();
+  BatchOptions batching;
+  batching.batchSize = signature.batchSize;
+  batching.shuffle = true;
+  batching.seed = 3;
+  batching.dropLast = true;
+  auto plan = EpochPlan::create(data->size(), batching, 0);
+  ASSERT_TRUE(bool(plan));
+  BatchBuffers buffers;
+  for (int64_t step = 1; step <= 10; ++step) {
+    fillBatch(*data, signature, plan->batch(step - 1).indices, buffers);
+    std::vector<TensorRef> views;
+    for (const TensorRef &argument : buffers.arguments)
+      views.push_back(viewTensor(argument.spec.name, argument.spec.dtype,
+                                 argument.spec.shape, argument.bytes.data()));
+    auto result = (*session)->trainStep(views);
+    ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    EXPECT_EQ(result->loss, expected[step]) << "step " << step;
+  }
+
+  // The data-set loop of the API gives the same losses too.
+  auto again = Session::compile(**model, options);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_TRUE((*again)->isLoadedFromCache());
+  ASSERT_FALSE(bool((*again)->init(3)));
+  TrainLoopOptions loop;
+  loop.maxSteps = 10;
+  loop.seed = 3;
+  loop.progress = false;
+  std::map<int64_t, double> losses;
+  TrainLoopCallbacks callbacks;
+  callbacks.onStep = [&](const StepRecord &record) {
+    losses[record.step] = record.result.loss;
+    return llvm::Error::success();
+  };
+  auto trained = train(**again, *data, loop, callbacks);
+  ASSERT_TRUE(bool(trained)) << llvm::toString(trained.takeError());
+  EXPECT_EQ(trained->steps, 10);
+  EXPECT_EQ(losses, expected);
+}
+
+TEST(SessionTest, StateAndArgumentsAreChecked) {
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "reference";
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  ASSERT_FALSE(bool((*session)->init(0)));
+
+  std::vector<float> weight(10, 0.5f);
+  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<uint8_t *>(weight.data()),
+                                weight.size() * sizeof(float));
+  ASSERT_FALSE(bool((*session)->writeState("fc.weight", bytes)));
+  auto read = (*session)->readState("fc.weight");
+  ASSERT_TRUE(bool(read));
+  EXPECT_EQ(*read, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  llvm::Error unknown = (*session)->writeState("fc.nothing", bytes);
+  EXPECT_NE(llvm::toString(std::move(unknown)).find("fc.nothing"),
+            std::string::npos);
+
+  // An argument of the wrong shape is an error naming it.
+  std::vector<float> x(32 * 9), y(32);
+  auto result =
+      (*session)->evalStep({viewTensor("x", DType::F32, {32, 9}, x.data()),
+                            viewTensor("y", DType::F32, {32, 1}, y.data())});
+  ASSERT_FALSE(bool(result));
+  EXPECT_NE(llvm::toString(result.takeError()).find("'x'"), std::string::npos);
+}
+
+TEST(SessionTest, UnknownBackendIsAnError) {
+  auto backend = lookupBackend("tpu");
+  ASSERT_FALSE(bool(backend));
+  EXPECT_EQ(llvm::toString(backend.takeError()),
+            "unknown backend 'tpu' (registered: cpu, reference)");
+  std::vector<std::string> names = getRegisteredBackends();
+  EXPECT_EQ(names, (std::vector<std::string>{"cpu", "reference"}));
+
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "tpu";
+  auto session = Session::compile(**model, options);
+  ASSERT_FALSE(bool(session));
+  EXPECT_EQ(llvm::toString(session.takeError()),
+            "unknown backend 'tpu' (registered: cpu, reference)");
+  EXPECT_FALSE(bool(printPipeline(options)));
+}
+
+TEST(SessionTest, RegisteredBackendIsUsed) {
+  BackendInfo info;
+  info.name = "reference-copy";
+  info.description = "the reference backend under another name";
+  info.create = [](ModuleOp module, const BackendOptions &) {
+    return createReferenceBackend(module);
+  };
+  registerBackend(info);
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "reference-copy";
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  EXPECT_FALSE(bool((*session)->init(0)));
+}
+
+/// `name=value` pairs of a printed pass, e.g. "p{a=1 b=x}".
+static std::map<std::string, std::string>
+parsePassOptions(llvm::StringRef text, llvm::StringRef pass) {
+  std::map<std::string, std::string> options;
+  size_t at = text.find((pass + "{").str());
+  if (at == llvm::StringRef::npos)
+    return options;
+  llvm::StringRef body = text.drop_front(at + pass.size() + 1);
+  body = body.take_until([](char c) { return c == '}'; });
+  llvm::SmallVector<llvm::StringRef> fields;
+  body.split(fields, ' ', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef field : fields) {
+    auto [key, value] = field.split('=');
+    options[key.str()] = value.str();
+  }
+  return options;
+}
+
+// Every option of mlopt-optimizer is a flag of mlopt-run with the same name:
+// setting it to a non-default value changes exactly that option of the
+// pipeline mlopt-run builds.
+TEST(SessionTest, EveryOptimizerOptionIsAMloptRunFlag) {
+  std::string printed;
+  {
+    llvm::raw_string_ostream os(printed);
+    createMLOptOptimizer()->printAsTextualPipeline(os);
+  }
+  std::map<std::string, std::string> defaults =
+      parsePassOptions(printed, "mlopt-optimizer");
+  ASSERT_GE(defaults.size(), 16u) << printed;
+  TempDir dir;
+  for (const auto &[name, defaultValue] : defaults) {
+    std::string value;
+    int64_t integer = 0;
+    if (defaultValue == "true" || defaultValue == "false")
+      value = defaultValue == "true" ? "false" : "true";
+    else if (llvm::StringRef(defaultValue).find_first_of(".e") !=
+             llvm::StringRef::npos)
+      value = "0.375";
+    else if (!llvm::StringRef(defaultValue).getAsInteger(10, integer))
+      value = "7";
+    else
+      value = "custom";
+    // The pass's own printing of the value.
+    auto pass = createMLOptOptimizer();
+    ASSERT_TRUE(succeeded(
+        pass->initializeOptions(name + "=" + value, [](const llvm::Twine &) {
+          return mlir::failure();
+        })));
+    std::string expectedText;
+    {
+      llvm::raw_string_ostream os(expectedText);
+      pass->printAsTextualPipeline(os);
+    }
+    std::map<std::string, std::string> expected =
+        parsePassOptions(expectedText, "mlopt-optimizer");
+    ASSERT_NE(expected[name], defaultValue) << name;
+
+    std::string output;
+    int code =
+        runMloptRun({kToyLinear, "--print-pipeline", "--" + name + "=" + value},
+                    output, dir);
+    ASSERT_EQ(code, 0) << "--" << name << "=" << value << ": " << output;
+    EXPECT_EQ(parsePassOptions(output, "mlopt-optimizer"), expected)
+        << "--" << name << "=" << value;
+  }
+}
