@@ -25,27 +25,9 @@ namespace mlir::mlopt {
 using namespace mlir;
 using namespace mlir::mlopt;
 
-static constexpr StringLiteral kManifestAttrName = "mlopt.manifest";
 // Not `mlopt.`: the dialect verifies those; no dialect is named mlopt_abi.
 static constexpr StringLiteral kStateArgAttrName = "mlopt_abi.state";
 static constexpr StringLiteral kResultArgAttrName = "mlopt_abi.result";
-
-/// The manifest entry of docs/TrainingIR.md for one state.
-static DictionaryAttr buildManifestEntry(StateOp state) {
-  Builder b(state.getContext());
-  RankedTensorType type = state.getTensorType();
-  std::string dtype;
-  llvm::raw_string_ostream os(dtype);
-  type.getElementType().print(os);
-  return b.getDictionaryAttr({
-      b.getNamedAttr("name", b.getStringAttr(state.getSymName())),
-      b.getNamedAttr("kind",
-                     b.getStringAttr(stringifyStateKind(state.getKind()))),
-      b.getNamedAttr("shape", b.getDenseI64ArrayAttr(type.getShape())),
-      b.getNamedAttr("dtype", b.getStringAttr(dtype)),
-      b.getNamedAttr("trainable", b.getBoolAttr(state.getTrainable())),
-  });
-}
 
 /// Rewrites one function; `states` in declaration order.
 static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
@@ -178,12 +160,12 @@ struct ExternalizeStatePass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<StateOp> states(module.getOps<StateOp>());
-    if (!module->hasAttr(kManifestAttrName)) {
-      SmallVector<Attribute> entries;
-      for (StateOp state : states)
-        entries.push_back(buildManifestEntry(state));
-      module->setAttr(kManifestAttrName,
-                      ArrayAttr::get(&getContext(), entries));
+    // The states go: the manifest stays their only record.
+    if (!module->hasAttr(MLOptDialect::kManifestAttrName)) {
+      FailureOr<ManifestAttr> manifest = buildStateManifest(module);
+      if (failed(manifest))
+        return signalPassFailure();
+      module->setAttr(MLOptDialect::kManifestAttrName, *manifest);
     }
     for (auto func :
          llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {

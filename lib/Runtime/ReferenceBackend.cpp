@@ -27,41 +27,28 @@ std::optional<DType> runtime::dtypeOf(Type elementType) {
 }
 
 Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
-  auto entries = module->getAttrOfType<ArrayAttr>("mlopt.manifest");
-  if (!entries)
+  // The dialect verifies the manifest (unique names, static shapes, element
+  // types the runtime holds) and, while states remain, checks it against them.
+  auto manifest =
+      module->getAttrOfType<ManifestAttr>(MLOptDialect::kManifestAttrName);
+  if (!manifest)
     return llvm::createStringError(
         "the module has no 'mlopt.manifest' (run mlopt-entry-points)");
-  std::vector<StateInfo> manifest;
-  for (Attribute entry : entries) {
-    auto dict = dyn_cast<DictionaryAttr>(entry);
-    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
-    auto kind = dict ? dict.getAs<StringAttr>("kind") : nullptr;
-    auto shape = dict ? dict.getAs<DenseI64ArrayAttr>("shape") : nullptr;
-    auto dtype = dict ? dict.getAs<StringAttr>("dtype") : nullptr;
-    if (!name || !kind || !shape || !dtype)
-      return llvm::createStringError("malformed 'mlopt.manifest' entry");
+  std::vector<StateInfo> infos;
+  for (StateEntryAttr entry : manifest) {
     StateInfo info;
-    info.spec.name = name.str();
-    info.kind = kind.str();
-    info.trainable =
-        dict.get("trainable") &&
-        dict.get("trainable") == BoolAttr::get(module.getContext(), true);
-    info.spec.shape.assign(shape.asArrayRef().begin(),
-                           shape.asArrayRef().end());
-    // The manifest spells dtypes as MLIR element types: one mapping serves.
-    Type elementType =
-        parseType(dtype.getValue(), module.getContext(),
-                  /*numRead=*/nullptr, /*isKnownNullTerminated=*/false);
-    std::optional<DType> parsed =
-        elementType ? dtypeOf(elementType) : std::nullopt;
-    if (!parsed)
+    info.spec.name = entry.getName().str();
+    info.kind = stringifyStateKind(entry.getKind()).str();
+    info.trainable = entry.getTrainable();
+    info.spec.shape.assign(entry.getShape().begin(), entry.getShape().end());
+    std::optional<DType> dtype = dtypeOf(entry.getElementType());
+    if (!dtype)
       return llvm::createStringError("state '" + info.spec.name +
-                                     "' has unsupported dtype '" +
-                                     dtype.getValue().str() + "'");
-    info.spec.dtype = *parsed;
-    manifest.push_back(std::move(info));
+                                     "' has an unsupported element type");
+    info.spec.dtype = *dtype;
+    infos.push_back(std::move(info));
   }
-  return manifest;
+  return infos;
 }
 
 namespace {

@@ -5,8 +5,7 @@
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/IRMapping.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTENTRYPOINTS
@@ -18,13 +17,6 @@ using namespace mlir::mlopt;
 
 static constexpr StringLiteral kInitName = "init";
 static constexpr StringLiteral kEvalStepName = "eval_step";
-
-static std::string typeName(Type type) {
-  std::string name;
-  llvm::raw_string_ostream os(name);
-  type.print(os);
-  return name;
-}
 
 namespace {
 struct MLOptEntryPointsPass
@@ -57,46 +49,31 @@ static void buildInit(OpBuilder &builder, ModuleOp module,
   func::ReturnOp::create(b, loc);
 }
 
-/// `func.func @eval_step`: the loss function with dropout as the identity and
+/// `func.func @eval_step`: the loss function with every op in its
+/// evaluation form (`EvalModeOpInterface`: dropout is the identity) and
 /// without state writes.
-static void buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
+static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
   auto eval = cast<func::FuncOp>(builder.clone(*loss));
   eval.setSymName(kEvalStepName);
   eval->removeAttr(MLOptDialect::kLossAttrName);
   eval->setAttr(MLOptDialect::kEvalStepAttrName, builder.getUnitAttr());
-  SmallVector<Operation *> erase;
+  SmallVector<EvalModeOpInterface> evalModeOps;
+  SmallVector<StateWriteOp> writes;
   eval.walk([&](Operation *op) {
-    if (auto dropout = dyn_cast<DropoutOp>(op)) {
-      dropout.getResult().replaceAllUsesWith(dropout.getInput());
-      erase.push_back(op);
-    } else if (isa<StateWriteOp>(op)) {
-      erase.push_back(op);
-    }
+    if (auto evalMode = dyn_cast<EvalModeOpInterface>(op))
+      evalModeOps.push_back(evalMode);
+    else if (auto write = dyn_cast<StateWriteOp>(op))
+      writes.push_back(write);
   });
-  for (Operation *op : erase)
-    op->erase();
-}
-
-/// `{name, kind, shape, dtype, trainable}` of every state, in declaration
-/// order.
-static ArrayAttr buildManifest(Builder &builder, ArrayRef<StateOp> states) {
-  SmallVector<Attribute> entries;
-  for (StateOp state : states) {
-    RankedTensorType type = state.getTensorType();
-    NamedAttribute fields[] = {
-        builder.getNamedAttr("name", builder.getStringAttr(state.getSymName())),
-        builder.getNamedAttr(
-            "kind", builder.getStringAttr(stringifyStateKind(state.getKind()))),
-        builder.getNamedAttr("shape",
-                             builder.getDenseI64ArrayAttr(type.getShape())),
-        builder.getNamedAttr(
-            "dtype", builder.getStringAttr(typeName(type.getElementType()))),
-        builder.getNamedAttr("trainable",
-                             builder.getBoolAttr(state.getTrainable())),
-    };
-    entries.push_back(builder.getDictionaryAttr(fields));
+  IRRewriter rewriter(builder.getContext());
+  for (EvalModeOpInterface op : evalModeOps) {
+    rewriter.setInsertionPoint(op);
+    if (failed(op.convertToEvalMode(rewriter)))
+      return failure();
   }
-  return builder.getArrayAttr(entries);
+  for (StateWriteOp write : writes)
+    rewriter.eraseOp(write);
+  return success();
 }
 
 void MLOptEntryPointsPass::runOnOperation() {
@@ -133,10 +110,13 @@ void MLOptEntryPointsPass::runOnOperation() {
     }
   }
 
+  FailureOr<ManifestAttr> manifest = buildStateManifest(module);
+  if (failed(manifest))
+    return signalPassFailure();
   SmallVector<StateOp> states(module.getOps<StateOp>());
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   buildInit(builder, module, states);
-  buildEvalStep(builder, loss);
-  module->setAttr(MLOptDialect::kManifestAttrName,
-                  buildManifest(builder, states));
+  if (failed(buildEvalStep(builder, loss)))
+    return signalPassFailure();
+  module->setAttr(MLOptDialect::kManifestAttrName, *manifest);
 }

@@ -3,7 +3,7 @@
 // State arguments first (declaration order), then the function's own
 // arguments (read-only), then one argument per result; the final state
 // values and the results are stored into their arguments.
-// CHECK: module attributes {mlopt.manifest = [{dtype = "f32", kind = "parameter", name = "w", shape = array<i64: 4>, trainable = true}, {dtype = "i64", kind = "step", name = "step", shape = array<i64>, trainable = false}]}
+// CHECK: module attributes {mlopt.manifest = #mlopt.manifest<[<"w", parameter, tensor<4xf32>, trainable>, <"step", step, tensor<i64>>]>}
 // CHECK-NOT: mlopt.state @
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME: %[[W:.*]]: tensor<4xf32> {mlopt_abi.state = "w"},

@@ -36,3 +36,18 @@ func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32>
 
 // expected-error@+1 {{mlopt-entry-points: symbol @eval_step already exists}}
 mlopt.state @eval_step : tensor<f32> buffer init #mlopt.zeros
+
+// -----
+
+// The runtime holds no i16 tensors: the manifest cannot list the state.
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+// expected-error@+1 {{'mlopt.state' op cannot be listed in the manifest: state entry 'h' has element type 'i16', which the runtime does not hold (f64, f32, f16, bf16, i64, i32, i8, i1)}}
+mlopt.state @h : tensor<2xi16> buffer init #mlopt.zeros
+
+func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %p = mlopt.mul %w, %x : tensor<2xf32>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}

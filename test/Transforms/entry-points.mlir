@@ -1,14 +1,15 @@
 // RUN: mlopt-opt %s -split-input-file --mlopt-entry-points | FileCheck %s
 
 // @init writes every state from its initializer with stream = fnv1a64(name)
-// (signed), @eval_step is the loss with dropout as the identity and no state
-// writes, and the manifest lists the states in declaration order.
+// (signed), @eval_step is the loss with every op in its evaluation form
+// (EvalModeOpInterface: dropout is the identity) and no state writes, and the
+// typed manifest lists the states in declaration order.
 
-// CHECK-LABEL: module attributes {mlopt.manifest = [
-// CHECK-SAME: {dtype = "f32", kind = "parameter", name = "fc.weight", shape = array<i64: 2, 3>, trainable = true},
-// CHECK-SAME: {dtype = "f32", kind = "parameter", name = "fc.bias", shape = array<i64: 2>, trainable = true},
-// CHECK-SAME: {dtype = "i64", kind = "rng", name = "rng", shape = array<i64>, trainable = false},
-// CHECK-SAME: {dtype = "f32", kind = "buffer", name = "bn.running_mean", shape = array<i64: 2>, trainable = false}]}
+// CHECK-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[
+// CHECK-SAME: <"fc.weight", parameter, tensor<2x3xf32>, trainable>,
+// CHECK-SAME: <"fc.bias", parameter, tensor<2xf32>, trainable>,
+// CHECK-SAME: <"rng", rng, tensor<i64>>,
+// CHECK-SAME: <"bn.running_mean", buffer, tensor<2xf32>>]>}
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
 mlopt.state @fc.bias : tensor<2xf32> parameter trainable
@@ -62,10 +63,10 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
 // Also with the training IR present: state writes of @train_step are not
 // copied into @eval_step, which is cloned from the loss function.
 
-// CHECK-LABEL: module attributes {mlopt.manifest = [
-// CHECK-SAME: {dtype = "f64", kind = "parameter", name = "w", shape = array<i64: 2>, trainable = true},
-// CHECK-SAME: {dtype = "f64", kind = "optimizer_state", name = "optimizer.w.momentum_buffer", shape = array<i64: 2>, trainable = false},
-// CHECK-SAME: {dtype = "i64", kind = "step", name = "optimizer.step", shape = array<i64>, trainable = false}]}
+// CHECK-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[
+// CHECK-SAME: <"w", parameter, tensor<2xf64>, trainable>,
+// CHECK-SAME: <"optimizer.w.momentum_buffer", optimizer_state, tensor<2xf64>>,
+// CHECK-SAME: <"optimizer.step", step, tensor<i64>>]>}
 mlopt.state @w : tensor<2xf64> parameter trainable init #mlopt.ones
 mlopt.state @optimizer.w.momentum_buffer : tensor<2xf64> optimizer_state
     init #mlopt.zeros

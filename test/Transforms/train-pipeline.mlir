@@ -6,15 +6,15 @@
 
 // BAD: error: mlopt-optimizer: unknown optimizer 'lion'
 
-// CHECK-LABEL: module attributes {mlopt.manifest = [
-// CHECK-SAME:    name = "fc.weight"
-// CHECK-SAME:    name = "fc.bias"
-// CHECK-SAME:    name = "rng"
-// CHECK-SAME:    name = "optimizer.fc.weight.exp_avg"
-// CHECK-SAME:    name = "optimizer.fc.weight.exp_avg_sq"
-// CHECK-SAME:    name = "optimizer.fc.bias.exp_avg"
-// CHECK-SAME:    name = "optimizer.fc.bias.exp_avg_sq"
-// CHECK-SAME:    name = "optimizer.step"
+// CHECK-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[
+// CHECK-SAME:    <"fc.weight", parameter, tensor<2x3xf32>, trainable>
+// CHECK-SAME:    <"fc.bias", parameter, tensor<2xf32>, trainable>
+// CHECK-SAME:    <"rng", rng, tensor<i64>>
+// CHECK-SAME:    <"optimizer.fc.weight.exp_avg", optimizer_state, tensor<2x3xf32>>
+// CHECK-SAME:    <"optimizer.fc.weight.exp_avg_sq", optimizer_state, tensor<2x3xf32>>
+// CHECK-SAME:    <"optimizer.fc.bias.exp_avg", optimizer_state, tensor<2xf32>>
+// CHECK-SAME:    <"optimizer.fc.bias.exp_avg_sq", optimizer_state, tensor<2xf32>>
+// CHECK-SAME:    <"optimizer.step", step, tensor<i64>>]>}
 // CHECK:       mlopt.state @rng : tensor<i64> rng init #mlopt.zeros
 // CHECK-NEXT:  mlopt.state @optimizer.fc.weight.exp_avg : tensor<2x3xf32> optimizer_state init #mlopt.zeros
 // CHECK-NEXT:  mlopt.state @optimizer.fc.weight.exp_avg_sq : tensor<2x3xf32> optimizer_state init #mlopt.zeros

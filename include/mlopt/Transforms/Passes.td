@@ -80,9 +80,10 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
   let description = [{
     Adds `func.func @init(%seed: tensor<i64>)`, which writes every state from
     its initializer (`mlopt.initial_value`), and `func.func @eval_step`, the
-    loss function with dropout as the identity and no state writes. Attaches
-    the state manifest as the module attribute `mlopt.manifest` (name, kind,
-    shape, dtype and trainable flag of every state, in declaration order).
+    loss function with each op in its evaluation form (`EvalModeOpInterface`;
+    dropout is the identity) and no state writes. Attaches the state manifest
+    as the module attribute `mlopt.manifest`, a `#mlopt.manifest` (name, kind,
+    type and trainable flag of every state, in declaration order).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }

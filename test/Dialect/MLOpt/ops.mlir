@@ -455,8 +455,8 @@ func.func @loss(%x: tensor<8x8xf32> {mlopt.input}, %y: tensor<8xi32> {mlopt.labe
 // The training-IR attributes (docs/TrainingIR.md), in a nested module
 //===----------------------------------------------------------------------===//
 
-// CHECK-LABEL: module attributes {mlopt.manifest = [{dtype = "f32", kind = "parameter", name = "w", shape = [4, 2], trainable = true}]}
-module attributes {mlopt.manifest = [{name = "w", kind = "parameter", shape = [4, 2], dtype = "f32", trainable = true}]} {
+// CHECK-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[<"w", parameter, tensor<4x2xf32>, trainable>]>}
+module attributes {mlopt.manifest = #mlopt.manifest<[<"w", parameter, tensor<4x2xf32>, trainable>]>} {
   // CHECK: mlopt.state @w : tensor<4x2xf32> parameter trainable init #mlopt.zeros
   mlopt.state @w : tensor<4x2xf32> parameter trainable init #mlopt.zeros
 
@@ -471,10 +471,10 @@ module attributes {mlopt.manifest = [{name = "w", kind = "parameter", shape = [4
   }
 
   // CHECK-LABEL: func.func @train_step
-  // CHECK-SAME: (%{{.*}}: tensor<4xf32> {mlopt.input}, %{{.*}}: tensor<i64> {mlopt.label})
+  // CHECK-SAME: (%{{.*}}: tensor<4xf32> {mlopt.input}, %{{.*}}: tensor<4xi64> {mlopt.label})
   // CHECK-SAME: -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<4x2xf32> {mlopt.grad_of = @w})
   // CHECK-SAME: attributes {mlopt.train_step}
-  func.func @train_step(%x: tensor<4xf32> {mlopt.input}, %y: tensor<i64> {mlopt.label})
+  func.func @train_step(%x: tensor<4xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label})
       -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<4x2xf32> {mlopt.grad_of = @w})
       attributes {mlopt.train_step} {
     %l = mlopt.constant dense<0.0> : tensor<f32>
@@ -483,10 +483,10 @@ module attributes {mlopt.manifest = [{name = "w", kind = "parameter", shape = [4
   }
 
   // CHECK-LABEL: func.func @eval_step
-  // CHECK-SAME: (%{{.*}}: tensor<4xf32> {mlopt.input}, %{{.*}}: tensor<i64> {mlopt.label})
+  // CHECK-SAME: (%{{.*}}: tensor<4xf32> {mlopt.input}, %{{.*}}: tensor<4xi64> {mlopt.label})
   // CHECK-SAME: -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
   // CHECK-SAME: attributes {mlopt.eval_step}
-  func.func @eval_step(%x: tensor<4xf32> {mlopt.input}, %y: tensor<i64> {mlopt.label})
+  func.func @eval_step(%x: tensor<4xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label})
       -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.eval_step} {
     %l = mlopt.constant dense<0.0> : tensor<f32>
     return %l, %l : tensor<f32>, tensor<f32>

@@ -87,3 +87,8 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
   inferred.push_back(RankedTensorType::get(*shape, valueType.getElementType()));
   return success();
 }
+
+/// The condition only chooses; the values come from `on_true`/`on_false`.
+bool SelectOp::forwardsOperandElements(unsigned index) {
+  return index != getConditionMutable().getOperandNumber();
+}

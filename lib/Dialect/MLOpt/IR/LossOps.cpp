@@ -82,3 +82,26 @@ LogicalResult AccuracyOp::inferReturnTypes(MLIRContext *,
   return inferClassificationLoss(loc, adaptor.getLogits(), adaptor.getLabels(),
                                  inferred);
 }
+
+/// Class labels index dimension 1 (C) of `[N, C]` scores.
+static void appendClassLabels(Value scores, OpOperand &labels,
+                              SmallVectorImpl<IndexOperand> &indexOperands) {
+  RankedTensorType scoresType = tensorType(scores);
+  if (scoresType.getRank() == 2)
+    indexOperands.push_back(
+        {labels.getOperandNumber(), scoresType.getDimSize(1)});
+}
+
+void CrossEntropyOp::getIndexOperands(
+    SmallVectorImpl<IndexOperand> &indexOperands) {
+  appendClassLabels(getLogits(), getLabelsMutable(), indexOperands);
+}
+
+void NllLossOp::getIndexOperands(SmallVectorImpl<IndexOperand> &indexOperands) {
+  appendClassLabels(getInput(), getLabelsMutable(), indexOperands);
+}
+
+void AccuracyOp::getIndexOperands(
+    SmallVectorImpl<IndexOperand> &indexOperands) {
+  appendClassLabels(getLogits(), getLabelsMutable(), indexOperands);
+}

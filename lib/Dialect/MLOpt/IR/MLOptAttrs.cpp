@@ -1,9 +1,10 @@
-//===- MLOptAttrs.cpp - initializers of state tensors ---------------------===//
+//===- MLOptAttrs.cpp - state initializers and the state manifest ---------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
 
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -165,4 +166,162 @@ XavierUniformInitAttr::verifyForType(RankedTensorType type,
   if (failed(requireFloat("xavier_uniform", type, emitError)))
     return failure();
   return requireFans("xavier_uniform", type, emitError);
+}
+
+//===----------------------------------------------------------------------===//
+// State kinds and the manifest
+//===----------------------------------------------------------------------===//
+
+bool mlir::mlopt::isTrainingStateKind(StateKind kind) {
+  switch (kind) {
+  case StateKind::Parameter:
+  case StateKind::Buffer:
+  case StateKind::Mask:
+  case StateKind::Observer:
+    return false;
+  case StateKind::OptimizerState:
+  case StateKind::LossScale:
+  case StateKind::Step:
+  case StateKind::Rng:
+    return true;
+  }
+  llvm_unreachable("unknown StateKind");
+}
+
+/// The element types of state tensors that the runtime holds (checkpoints
+/// and data share this list).
+static bool isSupportedStateElementType(Type type) {
+  return type.isF64() || type.isF32() || type.isF16() || type.isBF16() ||
+         type.isInteger(64) || type.isInteger(32) || type.isInteger(8) ||
+         type.isInteger(1);
+}
+
+LogicalResult StateEntryAttr::verify(EmitErrorFn emitError, StringRef name,
+                                     StateKind kind, RankedTensorType type,
+                                     bool trainable) {
+  if (name.empty())
+    return emitError() << "state entry needs a non-empty name";
+  if (!type)
+    return emitError() << "state entry '" << name << "' needs a tensor type";
+  if (!type.hasStaticShape())
+    return emitError() << "state entry '" << name
+                       << "' needs a static shape, got " << type;
+  if (!isSupportedStateElementType(type.getElementType()))
+    return emitError() << "state entry '" << name << "' has element type "
+                       << type.getElementType()
+                       << ", which the runtime does not hold (f64, f32, f16, "
+                          "bf16, i64, i32, i8, i1)";
+  if (trainable && kind != StateKind::Parameter)
+    return emitError() << "state entry '" << name
+                       << "': only 'parameter' state can be trainable, got '"
+                       << stringifyStateKind(kind) << "'";
+  if (trainable && !isa<FloatType>(type.getElementType()))
+    return emitError() << "state entry '" << name
+                       << "': trainable state needs a floating-point element "
+                          "type, got "
+                       << type;
+  return success();
+}
+
+bool StateEntryAttr::isTrainingState() const {
+  return isTrainingStateKind(getKind());
+}
+
+/// `<"name", kind, tensor<...>[, trainable]>`
+Attribute StateEntryAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  std::string name;
+  RankedTensorType type;
+  if (parser.parseLess() || parser.parseString(&name) || parser.parseComma())
+    return {};
+  FailureOr<StateKind> kind = FieldParser<StateKind>::parse(parser);
+  if (failed(kind) || parser.parseComma() || parser.parseType(type))
+    return {};
+  bool trainable = false;
+  if (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseKeyword("trainable"))
+      return {};
+    trainable = true;
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&]() { return parser.emitError(loc); },
+                    parser.getContext(), name, *kind, type, trainable);
+}
+
+void StateEntryAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printer.printString(getName());
+  printer << ", " << stringifyStateKind(getKind()) << ", " << getType();
+  if (getTrainable())
+    printer << ", trainable";
+  printer << ">";
+}
+
+LogicalResult ManifestAttr::verify(EmitErrorFn emitError,
+                                   ArrayRef<StateEntryAttr> entries) {
+  llvm::StringSet<> names;
+  for (StateEntryAttr entry : entries) {
+    if (!entry)
+      return emitError() << "manifest entry is null";
+    if (!names.insert(entry.getName()).second)
+      return emitError() << "manifest lists state '" << entry.getName()
+                         << "' twice";
+  }
+  return success();
+}
+
+StateEntryAttr ManifestAttr::lookup(StringRef name) const {
+  for (StateEntryAttr entry : getEntries())
+    if (entry.getName() == name)
+      return entry;
+  return {};
+}
+
+/// `<[entry, ...]>`, each entry with or without `#mlopt.state_entry`.
+Attribute ManifestAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  SmallVector<StateEntryAttr> entries;
+  auto parseEntry = [&]() -> ParseResult {
+    StateEntryAttr entry;
+    if (parser.parseCustomAttributeWithFallback(entry))
+      return failure();
+    entries.push_back(entry);
+    return success();
+  };
+  if (parser.parseLess() ||
+      parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                     parseEntry) ||
+      parser.parseGreater())
+    return {};
+  return getChecked([&]() { return parser.emitError(loc); },
+                    parser.getContext(), entries);
+}
+
+void ManifestAttr::print(AsmPrinter &printer) const {
+  printer << "<[";
+  llvm::interleaveComma(getEntries(), printer, [&](StateEntryAttr entry) {
+    printer.printStrippedAttrOrType(entry);
+  });
+  printer << "]>";
+}
+
+FailureOr<ManifestAttr> mlir::mlopt::buildStateManifest(ModuleOp module) {
+  SmallVector<StateEntryAttr> entries;
+  for (StateOp state : module.getOps<StateOp>()) {
+    auto entry = StateEntryAttr::getChecked(
+        [&]() {
+          return state.emitOpError("cannot be listed in the manifest: ");
+        },
+        module.getContext(), state.getSymName(), state.getKind(),
+        state.getTensorType(), state.getTrainable());
+    if (!entry)
+      return failure();
+    entries.push_back(entry);
+  }
+  auto manifest = ManifestAttr::getChecked([&]() { return module.emitError(); },
+                                           module.getContext(), entries);
+  if (!manifest)
+    return failure();
+  return manifest;
 }

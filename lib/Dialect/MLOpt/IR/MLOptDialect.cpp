@@ -3,6 +3,7 @@
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -72,6 +73,61 @@ static bool isModelEntryFunction(Operation *op) {
           op->hasAttr(MLOptDialect::kEvalStepAttrName));
 }
 
+/// Checks that `manifest` lists exactly the `mlopt.state` symbols of
+/// `module`, in declaration order, with their kinds, types and `trainable`
+/// flags. A module without states (externalized) is not checked. Runs before
+/// the states' own verifiers, so malformed states are skipped here.
+static LogicalResult verifyManifestAgainstStates(ModuleOp module,
+                                                 ManifestAttr manifest) {
+  SmallVector<StateOp> states;
+  for (StateOp state : module.getOps<StateOp>()) {
+    if (!state.getSymNameAttr() || !state.getKindAttr() ||
+        !state.getTypeAttr() ||
+        !isa<RankedTensorType>(state.getTypeAttr().getValue()))
+      return success();
+    states.push_back(state);
+  }
+  if (states.empty())
+    return success();
+  llvm::StringMap<unsigned> stateIndex, entryIndex;
+  for (auto [i, state] : llvm::enumerate(states))
+    stateIndex[state.getSymName()] = i;
+  for (auto [i, entry] : llvm::enumerate(manifest.getEntries())) {
+    entryIndex[entry.getName()] = i;
+    if (!stateIndex.contains(entry.getName()))
+      return module.emitError("'")
+             << MLOptDialect::kManifestAttrName << "' lists state '"
+             << entry.getName() << "', which the module does not declare";
+  }
+  for (auto [i, state] : llvm::enumerate(states)) {
+    auto it = entryIndex.find(state.getSymName());
+    if (it == entryIndex.end())
+      return state.emitOpError("is missing from the module's '")
+             << MLOptDialect::kManifestAttrName << "'";
+    StateEntryAttr entry = manifest.getEntries()[it->second];
+    if (entry.getKind() != state.getKind())
+      return state.emitOpError("has kind '")
+             << stringifyStateKind(state.getKind()) << "' but its '"
+             << MLOptDialect::kManifestAttrName << "' entry says '"
+             << stringifyStateKind(entry.getKind()) << "'";
+    if (entry.getType() != state.getType())
+      return state.emitOpError("has type ")
+             << state.getType() << " but its '"
+             << MLOptDialect::kManifestAttrName << "' entry says "
+             << entry.getType();
+    if (entry.getTrainable() != state.getTrainable())
+      return state.emitOpError(state.getTrainable() ? "is" : "is not")
+             << " trainable but its '" << MLOptDialect::kManifestAttrName
+             << "' entry says the opposite";
+    if (it->second != i)
+      return state.emitOpError("is state #")
+             << i << " but entry #" << it->second << " of '"
+             << MLOptDialect::kManifestAttrName
+             << "', which lists states in declaration order";
+  }
+  return success();
+}
+
 LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
@@ -85,13 +141,15 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   if (name == kManifestAttrName) {
-    if (!isa<ModuleOp>(op))
+    auto module = dyn_cast<ModuleOp>(op);
+    if (!module)
       return op->emitError("'") << name << "' only applies to modules";
-    auto entries = dyn_cast<ArrayAttr>(attr.getValue());
-    if (!entries || !llvm::all_of(entries, llvm::IsaPred<DictionaryAttr>))
+    auto manifest = dyn_cast<ManifestAttr>(attr.getValue());
+    if (!manifest)
       return op->emitError("'")
-             << name << "' must be an array of dictionaries, one per state";
-    return success();
+             << name << "' must be a #mlopt.manifest attribute, got "
+             << attr.getValue();
+    return verifyManifestAgainstStates(module, manifest);
   }
   if (attr.getName() != kLossAttrName)
     return op->emitError("unknown mlopt attribute '")
@@ -118,6 +176,16 @@ LogicalResult MLOptDialect::verifyRegionArgAttribute(Operation *op,
     return op->emitError("'")
            << attr.getName().getValue() << "' on argument #" << argIndex
            << " needs a function marked '" << kLossAttrName << "'";
+  // The runtime feeds batches: a statically shaped tensor whose dimension 0
+  // is the batch.
+  Type type = cast<FunctionOpInterface>(op).getArgumentTypes()[argIndex];
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || tensor.getRank() < 1)
+    return op->emitError("argument #")
+           << argIndex << " marked '" << attr.getName().getValue()
+           << "' must be a statically shaped tensor with a leading batch "
+              "dimension, got "
+           << type;
   return success();
 }
 

@@ -2,6 +2,8 @@
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
+
 using namespace mlir;
 
 #include "mlopt/Dialect/MLOpt/IR/MLOptAttrInterfaces.cpp.inc"
@@ -34,4 +36,31 @@ int64_t mlopt::detail::defaultBytesAccessed(Operation *op) {
   for (Type type : op->getResultTypes())
     bytes += numBytes(type);
   return bytes;
+}
+
+std::optional<int64_t> mlopt::getIndexBound(Value value) {
+  std::optional<int64_t> bound;
+  SmallVector<Value> worklist = {value};
+  llvm::SmallPtrSet<Value, 8> visited = {value};
+  while (!worklist.empty()) {
+    Value current = worklist.pop_back_val();
+    for (OpOperand &use : current.getUses()) {
+      Operation *user = use.getOwner();
+      unsigned number = use.getOperandNumber();
+      if (auto indexed = dyn_cast<IndexOperandOpInterface>(user)) {
+        SmallVector<IndexOperand> indexOperands;
+        indexed.getIndexOperands(indexOperands);
+        for (const IndexOperand &operand : indexOperands)
+          if (operand.operandNumber == number)
+            bound = bound ? std::min(*bound, operand.bound) : operand.bound;
+      }
+      auto forwarding = dyn_cast<ElementForwardingOpInterface>(user);
+      if (!forwarding || !forwarding.forwardsOperandElements(number))
+        continue;
+      for (Value result : user->getResults())
+        if (visited.insert(result).second)
+          worklist.push_back(result);
+    }
+  }
+  return bound;
 }

@@ -284,3 +284,30 @@ LogicalResult DropoutOp::verify() {
     return emitOpError("probability p = ") << p << " must be in [0, 1)";
   return success();
 }
+
+void EmbeddingOp::getIndexOperands(
+    SmallVectorImpl<IndexOperand> &indexOperands) {
+  RankedTensorType weightType = tensorType(getWeight());
+  if (weightType.getRank() == 2)
+    indexOperands.push_back(
+        {getIndicesMutable().getOperandNumber(), weightType.getDimSize(0)});
+}
+
+void OneHotOp::getIndexOperands(SmallVectorImpl<IndexOperand> &indexOperands) {
+  RankedTensorType resultType = getType();
+  if (resultType.getRank() >= 1)
+    indexOperands.push_back({getIndicesMutable().getOperandNumber(),
+                             resultType.getShape().back()});
+}
+
+void EmbeddingGradOp::getIndexOperands(
+    SmallVectorImpl<IndexOperand> &indexOperands) {
+  indexOperands.push_back({getIndicesMutable().getOperandNumber(),
+                           static_cast<int64_t>(getNumEmbeddings())});
+}
+
+/// In evaluation dropout keeps every element, unscaled.
+LogicalResult DropoutOp::convertToEvalMode(RewriterBase &rewriter) {
+  rewriter.replaceOp(*this, getInput());
+  return success();
+}

@@ -157,4 +157,79 @@ def MLOpt_XavierUniformInitAttr
   let genVerifyDecl = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// The state manifest
+//===----------------------------------------------------------------------===//
+
+def MLOpt_StateEntryAttr : MLOpt_Attr<"StateEntry", "state_entry"> {
+  let summary = "one state tensor of the manifest: name, kind, type, trainable";
+  let description = [{
+    Describes one state tensor to the runtime, which owns its buffer:
+    its `state_dict` name, its kind, its tensor type (static shape; element
+    type one of `f64`, `f32`, `f16`, `bf16`, `i64`, `i32`, `i8`, `i1`) and
+    whether the optimizer trains it.
+
+    ```mlir
+    #mlopt.state_entry<"fc.weight", parameter, tensor<256x784xf32>, trainable>
+    #mlopt.state_entry<"optimizer.step", step, tensor<i64>>
+    ```
+
+    As with `mlopt.state`, only `parameter` entries may be `trainable`, and
+    only with a floating-point element type.
+  }];
+  let parameters = (ins StringRefParameter<"the state's name">:$name,
+                        EnumParameter<MLOpt_StateKind>:$kind,
+                        AttrParameter<"::mlir::RankedTensorType",
+                                      "its statically shaped tensor type">:$type,
+                        AttrParameter<"bool",
+                                      "whether the optimizer updates it">:$trainable);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    ::llvm::ArrayRef<int64_t> getShape() const { return getType().getShape(); }
+    ::mlir::Type getElementType() const { return getType().getElementType(); }
+    /// Whether checkpoints treat the entry as training state rather than a
+    /// model tensor (`isTrainingStateKind`).
+    bool isTrainingState() const;
+  }];
+}
+
+def MLOpt_ManifestAttr : MLOpt_Attr<"Manifest", "manifest"> {
+  let summary = "the state tensors of a training module, in declaration order";
+  let description = [{
+    The value of the module attribute `mlopt.manifest`, written by
+    `mlopt-entry-points` (or `mlopt-externalize-state`) with
+    `buildStateManifest`: one entry per `mlopt.state`, in declaration order,
+    which is also the order of the state arguments of the externalized entry
+    points. Names are unique and non-empty. Entries may be written with or
+    without the `#mlopt.state_entry` prefix.
+
+    ```mlir
+    module attributes {mlopt.manifest = #mlopt.manifest<[
+        <"fc.weight", parameter, tensor<10x784xf32>, trainable>,
+        <"fc.bias", parameter, tensor<10xf32>, trainable>,
+        <"optimizer.step", step, tensor<i64>>]>} {
+      ...
+    }
+    ```
+
+    While the module still declares its states, the dialect checks that the
+    manifest lists exactly them, in order, with their kinds, types and
+    `trainable` flags.
+  }];
+  let parameters = (ins ArrayRefParameter<"::mlir::mlopt::StateEntryAttr",
+                                          "the entries">:$entries);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    using iterator = ::llvm::ArrayRef<StateEntryAttr>::iterator;
+    iterator begin() const { return getEntries().begin(); }
+    iterator end() const { return getEntries().end(); }
+    size_t size() const { return getEntries().size(); }
+    bool empty() const { return getEntries().empty(); }
+    /// The entry named `name`, or null.
+    StateEntryAttr lookup(::llvm::StringRef name) const;
+  }];
+}
+
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTATTRS_TD

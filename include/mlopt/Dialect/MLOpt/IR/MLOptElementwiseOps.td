@@ -120,6 +120,8 @@ def MLOpt_CompareOp : MLOpt_ComputeOp<"compare", [InferTypeOpAdaptor,
 
 def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
     MLOpt_ElementwiseShardingRule,
+    DeclareOpInterfaceMethods<MLOpt_ElementForwardingOpInterface,
+                              ["forwardsOperandElements"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "elementwise choice with NumPy broadcasting (torch.where)";
   let description = [{
@@ -148,6 +150,7 @@ def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
 def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
     Elementwise, SameOperandsAndResultShape, MLOpt_ElementwiseShardingRule,
     DeclareOpInterfaceMethods<CastOpInterface>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {
   let summary = "converts the element type (f64/f32/f16/bf16/integers)";

@@ -195,4 +195,62 @@ def MLOpt_CostOpInterface : OpInterface<"CostOpInterface"> {
   ];
 }
 
+def MLOpt_EvalModeOpInterface : OpInterface<"EvalModeOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    An op that computes something else in evaluation than in training
+    (PyTorch's `module.eval()`): dropout is the identity; batch norm would
+    normalize with its running statistics, a frozen fake-quant would use its
+    observed range. `mlopt-entry-points` builds `@eval_step` from the loss
+    function by asking each such op for its evaluation form.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Replaces the op, through `rewriter`, with its evaluation-mode form "
+      "(existing values or new ops built at the op's position). On failure "
+      "the op has emitted a located error and the IR is unchanged.",
+      "::llvm::LogicalResult", "convertToEvalMode",
+      (ins "::mlir::RewriterBase &":$rewriter)>,
+  ];
+}
+
+def MLOpt_IndexOperandOpInterface : OpInterface<"IndexOperandOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    An op with integer index operands (class labels, embedding rows, one-hot
+    classes) whose every element must lie in `[0, bound)`, the bound coming
+    from the op's types. The runtime checks the data once against the bound
+    that `getIndexBound` derives from these declarations, so compiled code
+    never reads out of range.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Appends one entry per index operand: its operand number and the "
+      "exclusive upper bound of its elements.",
+      "void", "getIndexOperands",
+      (ins "::llvm::SmallVectorImpl<::mlir::mlopt::IndexOperand> &":
+           $indexOperands)>,
+  ];
+}
+
+def MLOpt_ElementForwardingOpInterface
+    : OpInterface<"ElementForwardingOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    An op whose result elements are elements of some operands, moved,
+    repeated or converted (reshape, transpose, broadcast_to, slice, concat,
+    select, cast): a range that the result's elements must respect, such as
+    an index bound, applies to those operands' elements. `getIndexBound`
+    follows index values through these ops.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Whether the elements of operand `index` reach the results (a "
+      "select's condition does not).",
+      "bool", "forwardsOperandElements", (ins "unsigned":$index), [{}], [{
+        return true;
+      }]>,
+  ];
+}
+
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTINTERFACES_TD

@@ -29,6 +29,7 @@ def MLOpt_MseLossOp : MLOpt_LossOp<"mse_loss", [
 }
 
 def MLOpt_CrossEntropyOp : MLOpt_LossOp<"cross_entropy", [
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "softmax cross-entropy over class labels (mean reduction)";
   let description = [{
@@ -45,6 +46,7 @@ def MLOpt_CrossEntropyOp : MLOpt_LossOp<"cross_entropy", [
 }
 
 def MLOpt_NllLossOp : MLOpt_LossOp<"nll_loss", [
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "negative log-likelihood over class labels (mean reduction)";
   let description = [{
@@ -84,7 +86,8 @@ def MLOpt_KLDivOp : MLOpt_LossOp<"kl_div", [
   }];
 }
 
-def MLOpt_AccuracyOp : MLOpt_LossOp<"accuracy"> {
+def MLOpt_AccuracyOp : MLOpt_LossOp<"accuracy", [
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>]> {
   let summary = "fraction of rows whose argmax equals the label";
   let description = [{
     `logits` is `[N, C]`, `labels` holds `N` integer classes; the result is

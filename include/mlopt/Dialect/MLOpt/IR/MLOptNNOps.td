@@ -162,6 +162,7 @@ def MLOpt_ArgmaxOp : MLOpt_ComputeOp<"argmax", [InferTypeOpAdaptor,
 
 def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "gathers rows of a table (torch.nn.functional.embedding)";
   let description = [{
@@ -182,12 +183,15 @@ def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
 }
 
 def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot", [
-    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>]> {
+    DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>]> {
   let summary = "one-hot encoding of class indices (F.one_hot)";
   let description = [{
     The result type appends a dimension of size `C` (the number of classes)
     to the indices' shape: `result[..., c]` is 1 where `indices[...] == c`
-    and 0 elsewhere (all 0 for an index outside `[0, C)`).
+    and 0 elsewhere (all 0 for an index outside `[0, C)`, which the runtime
+    rejects in its data, as PyTorch does: the indices are bounded by `C`
+    through `IndexOperandOpInterface`).
 
     ```mlir
     %h = mlopt.one_hot %y : tensor<128xi32> -> tensor<128x10xf32>
@@ -201,7 +205,8 @@ def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot", [
 
 def MLOpt_EmbeddingGradOp : MLOpt_ComputeOp<"embedding_grad",
     [InferTypeOpAdaptor, MLOpt_KeepF32,
-     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>]> {
+     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+     DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>]> {
   let summary = "scatter-adds rows into a zero table (embedding's VJP)";
   let description = [{
     The inverse of `mlopt.embedding`: `result[indices[i], :] += grad[i, :]`
@@ -252,6 +257,7 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
 
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
     AllTypesMatch<["input", "result"]>, MLOpt_Unshardable,
+    DeclareOpInterfaceMethods<MLOpt_EvalModeOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "seeded inverted dropout (torch.nn.functional.dropout)";
   let description = [{

@@ -5,6 +5,7 @@
 
 def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "reinterprets a tensor with another shape (row-major)";
   let description = [{
@@ -23,6 +24,7 @@ def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
 
 def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "broadcasts a tensor to a shape (torch.broadcast_to)";
   let description = [{
@@ -42,6 +44,7 @@ def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
 
 def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "permutes dimensions (torch.permute)";
   let description = [{
@@ -60,6 +63,7 @@ def MLOpt_TransposeOp : MLOpt_ComputeOp<"transpose", [InferTypeOpAdaptor,
 
 def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "takes a strided box of a tensor (x[a:b:s, ...])";
   let description = [{
@@ -82,6 +86,7 @@ def MLOpt_SliceOp : MLOpt_ComputeOp<"slice", [InferTypeOpAdaptor,
 
 def MLOpt_ConcatOp : MLOpt_ComputeOp<"concat", [InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "concatenates tensors along a dimension (torch.cat)";
   let description = [{
