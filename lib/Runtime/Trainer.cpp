@@ -249,6 +249,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
   summary.samples = trained.samples;
   summary.trainSeconds = trained.seconds;
   summary.trainLoss = trained.lastEpochLoss;
+  if (session.getReport().forward.measured)
+    summary.stepFlops = session.getReport().stepFlops();
 
   int64_t testSamples = 0;
   if (testSet) {
