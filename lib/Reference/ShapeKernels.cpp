@@ -13,6 +13,26 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::reference;
 
+/// For every element (row-major) of a `resultShape` tensor, the sum over its
+/// dimensions d of `offset(d, coordinate along d)`: the row-major index of
+/// the input element it reads.
+static std::vector<int64_t>
+sourceIndices(ArrayRef<int64_t> resultShape,
+              function_ref<int64_t(size_t, int64_t)> offset) {
+  SmallVector<int64_t> resultStrides = computeStrides(resultShape);
+  int64_t count = numElements(resultShape);
+  std::vector<int64_t> indices(count);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t rest = i, source = 0;
+    for (size_t d = 0; d < resultShape.size(); ++d) {
+      source += offset(d, rest / resultStrides[d]);
+      rest %= resultStrides[d];
+    }
+    indices[i] = source;
+  }
+  return indices;
+}
+
 /// Source indices of a permutation: result dimension i is input dimension
 /// `permutation[i]`.
 static std::vector<int64_t> transposeIndices(ArrayRef<int64_t> inputShape,
@@ -21,18 +41,9 @@ static std::vector<int64_t> transposeIndices(ArrayRef<int64_t> inputShape,
   SmallVector<int64_t> resultShape;
   for (int64_t dim : permutation)
     resultShape.push_back(inputShape[dim]);
-  SmallVector<int64_t> resultStrides = computeStrides(resultShape);
-  int64_t count = numElements(resultShape);
-  std::vector<int64_t> indices(count);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t rest = i, source = 0;
-    for (size_t d = 0; d < permutation.size(); ++d) {
-      source += (rest / resultStrides[d]) * inStrides[permutation[d]];
-      rest %= resultStrides[d];
-    }
-    indices[i] = source;
-  }
-  return indices;
+  return sourceIndices(resultShape, [&](size_t d, int64_t coordinate) {
+    return coordinate * inStrides[permutation[d]];
+  });
 }
 
 static std::vector<int64_t> sliceIndices(ArrayRef<int64_t> inputShape,
@@ -40,18 +51,9 @@ static std::vector<int64_t> sliceIndices(ArrayRef<int64_t> inputShape,
                                          ArrayRef<int64_t> start,
                                          ArrayRef<int64_t> step) {
   SmallVector<int64_t> inStrides = computeStrides(inputShape);
-  SmallVector<int64_t> resultStrides = computeStrides(resultShape);
-  int64_t count = numElements(resultShape);
-  std::vector<int64_t> indices(count);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t rest = i, source = 0;
-    for (size_t d = 0; d < resultShape.size(); ++d) {
-      source += (start[d] + (rest / resultStrides[d]) * step[d]) * inStrides[d];
-      rest %= resultStrides[d];
-    }
-    indices[i] = source;
-  }
-  return indices;
+  return sourceIndices(resultShape, [&](size_t d, int64_t coordinate) {
+    return (start[d] + coordinate * step[d]) * inStrides[d];
+  });
 }
 
 static Tensor evaluateConcat(ConcatOp op, ArrayRef<const Tensor *> operands) {

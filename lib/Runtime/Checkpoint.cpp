@@ -22,14 +22,12 @@
 #include <unistd.h>
 
 using namespace mlir::mlopt::runtime;
+using namespace mlir::mlopt::runtime::detail;
 using llvm::ArrayRef;
 using llvm::Error;
 using llvm::Expected;
 using llvm::StringRef;
 using llvm::Twine;
-using mlir::mlopt::runtime::detail::checkedProduct;
-using mlir::mlopt::runtime::detail::fileError;
-using mlir::mlopt::runtime::detail::formatShape;
 
 /// The reference implementation refuses larger headers.
 static constexpr uint64_t kMaxHeaderSize = 100'000'000;

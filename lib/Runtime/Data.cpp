@@ -25,14 +25,12 @@
 #include <numeric>
 
 using namespace mlir::mlopt::runtime;
+using namespace mlir::mlopt::runtime::detail;
 using llvm::ArrayRef;
 using llvm::Error;
 using llvm::Expected;
 using llvm::StringRef;
 using llvm::Twine;
-using mlir::mlopt::runtime::detail::checkedProduct;
-using mlir::mlopt::runtime::detail::fileError;
-using mlir::mlopt::runtime::detail::formatShape;
 
 //===----------------------------------------------------------------------===//
 // Files

@@ -20,9 +20,9 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::lowering;
 
-/// Sums `term(row, label, extra row values...)` over the rows of a [N]
+/// Averages `term(row, label, extra row values...)` over the rows of a [N]
 /// label vector into a 0-d tensor of `elementType`.
-static Value sumOverRows(
+static Value meanOverRows(
     OpBuilder &b, Location loc, Value labels, ValueRange perRow,
     Type elementType,
     function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)> term) {
@@ -31,11 +31,12 @@ static Value sumOverRows(
   inputs.append(perRow.begin(), perRow.end());
   SmallVector<AffineMap> maps(
       inputs.size(), AffineMap::getMultiDimIdentityMap(1, b.getContext()));
-  return buildSum(b, loc, inputs, maps, {rows}, {0}, elementType,
-                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                    Value row = linalg::IndexOp::create(nb, l, 0);
-                    return term(nb, l, row, args[0], args.drop_front());
-                  });
+  Value total = buildSum(b, loc, inputs, maps, {rows}, {0}, elementType,
+                         [&](OpBuilder &nb, Location l, ValueRange args) {
+                           Value row = linalg::IndexOp::create(nb, l, 0);
+                           return term(nb, l, row, args[0], args.drop_front());
+                         });
+  return divideByConstant(b, loc, total, static_cast<double>(rows));
 }
 
 /// Sums `term(x, y)` over every element of two same-shaped tensors into a 0-d
@@ -80,22 +81,21 @@ struct CrossEntropyLowering : public OpRewritePattern<CrossEntropyOp> {
     Location loc = op.getLoc();
     Value logits = op.getLogits();
     RankedTensorType type = tensorType(logits);
-    int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
+    int64_t classes = type.getDimSize(1);
     auto [max, sum] = buildSoftmaxStats(rewriter, loc, logits, 1);
-    Value total =
-        sumOverRows(rewriter, loc, op.getLabels(), ValueRange{max, sum},
-                    type.getElementType(),
-                    [&](OpBuilder &b, Location l, Value row, Value label,
-                        ValueRange stats) -> Value {
-                      Value column = clampToIndex(b, l, label, classes);
-                      Value picked = tensor::ExtractOp::create(
-                          b, l, logits, ValueRange{row, column});
-                      Value lse = arith::AddFOp::create(
-                          b, l, stats[0], math::LogOp::create(b, l, stats[1]));
-                      return arith::SubFOp::create(b, l, lse, picked);
-                    });
-    rewriter.replaceOp(
-        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
+    Value mean =
+        meanOverRows(rewriter, loc, op.getLabels(), ValueRange{max, sum},
+                     type.getElementType(),
+                     [&](OpBuilder &b, Location l, Value row, Value label,
+                         ValueRange stats) -> Value {
+                       Value column = clampToIndex(b, l, label, classes);
+                       Value picked = tensor::ExtractOp::create(
+                           b, l, logits, ValueRange{row, column});
+                       Value lse = arith::AddFOp::create(
+                           b, l, stats[0], math::LogOp::create(b, l, stats[1]));
+                       return arith::SubFOp::create(b, l, lse, picked);
+                     });
+    rewriter.replaceOp(op, mean);
     return success();
   }
 };
@@ -107,8 +107,8 @@ struct NllLossLowering : public OpRewritePattern<NllLossOp> {
     Location loc = op.getLoc();
     Value input = op.getInput();
     RankedTensorType type = tensorType(input);
-    int64_t rows = type.getDimSize(0), classes = type.getDimSize(1);
-    Value total = sumOverRows(
+    int64_t classes = type.getDimSize(1);
+    Value mean = meanOverRows(
         rewriter, loc, op.getLabels(), {}, type.getElementType(),
         [&](OpBuilder &b, Location l, Value row, Value label,
             ValueRange) -> Value {
@@ -117,8 +117,7 @@ struct NllLossLowering : public OpRewritePattern<NllLossOp> {
               b, l,
               tensor::ExtractOp::create(b, l, input, ValueRange{row, column}));
         });
-    rewriter.replaceOp(
-        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
+    rewriter.replaceOp(op, mean);
     return success();
   }
 };
@@ -171,11 +170,9 @@ struct AccuracyLowering : public OpRewritePattern<AccuracyOp> {
   LogicalResult matchAndRewrite(AccuracyOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    RankedTensorType type = tensorType(op.getLogits());
     Type elementType = tensorType(op.getResult()).getElementType();
-    int64_t rows = type.getDimSize(0);
     Value predicted = buildArgmax(rewriter, loc, op.getLogits(), 1);
-    Value total = sumOverRows(
+    Value mean = meanOverRows(
         rewriter, loc, op.getLabels(), ValueRange{predicted}, elementType,
         [&](OpBuilder &b, Location l, Value, Value label,
             ValueRange prediction) -> Value {
@@ -186,8 +183,7 @@ struct AccuracyLowering : public OpRewritePattern<AccuracyOp> {
                                          createScalar(b, l, elementType, 1.0),
                                          createScalar(b, l, elementType, 0.0));
         });
-    rewriter.replaceOp(
-        op, divideByConstant(rewriter, loc, total, static_cast<double>(rows)));
+    rewriter.replaceOp(op, mean);
     return success();
   }
 };
