@@ -19,8 +19,7 @@ static Error makeError(const llvm::Twine &message) {
 }
 
 bool runtime::isTrainingState(const StateInfo &info) {
-  std::optional<StateKind> kind = symbolizeStateKind(info.kind);
-  return kind && isTrainingStateKind(*kind);
+  return isTrainingStateKind(info.kind);
 }
 
 /// The states the function `name` of `module` reads.

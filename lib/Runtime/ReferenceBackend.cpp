@@ -38,7 +38,7 @@ Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
   for (StateEntryAttr entry : manifest) {
     StateInfo info;
     info.spec.name = entry.getName().str();
-    info.kind = stringifyStateKind(entry.getKind()).str();
+    info.kind = entry.getKind();
     info.trainable = entry.getTrainable();
     info.spec.shape.assign(entry.getShape().begin(), entry.getShape().end());
     std::optional<DType> dtype = dtypeOf(entry.getElementType());

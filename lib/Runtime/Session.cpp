@@ -61,23 +61,6 @@ private:
 };
 } // namespace
 
-/// The class count of the ops that take `label` as class indices.
-static std::optional<int64_t> labelClassBound(Value label) {
-  std::optional<int64_t> bound;
-  for (Operation *user : label.getUsers()) {
-    Value scores;
-    if (auto op = dyn_cast<CrossEntropyOp>(user))
-      scores = op.getLogits();
-    else if (auto op = dyn_cast<NllLossOp>(user))
-      scores = op.getInput();
-    else if (auto op = dyn_cast<AccuracyOp>(user))
-      scores = op.getLogits();
-    if (scores)
-      bound = cast<RankedTensorType>(scores.getType()).getDimSize(1);
-  }
-  return bound;
-}
-
 //===----------------------------------------------------------------------===//
 // ModelSignature
 //===----------------------------------------------------------------------===//
@@ -136,7 +119,7 @@ Expected<ModelSignature> runtime::readModelSignature(ModuleOp module) {
                        "size (dimension 0)");
   for (BlockArgument argument : loss.getArguments())
     if (loss.getArgAttr(argument.getArgNumber(), MLOptDialect::kLabelAttrName))
-      signature.numClasses = labelClassBound(argument);
+      signature.numClasses = getIndexBound(argument);
   for (unsigned i = 1; i < loss.getNumResults(); ++i) {
     auto name =
         loss.getResultAttrOfType<StringAttr>(i, MLOptDialect::kMetricAttrName);

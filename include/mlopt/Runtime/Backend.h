@@ -10,6 +10,7 @@
 #ifndef MLOPT_RUNTIME_BACKEND_H
 #define MLOPT_RUNTIME_BACKEND_H
 
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Runtime/Checkpoint.h"
 #include "mlopt/Transforms/Pipelines.h"
 
@@ -27,7 +28,7 @@ namespace mlir::mlopt::runtime {
 /// One state tensor of a training module: its `mlopt.manifest` entry.
 struct StateInfo {
   TensorSpec spec;
-  std::string kind;
+  StateKind kind = StateKind::Parameter;
   bool trainable = false;
 };
 

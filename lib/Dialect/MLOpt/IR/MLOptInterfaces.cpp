@@ -18,6 +18,11 @@ static int64_t numBytes(Type type) {
 }
 
 int64_t mlopt::detail::defaultFlops(Operation *op) {
+  // Moving, repeating or converting elements (reshape, transpose, slice,
+  // concat, broadcast_to, select, cast) does no arithmetic; their cost is in
+  // getBytesAccessed.
+  if (isa<ElementForwardingOpInterface>(op))
+    return 0;
   int64_t flops = 0;
   auto countElements = [&](Type type) {
     auto shaped = dyn_cast<ShapedType>(type);

@@ -45,7 +45,8 @@ struct IndexOperand {
 #include "mlopt/Dialect/MLOpt/IR/MLOptAttrs.h.inc"
 
 namespace mlir::mlopt::detail {
-/// Default cost rules: one flop per element of the largest operand or result;
+/// Default cost rules: one flop per element of the largest operand or result
+/// (none for ElementForwardingOpInterface ops, which only move elements);
 /// every operand and result byte touched once.
 int64_t defaultFlops(Operation *op);
 int64_t defaultBytesAccessed(Operation *op);
