@@ -1,6 +1,7 @@
 //===- CheckpointPolicy.cpp - what a checkpoint holds and restores --------===//
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
+#include "RuntimeError.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
@@ -13,10 +14,7 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(message.str());
-}
+using mlir::mlopt::runtime::detail::makeError;
 
 bool runtime::isTrainingState(const StateInfo &info) {
   return isTrainingStateKind(info.kind);

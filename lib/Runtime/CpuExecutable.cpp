@@ -395,17 +395,27 @@ static std::vector<int64_t> makeDescriptor(RankedTensorType type,
   return descriptor;
 }
 
-Expected<std::vector<HostBuffer>>
-CpuExecutable::callWithData(llvm::StringRef name,
-                            llvm::ArrayRef<const void *> arguments) {
+Expected<const EntryPoint *>
+CpuExecutable::lookupEntryPoint(llvm::StringRef name,
+                                size_t numArguments) const {
   const EntryPoint *entry = getEntryPoint(name);
   if (!entry)
     return llvm::createStringError("the module has no public function '" +
                                    name + "'");
-  if (arguments.size() != entry->argumentTypes.size())
+  if (numArguments != entry->argumentTypes.size())
     return llvm::createStringError(
         "'" + name + "' takes " + llvm::Twine(entry->argumentTypes.size()) +
-        " arguments, got " + llvm::Twine(arguments.size()));
+        " arguments, got " + llvm::Twine(numArguments));
+  return entry;
+}
+
+Expected<std::vector<HostBuffer>>
+CpuExecutable::callWithData(llvm::StringRef name,
+                            llvm::ArrayRef<const void *> arguments) {
+  Expected<const EntryPoint *> found = lookupEntryPoint(name, arguments.size());
+  if (!found)
+    return found.takeError();
+  const EntryPoint *entry = *found;
   std::vector<HostBuffer> results;
   for (RankedTensorType type : entry->resultTypes)
     results.emplace_back(type);
@@ -433,14 +443,10 @@ CpuExecutable::callWithData(llvm::StringRef name,
 Expected<std::vector<HostBuffer>>
 CpuExecutable::call(llvm::StringRef name,
                     llvm::ArrayRef<const HostBuffer *> arguments) {
-  const EntryPoint *entry = getEntryPoint(name);
-  if (!entry)
-    return llvm::createStringError("the module has no public function '" +
-                                   name + "'");
-  if (arguments.size() != entry->argumentTypes.size())
-    return llvm::createStringError(
-        "'" + name + "' takes " + llvm::Twine(entry->argumentTypes.size()) +
-        " arguments, got " + llvm::Twine(arguments.size()));
+  Expected<const EntryPoint *> found = lookupEntryPoint(name, arguments.size());
+  if (!found)
+    return found.takeError();
+  const EntryPoint *entry = *found;
   for (auto [i, argument] : llvm::enumerate(arguments)) {
     if (!argument || argument->getType() != entry->argumentTypes[i]) {
       std::string expected;

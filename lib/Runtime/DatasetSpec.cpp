@@ -1,8 +1,9 @@
 //===- DatasetSpec.cpp - data sets named on the command line --------------===//
 
 #include "mlopt/Runtime/DatasetSpec.h"
+#include "RuntimeError.h"
 
-#include "mlopt/Reference/Evaluator.h"
+#include "mlopt/Support/CounterHash.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -14,10 +15,7 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(message.str());
-}
+using mlir::mlopt::runtime::detail::makeError;
 
 static int64_t sampleElements(RankedTensorType type) {
   return type.getNumElements() / type.getDimSize(0);
@@ -43,8 +41,8 @@ Expected<Dataset> runtime::makeSyntheticDataset(StringRef spec,
   std::vector<float> inputs(count * inElements);
   constexpr uint64_t kSeed = 0x5eed;
   for (size_t i = 0; i < inputs.size(); ++i)
-    inputs[i] =
-        static_cast<float>(reference::randomNormal(kSeed, 1 + streamOffset, i));
+    inputs[i] = static_cast<float>(
+        counter_hash::randomNormal(kSeed, 1 + streamOffset, i));
   std::vector<int64_t> sampleShape(inShape.begin(), inShape.end());
 
   if (!isa<FloatType>(label.type.getElementType())) {
@@ -53,7 +51,7 @@ Expected<Dataset> runtime::makeSyntheticDataset(StringRef spec,
       return makeError("synthetic class labels need a label argument [N]");
     std::vector<double> teacher(inElements * kClasses);
     for (size_t i = 0; i < teacher.size(); ++i)
-      teacher[i] = reference::randomNormal(kSeed, 100, i);
+      teacher[i] = counter_hash::randomNormal(kSeed, 100, i);
     std::vector<int64_t> labels(count);
     for (int64_t n = 0; n < count; ++n) {
       double best = -INFINITY;
@@ -81,9 +79,9 @@ Expected<Dataset> runtime::makeSyntheticDataset(StringRef spec,
   double scale = 1.0 / std::sqrt(static_cast<double>(features));
   std::vector<double> bias(outputs), teacher(features * outputs);
   for (int64_t j = 0; j < outputs; ++j)
-    bias[j] = 0.5 * reference::randomNormal(kSeed, 200, j);
+    bias[j] = 0.5 * counter_hash::randomNormal(kSeed, 200, j);
   for (size_t i = 0; i < teacher.size(); ++i)
-    teacher[i] = scale * reference::randomNormal(kSeed, 300, i);
+    teacher[i] = scale * counter_hash::randomNormal(kSeed, 300, i);
   for (int64_t r = 0; r < count * rows; ++r)
     for (int64_t j = 0; j < outputs; ++j) {
       double value = bias[j];

@@ -1,6 +1,7 @@
 //===- Session.cpp - the mlopt C++ embedding API --------------------------===//
 
 #include "mlopt/Runtime/Session.h"
+#include "RuntimeError.h"
 
 #include "mlopt/InitAll.h"
 
@@ -21,10 +22,7 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(message.str());
-}
+using mlir::mlopt::runtime::detail::makeError;
 
 namespace {
 /// Collects the first error diagnostic as "file:line:col: message".

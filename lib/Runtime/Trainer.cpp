@@ -1,6 +1,7 @@
 //===- Trainer.cpp - what mlopt-run does, as one call ---------------------===//
 
 #include "mlopt/Runtime/Trainer.h"
+#include "RuntimeError.h"
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
 #include "mlopt/Runtime/DatasetSpec.h"
@@ -21,10 +22,7 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(message.str());
-}
+using mlir::mlopt::runtime::detail::makeError;
 
 /// The session options with the textual slots parsed.
 static Expected<SessionOptions>
@@ -282,8 +280,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
                                      ? 0.0
                                      : median(summary.stepSeconds) * 1000.0);
     record.add("backend", sessionOptions->backend);
-    if (trained.firstStepLoss)
-      record.add("first_step_loss", *trained.firstStepLoss);
+    if (trained.steps > startStep)
+      record.add("first_step_loss", trained.firstStepLoss);
     if (testSet)
       record.add("test_samples", testSamples);
     if (Error error = metrics->write(record))

@@ -1,6 +1,7 @@
 //===- TrainingLoop.cpp - train and evaluate a session on a data set ------===//
 
 #include "mlopt/Runtime/TrainingLoop.h"
+#include "RuntimeError.h"
 
 #include "mlopt/Runtime/DatasetSpec.h"
 #include "mlopt/Runtime/Metrics.h"
@@ -14,10 +15,7 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(message.str());
-}
+using mlir::mlopt::runtime::detail::makeError;
 
 static ProgressBar makeProgress(bool enabled, std::string label,
                                 int64_t total) {
@@ -113,7 +111,7 @@ Expected<TrainLoopResult> runtime::train(Session &session,
                          " at step " + llvm::Twine(step + 1) + " (epoch " +
                          llvm::Twine(epoch + 1) + ", batch " +
                          llvm::Twine(b + 1) + ")");
-      if (!result.firstStepLoss)
+      if (result.stepSeconds.size() == 1)
         result.firstStepLoss = loss;
       lossSum += loss;
       ++lossCount;

@@ -137,6 +137,9 @@ public:
 
 private:
   CpuExecutable() = default;
+  /// The entry point `name`, checked to take `numArguments` arguments.
+  llvm::Expected<const EntryPoint *>
+  lookupEntryPoint(llvm::StringRef name, size_t numArguments) const;
   struct Impl;
   std::unique_ptr<Impl> impl;
   bool loadedFromCache = false;

@@ -9,6 +9,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cmath>
 #include <functional>
 #include <optional>
 #include <string>
@@ -81,7 +82,8 @@ struct TrainLoopResult {
   std::vector<double> stepSeconds;
   int64_t samples = 0;
   double seconds = 0;
-  std::optional<double> firstStepLoss;
+  /// The loss of the first step this call ran (NaN when it ran none).
+  double firstStepLoss = NAN;
   std::optional<double> lastEpochLoss;
 };
 
