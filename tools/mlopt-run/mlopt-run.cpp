@@ -52,10 +52,10 @@ static cl::opt<bool>
            cl::desc("print the compile-time step report before training"),
            cl::cat(category));
 
-static std::string backendDescription() {
-  return "backend: " + llvm::join(getRegisteredBackends(), ", ");
-}
-static cl::opt<std::string> backend("backend", cl::desc(backendDescription()),
+// cl::desc keeps a reference: the text must outlive the option.
+static const std::string backendHelp =
+    "backend: " + llvm::join(getRegisteredBackends(), ", ");
+static cl::opt<std::string> backend("backend", cl::desc(backendHelp),
                                     cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>
     matmul("matmul",
