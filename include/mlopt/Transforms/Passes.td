@@ -5,6 +5,57 @@
 
 include "mlir/Pass/PassBase.td"
 
+def MLOptSetBatchSize : Pass<"mlopt-set-batch-size", "::mlir::ModuleOp"> {
+  let summary = "rewrites the batch dimension of the model to a given size";
+  let description = [{
+    Sets dimension 0 of every `mlopt.input` and `mlopt.label` argument of the
+    function marked `mlopt.loss` (the batch, docs/TrainingIR.md) to `size`
+    and propagates it through the function: ops with `InferTypeOpInterface`
+    infer their result types again; the others follow their
+    `BatchResizableOpInterface` rule (`reshape`, `broadcast_to`, `cast`,
+    `one_hot`, and splat `constant`s and broadcasts of biases that an op
+    needs at the new batch). Losses and metrics stay 0-d. It runs on the
+    model, before `mlopt-autodiff`; `size` equal to the current batch changes
+    nothing.
+
+    Before, with `size=64`:
+    ```mlir
+    func.func @loss(%x: tensor<128x784xf32> {mlopt.input},
+                    %y: tensor<128xi64> {mlopt.label}) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %f = mlopt.reshape %x : tensor<128x784xf32> to tensor<128x28x28xf32>
+      ...
+      %loss = mlopt.cross_entropy %logits, %y
+          : (tensor<128x10xf32>, tensor<128xi64>) -> tensor<f32>
+      return %loss : tensor<f32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @loss(%x: tensor<64x784xf32> {mlopt.input},
+                    %y: tensor<64xi64> {mlopt.label}) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %f = mlopt.reshape %x : tensor<64x784xf32> to tensor<64x28x28xf32>
+      ...
+      %loss = mlopt.cross_entropy %logits, %y
+          : (tensor<64x10xf32>, tensor<64xi64>) -> tensor<f32>
+      return %loss : tensor<f32>
+    }
+    ```
+
+    Errors, located: no loss function, inputs and labels that disagree on
+    dimension 0, `size <= 0`, a function other than the loss that already
+    takes batched arguments (the pass ran after `mlopt-autodiff`), and an op
+    that cannot follow the batch (a non-splat constant, a reshape that mixes
+    the batch into other dimensions), named with its reason.
+  }];
+  let options = [
+    Option<"size", "size", "int64_t", /*default=*/"0",
+           "the new batch size (> 0)">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def MLOptAutodiff : Pass<"mlopt-autodiff", "::mlir::ModuleOp"> {
   let summary = "reverse-mode differentiation of the loss into @train_step";
   let description = [{
@@ -40,6 +91,12 @@ def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
     `optimizer.<param>.exp_avg_sq`, `optimizer.step`). Optional gradient
     clipping by global norm and a learning-rate schedule driven by
     `optimizer.step`.
+
+    The learning rate the step applied (after warm-up and the schedule) is
+    appended to `@train_step`'s results as a 0-d `f64` tensor marked
+    `{mlopt.metric = "lr"}`, so the runtime reports the compiled schedule
+    rather than a second copy of its formula; a `@train_step` that already
+    returns a metric named `lr` is an error.
   }];
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",

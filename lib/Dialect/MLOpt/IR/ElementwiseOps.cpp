@@ -50,6 +50,16 @@ bool CastOp::areCastCompatible(TypeRange inputs, TypeRange outputs) {
   return input && output && input.getShape() == output.getShape();
 }
 
+LogicalResult CastOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
+                                  int64_t newBatch) {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (oldOperandTypes.front() == input)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "its input does not carry the batch";
+  getResult().setType(input.clone(getType().getElementType()));
+  return success();
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();

@@ -231,6 +231,18 @@ LogicalResult OneHotOp::verify() {
 
 LogicalResult EmbeddingGradOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+LogicalResult OneHotOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
+                                    int64_t newBatch) {
+  auto indicesType = cast<RankedTensorType>(getIndices().getType());
+  if (oldOperandTypes.front() == indicesType)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "its indices do not carry the batch";
+  SmallVector<int64_t> shape(indicesType.getShape());
+  shape.push_back(getType().getShape().back());
+  getResult().setType(getType().clone(shape));
+  return success();
+}
+
     SmallVectorImpl<Type> &inferred) {
   RankedTensorType indicesType = tensorType(adaptor.getIndices());
   RankedTensorType gradType = tensorType(adaptor.getGrad());

@@ -2,6 +2,7 @@
 
 #include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
 
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -72,4 +73,17 @@ std::pair<int64_t, int64_t> mlopt::computeFans(ArrayRef<int64_t> shape) {
   for (int64_t size : shape.drop_front(2))
     receptiveField *= size;
   return {shape[1] * receptiveField, shape[0] * receptiveField};
+}
+
+std::optional<int64_t> mlopt::resizeBatchDim(int64_t size, int64_t oldBatch,
+                                             int64_t newBatch) {
+  if (oldBatch <= 0 || size % oldBatch != 0)
+    return std::nullopt;
+  return size / oldBatch * newBatch;
+}
+
+InFlightDiagnostic mlopt::emitBatchResizeError(Operation *op, int64_t oldBatch,
+                                               int64_t newBatch) {
+  return op->emitOpError("cannot change the batch from ")
+         << oldBatch << " to " << newBatch << ": ";
 }

@@ -29,7 +29,79 @@ LogicalResult BroadcastToOp::verify() {
            << inputType.getElementType() << " to "
            << resultType.getElementType();
   if (!isBroadcastableTo(inputType.getShape(), resultType.getShape()))
-    return emitOpError("cannot broadcast ") << inputType << " to " << resultType;
+    return emitOpError("cannot broadcast ")
+           << inputType << " to " << resultType;
+  return success();
+}
+
+/// Row-major, a reshape keeps whole samples together when both its input
+/// and its result hold whole samples per index of dimension 0: the batch
+/// then scales both leading dimensions (`[B, 128, 256] -> [B, 128, 4, 64]`,
+/// `[B * 128, 256] -> [B, 128, 256]`).
+LogicalResult ReshapeOp::resizeBatch(TypeRange oldOperandTypes,
+                                     int64_t oldBatch, int64_t newBatch) {
+  auto oldInput = cast<RankedTensorType>(oldOperandTypes.front());
+  auto input = cast<RankedTensorType>(getInput().getType());
+  RankedTensorType result = getType();
+  if (oldInput == input)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "its input does not carry the batch";
+  if (oldInput.getRank() == 0 || result.getRank() == 0 ||
+      oldInput.getShape().drop_front() != input.getShape().drop_front())
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "the batch is not dimension 0 of its input " << input;
+  std::optional<int64_t> inputDim =
+      resizeBatchDim(oldInput.getDimSize(0), oldBatch, newBatch);
+  std::optional<int64_t> resultDim =
+      resizeBatchDim(result.getDimSize(0), oldBatch, newBatch);
+  if (!inputDim || *inputDim != input.getDimSize(0) || !resultDim)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "it mixes the batch into other dimensions (" << oldInput << " to "
+           << result << ")";
+  SmallVector<int64_t> shape(result.getShape());
+  shape[0] = *resultDim;
+  getResult().setType(result.clone(shape));
+  return success();
+}
+
+/// Dimensions that come from the input follow it; when the input does not
+/// carry the batch (a bias), the broadcast dimension 0 takes it.
+LogicalResult BroadcastToOp::resizeBatch(TypeRange oldOperandTypes,
+                                         int64_t oldBatch, int64_t newBatch) {
+  ArrayRef<int64_t> oldInput =
+      cast<RankedTensorType>(oldOperandTypes.front()).getShape();
+  ArrayRef<int64_t> input =
+      cast<RankedTensorType>(getInput().getType()).getShape();
+  RankedTensorType result = getType();
+  SmallVector<int64_t> shape(result.getShape());
+  int64_t offset = result.getRank() - static_cast<int64_t>(input.size());
+  for (auto [j, size] : llvm::enumerate(input)) {
+    int64_t &target = shape[offset + j];
+    if (size == oldInput[j])
+      continue;
+    if (oldInput[j] != target)
+      return emitBatchResizeError(*this, oldBatch, newBatch)
+             << "input dimension " << j << " was broadcast from " << oldInput[j]
+             << " to " << target << " and now has " << size;
+    target = size;
+  }
+  if (ArrayRef<int64_t>(shape) == result.getShape()) {
+    if (result.getRank() == 0)
+      return emitBatchResizeError(*this, oldBatch, newBatch)
+             << "a 0-d result has no batch dimension";
+    if (offset == 0 && input.front() != 1)
+      return emitBatchResizeError(*this, oldBatch, newBatch)
+             << "dimension 0 comes from the input, which does not carry the "
+                "batch";
+    std::optional<int64_t> dim =
+        resizeBatchDim(result.getDimSize(0), oldBatch, newBatch);
+    if (!dim)
+      return emitBatchResizeError(*this, oldBatch, newBatch)
+             << "dimension 0 (" << result.getDimSize(0)
+             << ") is not a multiple of the batch";
+    shape[0] = *dim;
+  }
+  getResult().setType(result.clone(shape));
   return success();
 }
 

@@ -1,6 +1,7 @@
 //===- StateOps.cpp - state symbols and constants -------------------------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -62,3 +63,30 @@ LogicalResult InitialValueOp::verify() {
   return getInitializer().verifyForType(getType(),
                                         [&]() { return emitOpError(); });
 }
+/// Only a splat (`dense<0.5> : tensor<8x10xf32>`) says what the constant is
+/// for another batch.
+LogicalResult ConstantOp::resizeBatch(TypeRange, int64_t oldBatch,
+                                      int64_t newBatch) {
+  auto type = cast<RankedTensorType>(getType());
+  if (type.getRank() == 0)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "a 0-d constant has no batch dimension";
+  std::optional<int64_t> dim =
+      resizeBatchDim(type.getDimSize(0), oldBatch, newBatch);
+  if (!dim)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "dimension 0 (" << type.getDimSize(0)
+           << ") is not a multiple of the batch";
+  auto splat = dyn_cast<SplatElementsAttr>(getValue());
+  if (!splat)
+    return emitBatchResizeError(*this, oldBatch, newBatch)
+           << "only a splat constant can change its batch dimension";
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = *dim;
+  auto resized = type.clone(shape);
+  setValueAttr(
+      DenseElementsAttr::get(resized, splat.getSplatValue<Attribute>()));
+  getResult().setType(resized);
+  return success();
+}
+

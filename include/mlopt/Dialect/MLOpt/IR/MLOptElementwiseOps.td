@@ -151,6 +151,7 @@ def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
     Elementwise, SameOperandsAndResultShape, MLOpt_ElementwiseShardingRule,
     DeclareOpInterfaceMethods<CastOpInterface>,
     MLOpt_ElementForwardingOpInterface,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {
   let summary = "converts the element type (f64/f32/f16/bf16/integers)";

@@ -254,3 +254,34 @@ def MLOpt_ElementForwardingOpInterface
 }
 
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTINTERFACES_TD
+def MLOpt_BatchResizableOpInterface
+    : OpInterface<"BatchResizableOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    How an op whose result type is not inferred from its operands follows a
+    change of the batch size (`mlopt-set-batch-size`): `reshape`,
+    `broadcast_to`, `cast` and `one_hot` spell the batch in their result
+    type, a splat `constant` in its value. Ops with `InferTypeOpInterface`
+    need no rule: the pass infers their result types again.
+
+    The pass calls `resizeBatch` in two cases: when an operand carries the
+    new batch (its type has changed), and, for an op none of whose operands
+    changed (a constant, a broadcast of a bias), on a copy of the op whose
+    result a user needs with the batch in dimension 0 because its type no
+    longer infers otherwise.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "With the operands at their new types (`oldOperandTypes` are those "
+      "before the change, equal to the current ones when no operand carries "
+      "the batch), updates the result types and any attribute that spells "
+      "them in place for the batch changing from `oldBatch` to `newBatch`; "
+      "when no operand carries the batch, gives the result the new batch in "
+      "dimension 0. On failure, emits a located error with the reason and "
+      "leaves the op unchanged.",
+      "::llvm::LogicalResult", "resizeBatch",
+      (ins "::mlir::TypeRange":$oldOperandTypes, "int64_t":$oldBatch,
+           "int64_t":$newBatch)>,
+  ];
+}
+

@@ -184,7 +184,8 @@ def MLOpt_EmbeddingOp : MLOpt_ComputeOp<"embedding", [InferTypeOpAdaptor,
 
 def MLOpt_OneHotOp : MLOpt_ComputeOp<"one_hot", [
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
-    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>]> {
+    DeclareOpInterfaceMethods<MLOpt_IndexOperandOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>]> {
   let summary = "one-hot encoding of class indices (F.one_hot)";
   let description = [{
     The result type appends a dimension of size `C` (the number of classes)

@@ -6,6 +6,7 @@
 def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     MLOpt_ElementForwardingOpInterface,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "reinterprets a tensor with another shape (row-major)";
   let description = [{
@@ -25,6 +26,7 @@ def MLOpt_ReshapeOp : MLOpt_ComputeOp<"reshape", [
 def MLOpt_BroadcastToOp : MLOpt_ComputeOp<"broadcast_to", [
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     MLOpt_ElementForwardingOpInterface,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "broadcasts a tensor to a shape (torch.broadcast_to)";
   let description = [{

@@ -109,7 +109,8 @@ def MLOpt_InitialValueOp : MLOpt_Op<"initial_value", [Pure,
 def MLOpt_ConstantOp : MLOpt_Op<"constant", [
     ConstantLike, Pure, DeclareOpInterfaceMethods<MLOpt_PrecisionOpInterface>,
     MLOpt_Unshardable,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>]> {
   let summary = "a constant tensor";
   let description = [{
     ```mlir

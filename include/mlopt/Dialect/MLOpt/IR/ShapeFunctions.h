@@ -13,6 +13,10 @@
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
 
+namespace mlir {
+class Operation;
+} // namespace mlir
+
 namespace mlir::mlopt {
 
 /// NumPy broadcasting of two shapes; std::nullopt when incompatible.
@@ -38,6 +42,17 @@ SmallVector<int64_t> reducedShape(ArrayRef<int64_t> shape,
 
 /// PyTorch's `_calculate_fan_in_and_fan_out`; requires rank >= 2.
 std::pair<int64_t, int64_t> computeFans(ArrayRef<int64_t> shape);
+
+/// A dimension of `size` elements that holds whole samples of a batch of
+/// `oldBatch`, resized for a batch of `newBatch`; std::nullopt when `size`
+/// is not a multiple of `oldBatch`.
+std::optional<int64_t> resizeBatchDim(int64_t size, int64_t oldBatch,
+                                      int64_t newBatch);
+
+/// Starts the error of an op that cannot follow the batch from `oldBatch`
+/// to `newBatch` (BatchResizableOpInterface); the caller appends the reason.
+InFlightDiagnostic emitBatchResizeError(Operation *op, int64_t oldBatch,
+                                        int64_t newBatch);
 
 } // namespace mlir::mlopt
 
