@@ -13,6 +13,7 @@
 
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Runtime/CompileCache.h"
 #include "mlopt/Runtime/CpuKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -104,21 +105,6 @@ getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
   return symbols;
 }
 
-static std::string getCacheDirectory(const CpuCompileOptions &options) {
-  if (!options.cacheDir.empty())
-    return options.cacheDir;
-  if (std::optional<std::string> dir =
-          llvm::sys::Process::GetEnv("MLOPT_CACHE_DIR"))
-    return *dir;
-  llvm::SmallString<128> path;
-  if (std::optional<std::string> home = llvm::sys::Process::GetEnv("HOME"))
-    path = *home;
-  else
-    path = ".";
-  llvm::sys::path::append(path, ".cache", "mlopt");
-  return std::string(path);
-}
-
 /// SHA-256 of everything that determines the object code.
 static std::string computeCacheKey(ModuleOp module,
                                    const CpuCompileOptions &options) {
@@ -199,13 +185,9 @@ createHostTargetMachine(unsigned optLevel) {
   return builder->createTargetMachine();
 }
 
-/// Loads a cached object file into a fresh LLJIT.
+/// Loads a cached object into a fresh LLJIT.
 static Expected<std::unique_ptr<llvm::orc::LLJIT>>
-loadObject(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(buffer.getError(),
-                                   "cannot read '" + path + "'");
+loadObject(std::unique_ptr<llvm::MemoryBuffer> object) {
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
@@ -230,7 +212,7 @@ loadObject(llvm::StringRef path) {
   if (Error err =
           dylib.define(llvm::orc::absoluteSymbols(getRuntimeSymbols(interner))))
     return std::move(err);
-  if (Error err = (*jit)->addObjectFile(std::move(*buffer)))
+  if (Error err = (*jit)->addObjectFile(std::move(object)))
     return std::move(err);
   if (Error err = (*jit)->initialize(dylib))
     return std::move(err);
@@ -291,17 +273,19 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
   }
 
   exec->cacheKey = computeCacheKey(module, options);
-  llvm::SmallString<256> objectPath(getCacheDirectory(options));
-  llvm::sys::path::append(objectPath, exec->cacheKey + ".o");
-
-  if (options.useCache && llvm::sys::fs::exists(objectPath)) {
-    auto jit = loadObject(objectPath);
-    if (jit) {
-      exec->impl->jit = std::move(*jit);
-      exec->loadedFromCache = true;
-    } else {
-      // A corrupt or stale file: recompile and replace it.
-      llvm::consumeError(jit.takeError());
+  std::optional<CompileCache> cache;
+  if (options.useCache)
+    cache = CompileCache::open(options.cacheDir, &exec->cacheProblem);
+  if (cache) {
+    if (auto object = cache->load(exec->cacheKey, &exec->cacheProblem)) {
+      auto jit = loadObject(std::move(object));
+      if (jit) {
+        exec->impl->jit = std::move(*jit);
+        exec->loadedFromCache = true;
+      } else {
+        // An object this JIT cannot load: recompile and replace it.
+        exec->cacheProblem = llvm::toString(jit.takeError());
+      }
     }
   }
 
@@ -319,7 +303,7 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
     engineOptions.jitCodeGenOptLevel = (*tm)->getOptLevel();
     llvm::StringRef libraries[] = {MLOPT_C_RUNNER_UTILS};
     engineOptions.sharedLibPaths = libraries;
-    engineOptions.enableObjectDump = options.useCache;
+    engineOptions.enableObjectDump = cache.has_value();
     auto engine =
         ExecutionEngine::create(lowered->get(), engineOptions, std::move(*tm));
     if (!engine)
@@ -346,20 +330,20 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
     }
   }
 
-  if (options.useCache && exec->impl->engine) {
-    // Write to a unique temporary and rename: concurrent compiles of the
-    // same module never expose a partial object.
-    llvm::SmallString<256> dir = llvm::sys::path::parent_path(objectPath);
-    if (!llvm::sys::fs::create_directories(dir)) {
-      llvm::SmallString<256> temporary;
-      int fd;
-      if (!llvm::sys::fs::createUniqueFile(objectPath + ".tmp%%%%%%", fd,
-                                           temporary)) {
-        llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-        exec->impl->engine->dumpToObjectFile(temporary);
-        if (llvm::sys::fs::rename(temporary, objectPath))
-          llvm::sys::fs::remove(temporary);
-      }
+  if (cache && exec->impl->engine) {
+    // The engine writes its object to a file: a private temporary in the
+    // cache, read back and stored as an entry with its hash.
+    llvm::SmallString<256> temporary;
+    int fd;
+    if (!llvm::sys::fs::createUniqueFile(
+            cache->getEntryPath(exec->cacheKey) + ".obj%%%%%%%%", fd, temporary,
+            llvm::sys::fs::OF_None, 0600)) {
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+      exec->impl->engine->dumpToObjectFile(temporary);
+      if (auto object = llvm::MemoryBuffer::getFile(temporary))
+        if (Error error = cache->store(exec->cacheKey, (*object)->getBuffer()))
+          exec->cacheProblem = llvm::toString(std::move(error));
+      llvm::sys::fs::remove(temporary);
     }
   }
   return std::move(exec);

@@ -60,7 +60,8 @@ struct CpuCompileOptions {
   std::string matmul = "blas";
   /// LLVM optimization level of the JIT (0-3).
   unsigned optLevel = 3;
-  /// Cache directory; empty means $MLOPT_CACHE_DIR, else ~/.cache/mlopt.
+  /// Cache directory (absolute); empty means $MLOPT_CACHE_DIR, else
+  /// ~/.cache/mlopt. See CompileCache.h for what makes it trusted.
   std::string cacheDir;
   bool useCache = true;
 };
@@ -99,6 +100,9 @@ public:
   bool isLoadedFromCache() const { return loadedFromCache; }
   /// The cache key (hex SHA-256) and the object file it names.
   llvm::StringRef getCacheKey() const { return cacheKey; }
+  /// Why the compile cache was not used or an entry was refused ("" when
+  /// nothing went wrong); see CompileCache.h.
+  llvm::StringRef getCacheProblem() const { return cacheProblem; }
 
   /// State buffers in declaration order, and their names.
   llvm::ArrayRef<std::string> getStateNames() const { return stateNames; }
@@ -144,6 +148,7 @@ private:
   std::unique_ptr<Impl> impl;
   bool loadedFromCache = false;
   std::string cacheKey;
+  std::string cacheProblem;
   std::vector<std::string> stateNames;
   std::vector<HostBuffer> states;
   llvm::StringMap<EntryPoint> entryPoints;
