@@ -269,7 +269,7 @@ static Tensor evaluateDropout(DropoutOp op, const Tensor &input,
   ArrayRef<double> x = input.getDoubles();
   std::vector<double> y(x.size());
   for (size_t i = 0; i < x.size(); ++i)
-    y[i] = randomUniform(seedValue, stream, i) < p ? 0.0 : x[i] * scale;
+    y[i] = dropoutUniform(seedValue, stream, i) < p ? 0.0 : x[i] * scale;
   return Tensor::fromDoubles(cast<RankedTensorType>(op.getType()), y);
 }
 

@@ -17,8 +17,9 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::reference;
 
-// The generator itself (splitmix64, bits, uniform, normal, fnv1a64) lives in
-// mlopt/Support/CounterHash.h, shared with the lowering and the runtime.
+// The generator itself (splitmix64, bits, uniform, normal, seedKey,
+// dropoutKey, fnv1a64) lives in mlopt/Support/CounterHash.h, shared with the
+// lowering and the runtime.
 
 /// `bound * (2u - 1)` for every element: U(-bound, bound).
 static std::vector<double> symmetricUniform(int64_t count, double bound,
@@ -36,6 +37,13 @@ Tensor reference::sampleInitializer(InitializerAttrInterface initializer,
     return Tensor();
   int64_t count = type.getNumElements();
   ArrayRef<int64_t> shape = type.getShape();
+  if (isa<FromSeedInitAttr>(initializer)) {
+    // Below 2^52: exact as int64_t.
+    std::vector<int64_t> keys(count);
+    for (int64_t i = 0; i < count; ++i)
+      keys[i] = static_cast<int64_t>(randomSeedKey(seed, stream, i));
+    return Tensor::fromInts(type, keys);
+  }
   std::optional<std::vector<double>> values =
       llvm::TypeSwitch<Attribute, std::optional<std::vector<double>>>(
           initializer)

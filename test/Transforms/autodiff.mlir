@@ -134,7 +134,7 @@ func.func @loss(%x: tensor<2x3xf32> {mlopt.input}, %y: tensor<2xi64> {mlopt.labe
 // stream, and train_step advances the seed by one.
 
 mlopt.state @w : tensor<4x8xf32> parameter trainable init #mlopt.ones
-mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 42.0>
+mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[SEED:.*]] = mlopt.state_read @rng : tensor<i64>

@@ -14,7 +14,7 @@ mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
 mlopt.state @fc.bias : tensor<2xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 3>
-mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 7.0>
+mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
 mlopt.state @bn.running_mean : tensor<2xf32> buffer init #mlopt.zeros
 
 // CHECK-LABEL: func.func @loss
@@ -42,7 +42,7 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
 // CHECK-NEXT:    mlopt.state_write %[[W]], @fc.weight : tensor<2x3xf32>
 // CHECK-NEXT:    %[[B:.*]] = mlopt.initial_value %[[SEED]], #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 3> stream = 1467645760068537221 : tensor<2xf32>
 // CHECK-NEXT:    mlopt.state_write %[[B]], @fc.bias : tensor<2xf32>
-// CHECK-NEXT:    %[[R:.*]] = mlopt.initial_value %[[SEED]], #mlopt.constant<value = 7.000000e+00> stream = -8498678316426613486 : tensor<i64>
+// CHECK-NEXT:    %[[R:.*]] = mlopt.initial_value %[[SEED]], #mlopt.from_seed stream = -8498678316426613486 : tensor<i64>
 // CHECK-NEXT:    mlopt.state_write %[[R]], @rng : tensor<i64>
 // CHECK-NEXT:    %[[M:.*]] = mlopt.initial_value %[[SEED]], #mlopt.zeros stream = -5194815935775955768 : tensor<2xf32>
 // CHECK-NEXT:    mlopt.state_write %[[M]], @bn.running_mean : tensor<2xf32>

@@ -15,7 +15,7 @@
 // CHECK-SAME:    <"optimizer.fc.bias.exp_avg", optimizer_state, tensor<2xf32>>
 // CHECK-SAME:    <"optimizer.fc.bias.exp_avg_sq", optimizer_state, tensor<2xf32>>
 // CHECK-SAME:    <"optimizer.step", step, tensor<i64>>]>}
-// CHECK:       mlopt.state @rng : tensor<i64> rng init #mlopt.zeros
+// CHECK:       mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
 // CHECK-NEXT:  mlopt.state @optimizer.fc.weight.exp_avg : tensor<2x3xf32> optimizer_state init #mlopt.zeros
 // CHECK-NEXT:  mlopt.state @optimizer.fc.weight.exp_avg_sq : tensor<2x3xf32> optimizer_state init #mlopt.zeros
 // CHECK-NEXT:  mlopt.state @optimizer.fc.bias.exp_avg : tensor<2xf32> optimizer_state init #mlopt.zeros
@@ -25,7 +25,7 @@ mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
 mlopt.state @fc.bias : tensor<2xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 3>
-mlopt.state @rng : tensor<i64> rng init #mlopt.zeros
+mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
 
 func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
                 %y: tensor<4x2xf32> {mlopt.label})

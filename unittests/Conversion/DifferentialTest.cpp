@@ -507,6 +507,11 @@ TEST_F(DifferentialTest, InitializersAndDropoutAreBitExact) {
       %a = mlopt.initial_value %seed, #mlopt.normal<mean = 0.5, std = 0.02> stream = 5 : tensor<64xf32>
       return %a : tensor<64xf32>
     }
+    func.func @rng_keys(%seed: tensor<i64>) -> (tensor<i64>, tensor<5x3xi64>) {
+      %a = mlopt.initial_value %seed, #mlopt.from_seed stream = -8498678316426613486 : tensor<i64>
+      %b = mlopt.initial_value %seed, #mlopt.from_seed stream = 17 : tensor<5x3xi64>
+      return %a, %b : tensor<i64>, tensor<5x3xi64>
+    }
     func.func @dropout(%x: tensor<16x33xf32>, %seed: tensor<i64>) -> (tensor<16x33xf32>, tensor<16x33xf32>) {
       %a = mlopt.dropout %x, %seed p = 1.000000e-01 stream = 3 : tensor<16x33xf32>
       %b = mlopt.dropout %x, %seed p = 5.000000e-01 : tensor<16x33xf32>
@@ -528,14 +533,17 @@ TEST_F(DifferentialTest, TrainStepMatchesReference) {
     mlopt.state @fc1.bias : tensor<16xf32> parameter trainable init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 12>
     mlopt.state @fc2.weight : tensor<5x16xf32> parameter trainable init #mlopt.xavier_uniform
     mlopt.state @fc2.bias : tensor<5xf32> parameter trainable init #mlopt.zeros
+    mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
     func.func @loss(%x: tensor<8x12xf32> {mlopt.input}, %y: tensor<8xi64> {mlopt.label})
         -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.loss} {
       %w1 = mlopt.state_read @fc1.weight : tensor<16x12xf32>
       %b1 = mlopt.state_read @fc1.bias : tensor<16xf32>
       %w2 = mlopt.state_read @fc2.weight : tensor<5x16xf32>
       %b2 = mlopt.state_read @fc2.bias : tensor<5xf32>
+      %seed = mlopt.state_read @rng : tensor<i64>
       %h = mlopt.linear %x, %w1, %b1 : (tensor<8x12xf32>, tensor<16x12xf32>, tensor<16xf32>) -> tensor<8x16xf32>
-      %a = mlopt.tanh %h : tensor<8x16xf32>
+      %t = mlopt.tanh %h : tensor<8x16xf32>
+      %a = mlopt.dropout %t, %seed p = 3.000000e-01 stream = 1 : tensor<8x16xf32>
       %l = mlopt.linear %a, %w2, %b2 : (tensor<8x16xf32>, tensor<5x16xf32>, tensor<5xf32>) -> tensor<8x5xf32>
       %loss = mlopt.cross_entropy %l, %y : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<f32>
       %acc = mlopt.accuracy %l, %y : (tensor<8x5xf32>, tensor<8xi64>) -> tensor<f32>
@@ -588,6 +596,12 @@ TEST_F(DifferentialTest, TrainStepMatchesReference) {
       SCOPED_TRACE(name);
       expectClose(exec->getStates()[i], state[name], Tolerance{1e-4, 1e-5});
     }
+    // The dropout seed, exactly: drawn from @init's seed, one up per step.
+    EXPECT_EQ(*exec->getState("rng")->as<int64_t>(), state["rng"].getInts()[0]);
+    EXPECT_EQ(state["rng"].getInts()[0],
+              static_cast<int64_t>(
+                  reference::randomSeedKey(42, reference::fnv1a64("rng"), 0)) +
+                  step + 1);
   }
   auto eval = exec->evalStep({exec->getState("fc1.weight")});
   EXPECT_FALSE(static_cast<bool>(eval)); // wrong arguments: an error

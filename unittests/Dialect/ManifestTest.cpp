@@ -59,7 +59,7 @@ constexpr StringLiteral kModel = R"mlir(
   mlopt.state @fc.weight : tensor<10x784xf32> parameter trainable
       init #mlopt.kaiming_uniform<a = 2.23606797749979>
   mlopt.state @fc.weight.mask : tensor<10x784xi1> mask init #mlopt.ones
-  mlopt.state @rng : tensor<i64> rng init #mlopt.zeros
+  mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
   mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
 )mlir";
 

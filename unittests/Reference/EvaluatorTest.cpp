@@ -654,8 +654,9 @@ TEST_F(EvaluatorTest, DropoutIsSeededScaledAndAtRate) {
   int dropped = 0;
   for (int i = 0; i < 10000; ++i) {
     double y = first[0].getDoubles()[i];
-    // The mask is exactly uniform(seed, stream, i) < p.
-    bool drop = randomUniform(17, 5, i) < 0.3;
+    // The mask is exactly uniform(splitmix64(seed), stream, i) < p.
+    bool drop = dropoutUniform(17, 5, i) < 0.3;
+    EXPECT_EQ(dropoutUniform(17, 5, i), randomUniform(splitmix64(17), 5, i));
     EXPECT_EQ(y, drop ? 0.0 : kept) << "element " << i;
     dropped += y == 0.0;
   }
@@ -981,6 +982,60 @@ TEST_F(EvaluatorTest, InitialValueMatchesInitializeState) {
       values(sampleInitializer(
           KaimingUniformInitAttr::get(&context, APFloat(2.23606797749979), 0),
           type("tensor<4x3xf32>"), 77, fnv1a64("w"))));
+}
+
+TEST_F(EvaluatorTest, RngStatesAreDrawnFromTheSeed) {
+  ModuleOp module = parse(R"mlir(
+    mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
+    mlopt.state @decoder.rng : tensor<i64> rng init #mlopt.from_seed
+    mlopt.state @keys : tensor<4xi64> buffer init #mlopt.from_seed
+  )mlir");
+  ASSERT_TRUE(module);
+  Evaluator evaluator(module);
+  StateMap zero, seven, zeroAgain;
+  ASSERT_TRUE(succeeded(evaluator.initializeState(0, zero)));
+  ASSERT_TRUE(succeeded(evaluator.initializeState(7, seven)));
+  ASSERT_TRUE(succeeded(evaluator.initializeState(0, zeroAgain)));
+  // Exactly bits(seed, fnv1a64(name), i) >> 12, below 2^52 so train_step's
+  // f64 increment stays exact.
+  for (uint64_t seed : {0, 7}) {
+    StateMap &state = seed == 0 ? zero : seven;
+    for (const char *name : {"rng", "decoder.rng"}) {
+      int64_t key = state[name].getInts()[0];
+      EXPECT_EQ(key,
+                static_cast<int64_t>(randomBits(seed, fnv1a64(name), 0) >> 12));
+      EXPECT_GE(key, 0);
+      EXPECT_LT(key, int64_t(1) << 52);
+    }
+    for (int64_t i = 0; i < 4; ++i)
+      EXPECT_EQ(state["keys"].getInts()[i],
+                static_cast<int64_t>(randomSeedKey(seed, fnv1a64("keys"), i)));
+  }
+  EXPECT_EQ(integers(zero["rng"]), integers(zeroAgain["rng"]));
+  EXPECT_NE(integers(zero["rng"]), integers(seven["rng"]));
+  // Each state its own stream.
+  EXPECT_NE(integers(zero["rng"]), integers(zero["decoder.rng"]));
+}
+
+TEST_F(EvaluatorTest, DropoutMasksOfConsecutiveStepsAreUnrelated) {
+  // With the state itself as the generator's seed, stream 1 at state 16
+  // would draw the mask of stream 0 at state 17 (16 ^ 1 == 17 ^ 0): the
+  // masks of two dropouts would repeat a step apart. dropoutKey hashes the
+  // state first.
+  ASSERT_EQ(randomUniform(16, 1, 3), randomUniform(17, 0, 3));
+  const char *source = R"mlir(
+    func.func @f(%x: tensor<64xf32>, %s: tensor<i64>, %t: tensor<i64>)
+        -> (tensor<64xf32>, tensor<64xf32>) {
+      %0 = mlopt.dropout %x, %s p = 0.5 stream = 1 : tensor<64xf32>
+      %1 = mlopt.dropout %x, %t p = 0.5 : tensor<64xf32>
+      return %0, %1 : tensor<64xf32>, tensor<64xf32>
+    }
+  )mlir";
+  Tensor x = floats("tensor<64xf32>", std::vector<double>(64, 1.0));
+  SmallVector<Tensor> r =
+      run(source, {x, ints("tensor<i64>", {16}), ints("tensor<i64>", {17})});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_NE(values(r[0]), values(r[1]));
 }
 
 TEST_F(EvaluatorTest, SampleInitializerRejectsMissingFans) {

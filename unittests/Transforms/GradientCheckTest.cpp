@@ -167,7 +167,7 @@ TEST(AutodiffRngTest, TrainStepAdvancesTheSeed) {
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
       R"mlir(
     mlopt.state @w : tensor<64xf64> parameter trainable init #mlopt.zeros
-    mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 41.0>
+    mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
     func.func @loss() -> tensor<f64> attributes {mlopt.loss} {
       %w = mlopt.state_read @w : tensor<64xf64>
       %seed = mlopt.state_read @rng : tensor<i64>
@@ -184,6 +184,9 @@ TEST(AutodiffRngTest, TrainStepAdvancesTheSeed) {
   Evaluator evaluator(*module);
   StateMap state;
   ASSERT_TRUE(succeeded(evaluator.initializeState(0, state))) << messages;
+  // @init's seed 0 drawn through the state's stream (#mlopt.from_seed).
+  int64_t start = static_cast<int64_t>(randomSeedKey(0, fnv1a64("rng"), 0));
+  EXPECT_EQ(state["rng"].getInts()[0], start);
   auto type = cast<RankedTensorType>(parseType("tensor<64xf64>", &context));
   state["w"] = Tensor::fromDoubles(type, std::vector<double>(64, 1.0));
   for (int64_t step = 0; step < 2; ++step) {
@@ -191,7 +194,7 @@ TEST(AutodiffRngTest, TrainStepAdvancesTheSeed) {
         evaluator.call("train_step", {}, state);
     ASSERT_TRUE(succeeded(results)) << messages;
     ASSERT_EQ(results->size(), 2u);
-    EXPECT_EQ(state["rng"].getInts()[0], 42 + step);
+    EXPECT_EQ(state["rng"].getInts()[0], start + 1 + step);
     // With w = 1 the loss is 2 * (number kept) and the gradient is the mask
     // scaled by 2: the backward used the forward's seed and stream.
     double kept = 0;

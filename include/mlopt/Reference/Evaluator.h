@@ -100,9 +100,11 @@ private:
 /// The generator of docs/TrainingIR.md ("Random numbers"), defined once in
 /// mlopt/Support/CounterHash.h; fnv1a64 hashes a state's name into the
 /// stream of its initializer.
+using counter_hash::dropoutUniform;
 using counter_hash::fnv1a64;
 using counter_hash::randomBits;
 using counter_hash::randomNormal;
+using counter_hash::randomSeedKey;
 using counter_hash::randomUniform;
 using counter_hash::splitmix64;
 

@@ -1,12 +1,12 @@
 //===- CounterHash.h - the counter-based random streams ---------*- C++ -*-===//
 //
 // docs/TrainingIR.md ("Random numbers"): one counter-based generator serves
-// initializers, dropout and the runtime's synthetic data, so every backend
-// draws the same numbers. The arithmetic is written once, as templates over
-// an "arithmetic" policy: HostArith evaluates it on uint64_t (the reference
-// evaluator, the runtime), and the lowering instantiates the same templates
-// with a policy that emits arith ops, so the compiled code and the reference
-// cannot drift apart. Header-only and dependency-free.
+// initializers, `rng` states, dropout and the runtime's synthetic data, so
+// every backend draws the same numbers. The arithmetic is written once, as
+// templates over an "arithmetic" policy: HostArith evaluates it on uint64_t
+// (the reference evaluator, the runtime), and the lowering instantiates the
+// same templates with a policy that emits arith ops, so the compiled code and
+// the reference cannot drift apart. Header-only and dependency-free.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +35,11 @@ inline constexpr unsigned kFinalShift = 31;
 /// uniform() keeps the top 24 bits, so the value is exact in f32 as well.
 inline constexpr unsigned kUniformBits = 24;
 inline constexpr double kUniformScale = 0x1p-24;
+
+/// `#mlopt.from_seed` keeps the top 52 bits of `bits`, so the value of an
+/// `rng` state stays below 2^52 and train_step's increment (through f64,
+/// exact below 2^53) stays exact for 2^52 steps.
+inline constexpr unsigned kSeedKeyShift = 12;
 
 /// FNV-1a, 64-bit: the stream of a state is the hash of its name.
 inline constexpr uint64_t kFnvOffsetBasis = 0xCBF29CE484222325ULL;
@@ -94,6 +99,27 @@ uniform(const Arith &a, typename Arith::Int seed, typename Arith::Int stream,
   return a.mulFloat(asFloat, kUniformScale);
 }
 
+/// seedKey(seed, stream, i) = bits(seed, stream, i) >> 12, in [0, 2^52): the
+/// value `#mlopt.from_seed` gives element i of an `rng` state.
+template <typename Arith>
+constexpr typename Arith::Int seedKey(const Arith &a, typename Arith::Int seed,
+                                      typename Arith::Int stream,
+                                      typename Arith::Int index) {
+  typename Arith::Int drawn = bits(a, seed, stream, index);
+  return a.shiftRight(drawn, kSeedKeyShift);
+}
+
+/// dropoutKey(state) = mix(state): the seed a dropout draws its mask with
+/// from the value of its `rng` state. Hashing the state first keeps the
+/// masks of consecutive steps unrelated for every stream: with the state as
+/// the seed, stream s at state x would draw what stream s' draws at state
+/// x ^ s ^ s' (a nearby step, for small streams).
+template <typename Arith>
+constexpr typename Arith::Int dropoutKey(const Arith &a,
+                                         typename Arith::Int state) {
+  return mix(a, state);
+}
+
 //===----------------------------------------------------------------------===//
 // Host entry points
 //===----------------------------------------------------------------------===//
@@ -106,6 +132,18 @@ constexpr uint64_t randomBits(uint64_t seed, uint64_t stream, uint64_t index) {
 
 constexpr double randomUniform(uint64_t seed, uint64_t stream, uint64_t index) {
   return uniform(HostArith(), seed, stream, index);
+}
+
+constexpr uint64_t randomSeedKey(uint64_t seed, uint64_t stream,
+                                 uint64_t index) {
+  return seedKey(HostArith(), seed, stream, index);
+}
+
+/// The uniform that decides element `index` of a dropout whose `rng` state
+/// holds `state`: uniform(dropoutKey(state), stream, index).
+constexpr double dropoutUniform(uint64_t state, uint64_t stream,
+                                uint64_t index) {
+  return randomUniform(dropoutKey(HostArith(), state), stream, index);
 }
 
 /// Box-Muller on uniforms 2i and 2i + 1; 1 - u is in (0, 1], so the log is
@@ -131,6 +169,8 @@ constexpr uint64_t fnv1a64(std::string_view text) {
 static_assert(splitmix64(0) == 0xE220A8397B1DCDAFULL);
 static_assert(fnv1a64("") == kFnvOffsetBasis);
 static_assert(fnv1a64("a") == 0xAF63DC4C8601EC8CULL);
+static_assert(randomSeedKey(0, 0, 0) == randomBits(0, 0, 0) >> 12);
+static_assert(randomSeedKey(~0ULL, 1, 2) < (1ULL << 52));
 
 } // namespace mlir::mlopt::counter_hash
 

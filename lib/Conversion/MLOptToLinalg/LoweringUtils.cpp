@@ -309,3 +309,12 @@ Value lowering::buildRandomUniform(OpBuilder &b, Location loc, Value seed,
   // 24 bits: exact in f64 (and f32); scaling by 2^-24 is exact too.
   return counter_hash::uniform(IRArith{b, loc}, seed, stream, index);
 }
+
+Value lowering::buildSeedKey(OpBuilder &b, Location loc, Value seed,
+                             Value stream, Value index) {
+  return counter_hash::seedKey(IRArith{b, loc}, seed, stream, index);
+}
+
+Value lowering::buildDropoutKey(OpBuilder &b, Location loc, Value state) {
+  return counter_hash::dropoutKey(IRArith{b, loc}, state);
+}

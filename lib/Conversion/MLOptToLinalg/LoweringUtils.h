@@ -100,6 +100,11 @@ Value buildRandomBits(OpBuilder &b, Location loc, Value seed, Value stream,
                       Value index);
 Value buildRandomUniform(OpBuilder &b, Location loc, Value seed, Value stream,
                          Value index);
+/// seedKey(seed, stream, index) (`#mlopt.from_seed`) and dropoutKey(state)
+/// (the seed of a dropout's mask), as i64.
+Value buildSeedKey(OpBuilder &b, Location loc, Value seed, Value stream,
+                   Value index);
+Value buildDropoutKey(OpBuilder &b, Location loc, Value state);
 
 /// max and sum(exp(x - max)) along `dim` (both with `dim` dropped): the
 /// shared part of softmax, log_softmax and cross_entropy.

@@ -531,8 +531,10 @@ struct DropoutLowering : public OpRewritePattern<DropoutOp> {
     RankedTensorType type = tensorType(op.getInput());
     Type elementType = type.getElementType();
     double p = op.getP().convertToDouble();
-    Value seed =
+    Value state =
         tensor::ExtractOp::create(rewriter, loc, op.getSeed(), ValueRange{});
+    // Hashed once, outside the loop: uniform(dropoutKey(state), stream, i).
+    Value seed = buildDropoutKey(rewriter, loc, state);
     Value stream = arith::ConstantOp::create(
         rewriter, loc, rewriter.getI64IntegerAttr(op.getStream()));
     Value result = buildElementwise(

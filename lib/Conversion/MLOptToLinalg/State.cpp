@@ -112,6 +112,32 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
       return success();
     }
 
+    // The scalar operands of the generator, created once the op is known to
+    // lower.
+    auto seedAndStream = [&]() -> std::pair<Value, Value> {
+      Value seed =
+          tensor::ExtractOp::create(rewriter, loc, op.getSeed(), ValueRange{});
+      Value stream = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getI64IntegerAttr(op.getStream()));
+      return {seed, stream};
+    };
+
+    // from_seed: integer keys straight from the generator, no f64 step.
+    if (isa<FromSeedInitAttr>(initializer)) {
+      if (!elementType.isSignlessInteger(64))
+        return op.emitOpError("cannot lower initializer ")
+               << initializer << " for " << type;
+      auto [seed, stream] = seedAndStream();
+      Value result = buildElementwise(
+          rewriter, loc, ValueRange{}, type,
+          [&](OpBuilder &b, Location l, ValueRange) {
+            Value index = buildLinearIndex(b, l, shape);
+            return SmallVector<Value>{buildSeedKey(b, l, seed, stream, index)};
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+
     SampleFn sample =
         llvm::TypeSwitch<Attribute, SampleFn>(initializer)
             .Case([](UniformInitAttr attr) {
@@ -148,10 +174,7 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
       return op.emitOpError("cannot lower initializer ")
              << initializer << " for " << type;
 
-    Value seed =
-        tensor::ExtractOp::create(rewriter, loc, op.getSeed(), ValueRange{});
-    Value stream = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getI64IntegerAttr(op.getStream()));
+    auto [seed, stream] = seedAndStream();
     Value result = buildElementwise(
         rewriter, loc, ValueRange{}, type,
         [&](OpBuilder &b, Location l, ValueRange) {

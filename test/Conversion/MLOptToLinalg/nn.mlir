@@ -152,14 +152,22 @@ func.func @layer_norm(%x: tensor<4x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>)
 
 // -----
 
-// dropout: the generator of docs/TrainingIR.md on i64, the row-major index
-// from linalg.index, u < p in f64.
+// dropout: the generator of docs/TrainingIR.md on i64. The state's value is
+// hashed once, outside the loop (dropoutKey = splitmix64), then each element
+// draws uniform(key, stream, i) at its row-major index from linalg.index and
+// is dropped when u < p, in f64.
 // CHECK-LABEL: func.func @dropout
-// CHECK: %[[SEED:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+// CHECK: %[[STATE:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+// CHECK: %[[GAMMA:.*]] = arith.constant -7046029254386353131 : i64
+// CHECK: arith.addi %[[STATE]], %[[GAMMA]] : i64
+// CHECK: %[[C31:.*]] = arith.constant 31 : i64
+// CHECK: %[[SHIFTED:.*]] = arith.shrui %[[MIXED:.*]], %[[C31]] : i64
+// CHECK: %[[KEY:.*]] = arith.xori %[[MIXED]], %[[SHIFTED]] : i64
+// CHECK: %[[STREAM:.*]] = arith.constant 7 : i64
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
 // CHECK: linalg.index 1
-// CHECK: arith.xori %[[SEED]], %{{.*}} : i64
+// CHECK: arith.xori %[[KEY]], %[[STREAM]] : i64
 // CHECK: arith.constant -7046029254386353131 : i64
 // CHECK: arith.constant -4658895280553007687 : i64
 // CHECK: arith.constant -7723592293110705685 : i64

@@ -47,6 +47,24 @@ func.func @normal(%seed: tensor<i64>) -> tensor<16xf32> {
 
 // -----
 
+// from_seed keeps the generator's integer bits: bits(seed, stream, i) >> 12,
+// with no float step.
+// CHECK-LABEL: func.func @from_seed
+// CHECK: %[[SEED:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+// CHECK: %[[STREAM:.*]] = arith.constant 5 : i64
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3xi64>)
+// CHECK: arith.xori %[[SEED]], %[[STREAM]] : i64
+// CHECK-NOT: uitofp
+// CHECK: %[[C12:.*]] = arith.constant 12 : i64
+// CHECK: %[[KEY:.*]] = arith.shrui %{{.*}}, %[[C12]] : i64
+// CHECK: linalg.yield %[[KEY]] : i64
+func.func @from_seed(%seed: tensor<i64>) -> tensor<3xi64> {
+  %k = mlopt.initial_value %seed, #mlopt.from_seed stream = 5 : tensor<3xi64>
+  return %k : tensor<3xi64>
+}
+
+// -----
+
 // State accesses are left for mlopt-externalize-state; constants become
 // arith.constant.
 // CHECK-LABEL: func.func @state

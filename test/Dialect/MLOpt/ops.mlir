@@ -40,8 +40,8 @@ mlopt.state @mask.set : tensor<4xi1> mask init #mlopt.constant<value = 1.0>
 mlopt.state @loss_scale : tensor<f32> loss_scale init #mlopt.constant<value = 65536.0>
 // CHECK: mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros{{$}}
 mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
-// CHECK: mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 4.200000e+01>{{$}}
-mlopt.state @rng : tensor<i64> rng init #mlopt.constant<value = 42.0>
+// CHECK: mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed{{$}}
+mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
 // CHECK: mlopt.state @uniform : tensor<8xf32> buffer init #mlopt.uniform<low = -1.000000e-01, high = 1.000000e-01>{{$}}
 mlopt.state @uniform : tensor<8xf32> buffer init #mlopt.uniform<low = -0.1, high = 0.1>
 // CHECK: mlopt.state @normal : tensor<8xf64> buffer init #mlopt.normal<mean = 0.000000e+00, std = 2.000000e-02>{{$}}
@@ -375,8 +375,8 @@ func.func @layer_norm(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32
 func.func @dropout(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   // CHECK: %[[SEED:.*]] = mlopt.state_read @rng : tensor<i64>
   %seed = mlopt.state_read @rng : tensor<i64>
-  // CHECK: %[[D0:.*]] = mlopt.dropout %[[X]], %[[SEED]] p = 1.000000e-01 : tensor<4x8xf32>
-  %0 = mlopt.dropout %x, %seed p = 0.1 : tensor<4x8xf32>
+  // CHECK: %[[D0:.*]] = mlopt.dropout %[[X]], %[[SEED]] p = 1.000000e-01 stream = 1 : tensor<4x8xf32>
+  %0 = mlopt.dropout %x, %seed p = 0.1 stream = 1 : tensor<4x8xf32>
   // CHECK: %[[D1:.*]] = mlopt.dropout %[[D0]], %[[SEED]] p = 5.000000e-01 stream = 3 : tensor<4x8xf32>
   %1 = mlopt.dropout %0, %seed p = 0.5 stream = 3 : tensor<4x8xf32>
   // The default stream is elided; p = 0 is allowed.

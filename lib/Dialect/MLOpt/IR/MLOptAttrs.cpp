@@ -70,6 +70,23 @@ Attribute OnesInitAttr::parse(AsmParser &parser, Type) {
 
 void OnesInitAttr::print(AsmPrinter &) const {}
 
+Attribute FromSeedInitAttr::parse(AsmParser &parser, Type) {
+  if (failed(parseNoParameters(parser, getMnemonic())))
+    return {};
+  return get(parser.getContext());
+}
+
+void FromSeedInitAttr::print(AsmPrinter &) const {}
+
+LogicalResult FromSeedInitAttr::verifyForType(RankedTensorType type,
+                                              EmitErrorFn emitError) const {
+  if (type.getElementType().isSignlessInteger(64))
+    return success();
+  return emitError() << "initializer 'from_seed' needs an i64 element type, "
+                        "got "
+                     << type;
+}
+
 LogicalResult ZerosInitAttr::verifyForType(RankedTensorType,
                                            EmitErrorFn) const {
   return success();

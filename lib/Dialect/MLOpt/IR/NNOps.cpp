@@ -3,6 +3,8 @@
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
 using namespace mlir;
 using namespace mlir::mlopt;
 
@@ -295,6 +297,55 @@ LogicalResult DropoutOp::verify() {
   if (!(p >= 0.0 && p < 1.0))
     return emitOpError("probability p = ") << p << " must be in [0, 1)";
   return success();
+}
+
+/// What a dropout draws its mask from, besides the stream: the rng state its
+/// seed reads (any read of it), or else the seed value itself.
+static llvm::PointerUnion<Attribute, Value> seedSource(DropoutOp op) {
+  if (auto read = op.getSeed().getDefiningOp<StateReadOp>())
+    return read.getStateAttr().getAttr();
+  return op.getSeed();
+}
+
+LogicalResult DropoutOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (auto read = getSeed().getDefiningOp<StateReadOp>()) {
+    // An unknown state is reported by the state_read itself.
+    auto state =
+        symbolTable.lookupNearestSymbolFrom<StateOp>(read, read.getStateAttr());
+    if (state && state.getKind() != StateKind::Rng)
+      return emitOpError("seed reads state ")
+             << read.getStateAttr() << " of kind '"
+             << stringifyStateKind(state.getKind())
+             << "'; a dropout's seed must be an 'rng' state, which @init "
+                "draws from the seed and train_step advances";
+  }
+  // The same seed and stream draw the same mask. @train_step replays each
+  // forward mask on its cotangent (mlopt-autodiff), by design.
+  auto func = (*this)->getParentOfType<FunctionOpInterface>();
+  if (!func || func->hasAttr(MLOptDialect::kTrainStepAttrName))
+    return success();
+  llvm::PointerUnion<Attribute, Value> source = seedSource(*this);
+  DropoutOp earlier;
+  func.walk([&](DropoutOp other) {
+    if (other == *this)
+      return WalkResult::interrupt();
+    if (other.getStream() == getStream() && seedSource(other) == source) {
+      earlier = other;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (!earlier)
+    return success();
+  InFlightDiagnostic diag = emitOpError("shares stream ") << getStream();
+  if (auto state = dyn_cast<Attribute>(source))
+    diag << " of state @" << cast<StringAttr>(state).getValue();
+  else
+    diag << " of its seed value";
+  diag << " with an earlier dropout, so both draw the same mask; give each "
+          "dropout its own stream";
+  diag.attachNote(earlier.getLoc()) << "the earlier dropout";
+  return diag;
 }
 
 void EmbeddingOp::getIndexOperands(

@@ -11,6 +11,20 @@ LogicalResult StateOp::verify() {
   if (failed(getInitializer().verifyForType(
           type, [&]() { return emitOpError(); })))
     return failure();
+  // docs/TrainingIR.md ("Random numbers"): an rng state seeds dropout masks,
+  // so it is one i64 drawn from @init's seed; a fixed initializer would give
+  // every --seed the same masks.
+  if (getKind() == StateKind::Rng) {
+    if (type.getRank() != 0 || !type.getElementType().isSignlessInteger(64))
+      return emitOpError("of kind 'rng' must be a tensor<i64> (the seed of "
+                         "its dropouts), got ")
+             << type;
+    if (!isa<FromSeedInitAttr>(getInitializer()))
+      return emitOpError("of kind 'rng' must be initialized with "
+                         "#mlopt.from_seed, got ")
+             << getInitializer()
+             << " (the dropout masks would not depend on the seed)";
+  }
   if (getTrainable()) {
     if (getKind() != StateKind::Parameter)
       return emitOpError("only 'parameter' state can be trainable, got '")

@@ -157,6 +157,23 @@ def MLOpt_XavierUniformInitAttr
   let genVerifyDecl = 1;
 }
 
+def MLOpt_FromSeedInitAttr : MLOpt_InitAttr<"FromSeedInit", "from_seed"> {
+  let summary = "derives an `rng` state from @init's seed (torch.manual_seed)";
+  let description = [{
+    Element `i` gets `bits(seed, stream, i) >> 12` (docs/TrainingIR.md,
+    "Random numbers"): a value in [0, 2^52) that depends on `@init`'s seed
+    and on the state's name (its stream), so `--seed` changes every dropout
+    mask drawn from the state and two `rng` states never start alike. The
+    bound leaves `train_step`'s increment exact for 2^52 steps. Needs an
+    `i64` element type; an `rng` state must use it.
+
+    ```mlir
+    mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
+    ```
+  }];
+  let hasCustomAssemblyFormat = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // The state manifest
 //===----------------------------------------------------------------------===//

@@ -258,22 +258,38 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
 
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
     AllTypesMatch<["input", "result"]>, MLOpt_Unshardable,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_EvalModeOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "seeded inverted dropout (torch.nn.functional.dropout)";
   let description = [{
     Zeroes each element with probability `p` and scales the others by
-    `1 / (1 - p)`. The randomness is explicit and counter-based: element `i`
-    (row-major) is dropped when `uniform(seed, stream, i) < p`, with the
-    generator of docs/TrainingIR.md ("Random numbers"). The same seed,
-    stream and shape give the same mask on every backend; the seed is usually
-    read from an `rng` state that `train_step` advances, and dropout ops
-    sharing a seed use distinct `stream`s. `eval_step` treats dropout as the
-    identity.
+    `1 / (1 - p)`. The randomness is explicit and counter-based: with `s`
+    the value of `seed`, element `i` (row-major) is dropped when
+    `uniform(splitmix64(s), stream, i) < p`, with the generator of
+    docs/TrainingIR.md ("Random numbers"). The same seed value, stream and
+    shape give the same mask on every backend.
+
+    In a model the seed is read from a state of kind `rng`: `@init` draws
+    it from the run's seed (`#mlopt.from_seed`) and `train_step` advances
+    it by one per step, so the masks change every step and with `--seed`.
+    The verifier enforces both halves of that contract:
+
+    - a seed read with `mlopt.state_read` must read an `rng` state (any
+      other state is neither seeded nor advanced: a frozen mask);
+    - two dropouts of one function that draw from the same `rng` state (or
+      the same seed value) must have different `stream`s, since the same
+      seed and stream draw the same mask. `@train_step` is the exception:
+      `mlopt-autodiff` replays each forward mask on its cotangent there.
+
+    `eval_step` treats dropout as the identity.
 
     ```mlir
+    mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
+    ...
     %s = mlopt.state_read @rng : tensor<i64>
     %y = mlopt.dropout %x, %s p = 1.000000e-01 stream = 1 : tensor<8x256xf32>
+    %z = mlopt.dropout %h, %s p = 1.000000e-01 stream = 2 : tensor<8x256xf32>
     ```
   }];
   let arguments = (ins MLOpt_FloatTensor:$input, MLOpt_Seed:$seed,

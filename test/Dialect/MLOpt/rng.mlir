@@ -1,0 +1,47 @@
+// The random-number contract, accepted forms: rng states drawn from the seed,
+// dropouts with distinct streams or distinct states, and @train_step's
+// replayed masks. Round trip in custom and generic form.
+// RUN: mlopt-opt %s | mlopt-opt | FileCheck %s
+// RUN: mlopt-opt %s --mlir-print-op-generic | mlopt-opt | FileCheck %s
+
+// CHECK: mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed{{$}}
+mlopt.state @rng : tensor<i64> rng init #mlopt.from_seed
+// CHECK: mlopt.state @decoder.rng : tensor<i64> rng init #mlopt.from_seed{{$}}
+mlopt.state @decoder.rng : tensor<i64> rng init #mlopt.from_seed
+// from_seed fills any i64 tensor, of any kind.
+// CHECK: mlopt.state @keys : tensor<3xi64> buffer init #mlopt.from_seed{{$}}
+mlopt.state @keys : tensor<3xi64> buffer init #mlopt.from_seed
+
+// CHECK-LABEL: func.func @init
+// CHECK: mlopt.initial_value %{{.*}}, #mlopt.from_seed stream = -42 : tensor<i64>
+func.func @init(%seed: tensor<i64>) {
+  %k = mlopt.initial_value %seed, #mlopt.from_seed stream = -42 : tensor<i64>
+  mlopt.state_write %k, @rng : tensor<i64>
+  return
+}
+
+// Distinct streams of one state, and one stream of two states.
+// CHECK-LABEL: func.func @streams
+// CHECK-COUNT-4: mlopt.dropout
+func.func @streams(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %s = mlopt.state_read @rng : tensor<i64>
+  %t = mlopt.state_read @decoder.rng : tensor<i64>
+  %a = mlopt.dropout %x, %s p = 0.1 : tensor<4x8xf32>
+  %b = mlopt.dropout %a, %s p = 0.1 stream = 1 : tensor<4x8xf32>
+  %c = mlopt.dropout %b, %t p = 0.1 : tensor<4x8xf32>
+  %d = mlopt.dropout %c, %t p = 0.1 stream = 1 : tensor<4x8xf32>
+  return %d : tensor<4x8xf32>
+}
+
+// mlopt-autodiff's backward applies the forward's mask to the cotangent:
+// the same seed and stream, allowed in @train_step only.
+// CHECK-LABEL: func.func @train_step
+// CHECK: mlopt.dropout %{{.*}}, %[[S:.*]] p = 2.500000e-01 stream = 3
+// CHECK: mlopt.dropout %{{.*}}, %[[S]] p = 2.500000e-01 stream = 3
+func.func @train_step(%x: tensor<4x8xf32>, %g: tensor<4x8xf32>)
+    -> (tensor<4x8xf32>, tensor<4x8xf32>) attributes {mlopt.train_step} {
+  %s = mlopt.state_read @rng : tensor<i64>
+  %y = mlopt.dropout %x, %s p = 0.25 stream = 3 : tensor<4x8xf32>
+  %dx = mlopt.dropout %g, %s p = 0.25 stream = 3 : tensor<4x8xf32>
+  return %y, %dx : tensor<4x8xf32>, tensor<4x8xf32>
+}
