@@ -159,19 +159,6 @@ mlir::mlopt::runtime::serializeSafetensors(ArrayRef<TensorRef> tensors,
   return file;
 }
 
-static Error writeAll(StringRef path, int fd, ArrayRef<uint8_t> bytes) {
-  while (!bytes.empty()) {
-    ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR)
-        continue;
-      return fileError(path, Twine("write failed: ") + std::strerror(errno));
-    }
-    bytes = bytes.drop_front(written);
-  }
-  return Error::success();
-}
-
 Error mlir::mlopt::runtime::writeSafetensors(
     StringRef path, ArrayRef<TensorRef> tensors,
     const CheckpointMetadata &metadata) {
@@ -180,45 +167,7 @@ Error mlir::mlopt::runtime::writeSafetensors(
   if (!bytes)
     return fileError(path, llvm::toString(bytes.takeError()));
 
-  // The temporary lives beside the target so the rename stays within one
-  // file system and is atomic.
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%%%";
-  int fd = -1;
-  llvm::SmallString<256> tempPath;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tempPath))
-    return fileError(path, "cannot create a temporary file: " + ec.message());
-  bool committed = false;
-  llvm::scope_exit cleanup([&] {
-    if (fd >= 0)
-      ::close(fd);
-    if (!committed)
-      llvm::sys::fs::remove(tempPath);
-  });
-
-  if (Error err = writeAll(tempPath, fd, *bytes))
-    return err;
-  if (::fsync(fd) != 0)
-    return fileError(tempPath, Twine("fsync failed: ") + std::strerror(errno));
-  int closeStatus = ::close(fd);
-  fd = -1;
-  if (closeStatus != 0)
-    return fileError(tempPath, Twine("close failed: ") + std::strerror(errno));
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
-    return fileError(path, "cannot rename " + tempPath +
-                               " into place: " + ec.message());
-  committed = true;
-
-  // Persist the directory entry too; failing here leaves a complete file, so
-  // it is not an error.
-  StringRef directory = llvm::sys::path::parent_path(path);
-  int dirFd = ::open(directory.empty() ? "." : directory.str().c_str(),
-                     O_RDONLY | O_DIRECTORY);
-  if (dirFd >= 0) {
-    (void)::fsync(dirFd);
-    ::close(dirFd);
-  }
-  return Error::success();
+  return detail::writeFileAtomically(path, *bytes);
 }
 
 //===----------------------------------------------------------------------===//

@@ -36,6 +36,15 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 /// overflow.
 std::optional<int64_t> checkedProduct(llvm::ArrayRef<int64_t> dims);
 
+/// Writes `bytes` to `path` so that no reader ever sees a partial file under
+/// any name: an unnamed O_TMPFILE file in the target's directory, written
+/// and flushed, then linked and renamed over `path`; where the file system
+/// has no O_TMPFILE, a hidden temporary (".NAME.tmp-XXXXXXXX") renamed into
+/// place, whose leftovers from a killed save the next save removes. On
+/// failure an existing `path` is untouched.
+llvm::Error writeFileAtomically(llvm::StringRef path,
+                                llvm::ArrayRef<uint8_t> bytes);
+
 } // namespace mlir::mlopt::runtime::detail
 
 #endif // MLOPT_LIB_RUNTIME_FILEUTILS_H

@@ -9,6 +9,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
 
 using namespace mlir::mlopt::runtime;
@@ -178,6 +182,41 @@ TEST(SafetensorsTest, NoFileLeftWhenTheDirectoryIsMissing) {
       errorOf(writeSafetensors(path, {{{"w", DType::F32, {2}}, data}}, {})),
       HasSubstr(path + ": cannot create a temporary file: "));
   EXPECT_TRUE(dir.list().empty());
+}
+
+// A save killed at any moment leaves either no file or a complete one, under
+// any name: the writer runs in a child process that is killed after a
+// varying delay.
+TEST(SafetensorsTest, KilledSaveLeavesNoPartialFile) {
+  std::vector<float> values(16 << 20, 0.5f); // 64 MiB: a save takes a while
+  std::vector<uint8_t> data(values.size() * sizeof(float));
+  std::memcpy(data.data(), values.data(), data.size());
+  std::vector<TensorRef> tensors = {
+      {{"w", DType::F32, {static_cast<int64_t>(values.size())}}, data}};
+  for (int delayMs : {0, 2, 5, 10, 20, 40, 80}) {
+    TempDir dir;
+    std::string path = dir.file("model.safetensors");
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      llvm::Error error = writeSafetensors(path, tensors, {});
+      ::_exit(error ? (llvm::consumeError(std::move(error)), 1) : 0);
+    }
+    ::usleep(delayMs * 1000);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    for (const std::string &name : dir.list()) {
+      auto file = SafetensorsFile::open(dir.file(name));
+      ASSERT_TRUE(bool(file)) << "after " << delayMs << " ms, '" << name
+                              << "' is not a complete checkpoint: "
+                              << llvm::toString(file.takeError());
+      EXPECT_EQ(file->tensors().size(), 1u);
+    }
+    // The next save cleans up whatever a killed save left and succeeds.
+    ASSERT_FALSE(bool(writeSafetensors(path, tensors, {})));
+    EXPECT_EQ(dir.list(), std::vector<std::string>({"model.safetensors"}));
+  }
 }
 
 TEST(SafetensorsTest, NoFileLeftWhenTheRenameFails) {
