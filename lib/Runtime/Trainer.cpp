@@ -51,6 +51,10 @@ buildSessionOptions(const TrainerOptions &options) {
                             session.pipeline.postAutodiffPasses))
     return std::move(error);
   return session;
+  // The model's own batch is only known once it is loaded; at that size the
+  // pass changes nothing.
+  if (options.batchSize > 0)
+    session.pipeline.batchSize = options.batchSize;
 }
 
 /// Lowers a clone of the training module with the backend's lowering and
@@ -123,10 +127,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return makeError("mlopt-run feeds models with one mlopt.input and one "
                      "mlopt.label argument; this one has " +
                      llvm::Twine(inputs) + " and " + llvm::Twine(labels));
-  if (options.batchSize != 0 && options.batchSize != signature.batchSize)
-    return makeError("--batch-size=" + llvm::Twine(options.batchSize) +
-                     " does not match the model, whose batch dimension is " +
-                     llvm::Twine(signature.batchSize));
+  // A --batch-size other than the model's is compiled in by
+  // mlopt-set-batch-size (buildSessionOptions); data is read per sample.
 
   // Data first: a bad data file should fail before compiling.
   std::optional<Dataset> trainSet, testSet;

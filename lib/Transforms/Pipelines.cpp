@@ -10,6 +10,8 @@ using namespace mlir::mlopt;
 
 void mlopt::buildTrainingPipeline(OpPassManager &pm,
                                   const TrainingPipelineOptions &options) {
+  if (options.batchSize)
+    pm.addPass(createMLOptSetBatchSize({*options.batchSize}));
   for (const PassBuilder &build : options.modelPasses)
     build(pm);
   pm.addPass(createMLOptAutodiff());

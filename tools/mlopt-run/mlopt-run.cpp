@@ -79,7 +79,8 @@ static cl::opt<int64_t>
           cl::init(0), cl::cat(category));
 static cl::opt<int64_t>
     batchSize("batch-size",
-              cl::desc("batch size; must match the model's batch dimension"),
+              cl::desc("batch size, compiled into the model by "
+                       "mlopt-set-batch-size (0: the model's)"),
               cl::init(0), cl::cat(category));
 static cl::opt<uint64_t> seed("seed",
                               cl::desc("seed of initialization and shuffling"),

@@ -22,6 +22,7 @@
 #include "mlir/Pass/PassOptions.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct TrainingPipelineOptions {
   /// The post-autodiff slot: passes that see the gradients before the
   /// optimizer consumes them (gradient all-reduce, loss scaling).
   std::vector<PassBuilder> postAutodiffPasses;
+  /// The batch size to compile for (mlopt-set-batch-size, run first);
+  /// unset keeps the model's.
+  std::optional<int64_t> batchSize;
   /// mlopt-optimizer's options (declared in Passes.td).
   MLOptOptimizerOptions optimizer;
   /// Run canonicalize and cse on the training module.
