@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <unistd.h>
 
 using namespace mlir::mlopt::runtime;
@@ -207,10 +208,11 @@ static Expected<SafetensorsEntry> parseEntry(StringRef file, StringRef name,
   if (!shape)
     return error("missing or non-array 'shape'");
   for (const llvm::json::Value &dim : *shape) {
-    std::optional<int64_t> size = dim.getAsInteger();
-    if (!size || *size < 0 || dim.kind() != llvm::json::Value::Number)
+    // getAsUINT64 takes integers only: 2.0 is not a dimension.
+    std::optional<uint64_t> size = dim.getAsUINT64();
+    if (!size || *size > uint64_t(std::numeric_limits<int64_t>::max()))
       return error("'shape' must hold non-negative integers");
-    entry.spec.shape.push_back(*size);
+    entry.spec.shape.push_back(static_cast<int64_t>(*size));
   }
 
   const llvm::json::Array *offsets = object->getArray("data_offsets");
@@ -239,9 +241,34 @@ static Expected<SafetensorsEntry> parseEntry(StringRef file, StringRef name,
   return entry;
 }
 
+/// How deep arrays and objects may nest in a header: a safetensors header
+/// needs 3 levels; the JSON parser recurses once per level.
+static constexpr int kMaxHeaderDepth = 16;
+
+/// Whether `header` nests arrays and objects deeper than kMaxHeaderDepth
+/// (checked before parsing, so a hostile header cannot exhaust the stack).
+static bool nestsTooDeep(StringRef header) {
+  int depth = 0;
+  for (size_t i = 0; i < header.size(); ++i) {
+    char c = header[i];
+    if (c == '"') {
+      for (++i; i < header.size() && header[i] != '"'; ++i)
+        if (header[i] == '\\')
+          ++i;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxHeaderDepth)
+        return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 /// The first top-level key of the (valid) JSON object `header` that occurs
-/// twice, compared by its raw spelling. llvm::json keeps one of the
-/// duplicates silently, and a checkpoint naming a tensor twice is ambiguous.
+/// twice, compared after decoding its escapes ("fc\u002ebias" is
+/// "fc.bias"). llvm::json keeps one of the duplicates silently, and a
+/// checkpoint naming a tensor twice is ambiguous.
 static std::optional<std::string> findDuplicateKey(StringRef header) {
   llvm::StringSet<> keys;
   int depth = 0;
@@ -255,12 +282,20 @@ static std::optional<std::string> findDuplicateKey(StringRef header) {
       size_t end = i + 1;
       while (end < header.size() && header[end] != '"')
         end += header[end] == '\\' ? 2 : 1;
-      StringRef text = header.slice(i + 1, end);
+      StringRef quoted = header.slice(i, end + 1);
       i = end;
       // A string at depth 1 followed by ':' is a key of the root object.
-      if (depth == 1 && header.drop_front(end + 1).ltrim().starts_with(":") &&
-          !keys.insert(text).second)
-        return text.str();
+      if (depth != 1 || !header.drop_front(end + 1).ltrim().starts_with(":"))
+        continue;
+      std::string key = quoted.str();
+      if (Expected<llvm::json::Value> decoded = llvm::json::parse(quoted)) {
+        if (std::optional<StringRef> text = decoded->getAsString())
+          key = text->str();
+      } else {
+        llvm::consumeError(decoded.takeError());
+      }
+      if (!keys.insert(key).second)
+        return key;
     }
   }
   return std::nullopt;
@@ -286,6 +321,9 @@ SafetensorsFile::parse(std::unique_ptr<llvm::MemoryBuffer> buffer,
   StringRef header = bytes.substr(8, headerSize);
   if (!header.starts_with("{"))
     return fileError(name, "the header does not start with '{'");
+  if (nestsTooDeep(header))
+    return fileError(name, "the header nests deeper than " +
+                               Twine(kMaxHeaderDepth) + " levels");
   Expected<llvm::json::Value> json = llvm::json::parse(header);
   if (!json)
     return fileError(name, "invalid JSON header: " +

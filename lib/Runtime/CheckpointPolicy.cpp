@@ -9,6 +9,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
@@ -20,12 +22,29 @@ bool runtime::isTrainingState(const StateInfo &info) {
   return isTrainingStateKind(info.kind);
 }
 
-/// The states the function `name` of `module` reads.
-static llvm::StringSet<> getStatesReadBy(ModuleOp module, StringRef name) {
-  llvm::StringSet<> names;
-  if (auto func = module.lookupSymbol<func::FuncOp>(name))
-    func.walk([&](StateReadOp read) { names.insert(read.getState()); });
-  return names;
+/// "NaN at element 3" for the first non-finite element of a float tensor;
+/// std::nullopt when every element is finite (or the dtype is not a float).
+static std::optional<std::string> describeNonFinite(DType dtype,
+                                                    ArrayRef<uint8_t> bytes) {
+  if (!isFloat(dtype))
+    return std::nullopt;
+  int64_t count = static_cast<int64_t>(bytes.size()) / dtypeSize(dtype);
+  for (int64_t i = 0; i < count; ++i) {
+    double value = loadElementAsDouble(dtype, bytes.data(), i);
+    if (!std::isfinite(value))
+      return (std::isnan(value) ? "NaN"
+              : value > 0       ? "+inf"
+                                : "-inf") +
+             std::string(" at element ") + std::to_string(i);
+  }
+  return std::nullopt;
+}
+
+/// The value of a 0-d (or 1-element) step counter tensor.
+static int64_t readCounter(DType dtype, ArrayRef<uint8_t> bytes) {
+  return isFloat(dtype)
+             ? static_cast<int64_t>(loadElementAsDouble(dtype, bytes.data(), 0))
+             : loadElementAsInt64(dtype, bytes.data(), 0);
 }
 
 Expected<CheckpointLoad>
@@ -34,8 +53,8 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   if (!file)
     return file.takeError();
   llvm::StringSet<> evalReads;
-  if (use == CheckpointUse::Evaluate)
-    evalReads = getStatesReadBy(session.getTrainingModule(), "eval_step");
+  for (const std::string &name : session.getStatesReadBy("eval_step"))
+    evalReads.insert(name);
 
   std::vector<std::string> mismatches;
   std::vector<const StateInfo *> toLoad;
@@ -44,18 +63,22 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   llvm::StringSet<> known;
   for (const StateInfo &info : session.getStates()) {
     known.insert(info.spec.name);
+    bool training = isTrainingState(info);
+    // Fine-tuning ignores whatever training state the file holds.
+    bool wanted = use != CheckpointUse::Weights || !training;
     bool required = use == CheckpointUse::Evaluate
                         ? evalReads.contains(info.spec.name)
-                        : !isTrainingState(info);
-    const SafetensorsEntry *entry = file->lookup(info.spec.name);
+                        : !training;
+    const SafetensorsEntry *entry =
+        wanted ? file->lookup(info.spec.name) : nullptr;
     std::string expected = formatTensorType(info.spec.dtype, info.spec.shape);
     if (!entry) {
       if (required)
         mismatches.push_back("missing tensor '" + info.spec.name + "' (" +
                              expected + ")");
-      else if (use == CheckpointUse::Train)
+      else if (use != CheckpointUse::Evaluate)
         result.initialized.push_back(info.spec.name);
-      if (isTrainingState(info))
+      if (training)
         allTrainingState = false;
       continue;
     }
@@ -69,7 +92,10 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
     }
     toLoad.push_back(&info);
   }
-  if (use == CheckpointUse::Train)
+  // Training refuses tensors the model does not have (a typo, another
+  // model); evaluation accepts any optimizer's checkpoint, but lists them
+  // next to what is missing, since a renamed tensor shows up as both.
+  if (use != CheckpointUse::Evaluate || !mismatches.empty())
     for (const SafetensorsEntry &entry : file->tensors())
       if (!known.contains(entry.spec.name))
         mismatches.push_back(
@@ -81,17 +107,31 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
         (mismatches.size() == 1 ? " mismatch): " : " mismatches): ") +
         llvm::join(mismatches, "; "));
 
+  auto it = file->metadata().find("mlopt.step");
+  int64_t step = 0;
+  if (it != file->metadata().end() &&
+      (StringRef(it->second).getAsInteger(10, step) || step < 0))
+    return makeError(path + ": bad 'mlopt.step' metadata '" + it->second + "'");
+  // Cross-check what the file says of itself before anything is loaded.
+  for (const StateInfo *info : toLoad) {
+    ArrayRef<uint8_t> bytes = file->data(*file->lookup(info->spec.name));
+    if (std::optional<std::string> bad =
+            describeNonFinite(info->spec.dtype, bytes))
+      return makeError(path + ": tensor '" + info->spec.name + "' holds " +
+                       *bad);
+    if (info->kind == StateKind::Step && it != file->metadata().end() &&
+        !bytes.empty() && readCounter(info->spec.dtype, bytes) != step)
+      return makeError(path + ": 'mlopt.step' metadata says step " +
+                       llvm::Twine(step) + " but tensor '" + info->spec.name +
+                       "' holds " +
+                       llvm::Twine(readCounter(info->spec.dtype, bytes)));
+  }
   for (const StateInfo *info : toLoad) {
     const SafetensorsEntry *entry = file->lookup(info->spec.name);
     if (Error error = session.writeState(info->spec.name, file->data(*entry)))
       return std::move(error);
   }
   result.restoredTrainingState = allTrainingState;
-  auto it = file->metadata().find("mlopt.step");
-  int64_t step = 0;
-  if (it != file->metadata().end() &&
-      (StringRef(it->second).getAsInteger(10, step) || step < 0))
-    return makeError(path + ": bad 'mlopt.step' metadata '" + it->second + "'");
   // Fresh training state (optimizer moments, step counter) starts at step 0,
   // whatever step the model's tensors were saved at.
   result.step = allTrainingState ? step : 0;
@@ -104,6 +144,11 @@ Error runtime::saveCheckpoint(Session &session, StringRef path, int64_t step) {
     Expected<std::vector<uint8_t>> bytes = session.readState(info.spec.name);
     if (!bytes)
       return bytes.takeError();
+    // A diverged run must not leave weights that poison the next one.
+    if (std::optional<std::string> bad =
+            describeNonFinite(info.spec.dtype, *bytes))
+      return makeError("not saving " + path + ": state '" + info.spec.name +
+                       "' holds " + *bad + " after step " + llvm::Twine(step));
     storage.push_back(std::move(*bytes));
   }
   std::vector<TensorRef> tensors;

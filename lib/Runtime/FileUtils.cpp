@@ -23,6 +23,12 @@ llvm::Error detail::fileError(StringRef path, const Twine &message) {
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 detail::readWholeFile(StringRef path) {
+  // Only regular files: /dev/zero or a FIFO would be read forever.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return fileError(path, "cannot read: " + ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fileError(path, "not a regular file");
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);

@@ -24,8 +24,8 @@ namespace mlir::mlopt::runtime::detail {
 /// An error whose message starts with the offending file.
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
 
-/// The whole file at `path` (binary, memory-mapped where possible), or
-/// "<path>: cannot read: <reason>".
+/// The whole regular file at `path` (binary, memory-mapped where possible),
+/// or "<path>: cannot read: <reason>" / "<path>: not a regular file".
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 readWholeFile(llvm::StringRef path);
 

@@ -315,6 +315,17 @@ TEST_F(CorruptSafetensorsTest, Json) {
                 R"( "w" :{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
                 2),
             "the header names 'w' twice");
+  // Keys compare after decoding: "fc\u002ebias" is "fc.bias".
+  EXPECT_EQ(errorForHeader(
+                R"({"fc.bias":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                R"("fc\u002ebias":{"dtype":"U8","shape":[1],)"
+                R"("data_offsets":[1,2]}})",
+                2),
+            "the header names 'fc.bias' twice");
+  // Deep nesting is refused before the (recursive) JSON parser sees it.
+  std::string deep = R"({"__metadata__":)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  EXPECT_EQ(errorForHeader(deep, 0), "the header nests deeper than 16 levels");
   // Keys of nested objects and string values are not root keys.
   std::string path = dir.file("nested.safetensors");
   writeFile(path, assemble(R"({"__metadata__":{"w":"w","x\"y":"w"},)"
@@ -341,6 +352,11 @@ TEST_F(CorruptSafetensorsTest, TensorEntries) {
   EXPECT_EQ(
       errorForHeader(
           R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4),
+      "tensor 'w': 'shape' must hold non-negative integers");
+  // An integral float is still not a dimension.
+  EXPECT_EQ(
+      errorForHeader(
+          R"({"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}})", 4),
       "tensor 'w': 'shape' must hold non-negative integers");
   EXPECT_EQ(errorForHeader(
                 R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 4),

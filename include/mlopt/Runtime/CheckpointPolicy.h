@@ -33,6 +33,9 @@ enum class CheckpointUse {
   Train,
   /// Evaluate: only the tensors @eval_step reads are needed.
   Evaluate,
+  /// Fine-tune: the model's tensors only; training state starts fresh even
+  /// when the file holds some, and training starts at step 0.
+  Weights,
 };
 
 /// What loading a checkpoint did.
@@ -48,8 +51,8 @@ struct CheckpointLoad {
 };
 
 /// Loads `path` into the session's state. Every mismatch is reported at
-/// once: missing tensors, tensors of another dtype or shape, and (for
-/// training) tensors the module does not have. Call after Session::init so
+/// once: missing tensors, tensors of another dtype or shape, and tensors the
+/// module does not have (for evaluation only next to another mismatch). Call after Session::init so
 /// that what the file lacks has its defined initial value.
 llvm::Expected<CheckpointLoad>
 loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use);
