@@ -1,4 +1,4 @@
-//===- EntryPoints.cpp - @init, @eval_step and the state manifest ---------===//
+//===- EntryPoints.cpp - @init, @eval_step, @predict_step, the manifest ---===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Support/CounterHash.h"
@@ -6,6 +6,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTENTRYPOINTS
@@ -17,6 +19,7 @@ using namespace mlir::mlopt;
 
 static constexpr StringLiteral kInitName = "init";
 static constexpr StringLiteral kEvalStepName = "eval_step";
+static constexpr StringLiteral kPredictStepName = "predict_step";
 
 namespace {
 struct MLOptEntryPointsPass
@@ -76,6 +79,75 @@ static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
   return success();
 }
 
+/// `func.func @predict_step(<the inputs>) -> <prediction>`, when the loss
+/// function returns, as its loss, the result of a `LossOpInterface` op: the
+/// computation of that op's prediction, cloned from `eval` (evaluation form,
+/// no state writes), without the label arguments. Builds nothing, and
+/// succeeds, for any other loss (a sum of losses has no one prediction); a
+/// prediction that depends on a label argument is an error at the loss op.
+static LogicalResult buildPredictStep(OpBuilder &builder, func::FuncOp eval) {
+  auto evalReturn = dyn_cast<func::ReturnOp>(eval.front().getTerminator());
+  if (!evalReturn || evalReturn.getNumOperands() == 0 ||
+      !evalReturn.getOperand(0).getDefiningOp<LossOpInterface>())
+    return success();
+
+  auto predict = cast<func::FuncOp>(builder.clone(*eval));
+  auto returnOp = cast<func::ReturnOp>(predict.front().getTerminator());
+  auto lossOp = returnOp.getOperand(0).getDefiningOp<LossOpInterface>();
+  Value prediction = lossOp.getPrediction();
+
+  // The ops the prediction depends on; it must not reach a label.
+  llvm::SmallPtrSet<Operation *, 32> slice;
+  llvm::SmallPtrSet<Value, 32> seen{prediction};
+  SmallVector<Value> worklist{prediction};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    if (auto argument = dyn_cast<BlockArgument>(value)) {
+      if (predict.getArgAttr(argument.getArgNumber(),
+                             MLOptDialect::kLabelAttrName)) {
+        InFlightDiagnostic diag =
+            lossOp->emitError("mlopt-entry-points: the prediction of '")
+            << lossOp->getName() << "' depends on the label argument #"
+            << argument.getArgNumber()
+            << ", so no @predict_step can compute it from the inputs";
+        predict.erase();
+        return diag;
+      }
+      continue;
+    }
+    Operation *def = value.getDefiningOp();
+    if (!slice.insert(def).second)
+      continue;
+    for (Value operand : def->getOperands())
+      if (seen.insert(operand).second)
+        worklist.push_back(operand);
+  }
+
+  predict.setSymName(kPredictStepName);
+  predict->removeAttr(MLOptDialect::kEvalStepAttrName);
+  predict->setAttr(MLOptDialect::kPredictStepAttrName, builder.getUnitAttr());
+  returnOp->setOperands(prediction);
+  // Users come after their operands: erase what the prediction does not
+  // need from the end.
+  SmallVector<Operation *> unused;
+  for (Operation &op : predict.front().without_terminator())
+    if (!slice.contains(&op))
+      unused.push_back(&op);
+  for (Operation *op : llvm::reverse(unused))
+    op->erase();
+  llvm::BitVector labels(predict.getNumArguments());
+  for (unsigned i = 0, e = predict.getNumArguments(); i < e; ++i)
+    if (predict.getArgAttr(i, MLOptDialect::kLabelAttrName))
+      labels.set(i);
+  if (failed(predict.eraseArguments(labels)))
+    return predict.emitError("mlopt-entry-points: cannot remove the label "
+                             "arguments of @predict_step");
+  predict.removeResAttrsAttr();
+  predict.setType(builder.getFunctionType(predict.getArgumentTypes(),
+                                          {prediction.getType()}));
+  return success();
+}
+
 void MLOptEntryPointsPass::runOnOperation() {
   ModuleOp module = getOperation();
 
@@ -102,7 +174,7 @@ void MLOptEntryPointsPass::runOnOperation() {
   }
 
   SymbolTable symbols(module);
-  for (StringRef name : {kInitName, kEvalStepName}) {
+  for (StringRef name : {kInitName, kEvalStepName, kPredictStepName}) {
     if (Operation *existing = symbols.lookup(name)) {
       existing->emitError("mlopt-entry-points: symbol @")
           << name << " already exists";
@@ -117,6 +189,9 @@ void MLOptEntryPointsPass::runOnOperation() {
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   buildInit(builder, module, states);
   if (failed(buildEvalStep(builder, loss)))
+    return signalPassFailure();
+  if (failed(buildPredictStep(
+          builder, module.lookupSymbol<func::FuncOp>(kEvalStepName))))
     return signalPassFailure();
   module->setAttr(MLOptDialect::kManifestAttrName, *manifest);
 }

@@ -2,8 +2,9 @@
 
 // @init writes every state from its initializer with stream = fnv1a64(name)
 // (signed), @eval_step is the loss with every op in its evaluation form
-// (EvalModeOpInterface: dropout is the identity) and no state writes, and the
-// typed manifest lists the states in declaration order.
+// (EvalModeOpInterface: dropout is the identity) and no state writes,
+// @predict_step computes the loss op's prediction (LossOpInterface) from the
+// inputs alone, and the typed manifest lists the states in declaration order.
 
 // CHECK-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[
 // CHECK-SAME: <"fc.weight", parameter, tensor<2x3xf32>, trainable>,
@@ -58,6 +59,17 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
 // CHECK-NOT:     mlopt.state_write
 // CHECK:         return %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>
 
+// mse_loss's prediction is its input: the linear layer, without dropout,
+// without the label argument and the metric.
+// CHECK-LABEL: func.func @predict_step(
+// CHECK-SAME:      %[[X:.*]]: tensor<4x3xf32> {mlopt.input})
+// CHECK-SAME:      -> tensor<4x2xf32> attributes {mlopt.predict_step} {
+// CHECK-NEXT:    %[[W:.*]] = mlopt.state_read @fc.weight
+// CHECK-NEXT:    %[[B:.*]] = mlopt.state_read @fc.bias
+// CHECK-NEXT:    %[[P:.*]] = mlopt.linear %[[X]], %[[W]], %[[B]]
+// CHECK-NEXT:    return %[[P]] : tensor<4x2xf32>
+// CHECK-NEXT:  }
+
 // -----
 
 // Also with the training IR present: state writes of @train_step are not
@@ -100,3 +112,84 @@ func.func @train_step(%x: tensor<2xf64> {mlopt.input}) -> tensor<f64>
 // CHECK-NEXT:    mlopt.mul
 // CHECK-NEXT:    mlopt.sum
 // CHECK-NEXT:    return
+
+// The loss is a sum, not a LossOpInterface op: no @predict_step.
+// CHECK-NOT:   @predict_step
+
+// -----
+
+// A classifier: cross_entropy's prediction is the logits; the accuracy
+// metric and the labels are left out.
+
+mlopt.state @fc.weight : tensor<10x4xf32> parameter trainable init #mlopt.zeros
+
+func.func @loss(%x: tensor<8x4xf32> {mlopt.input},
+                %y: tensor<8xi64> {mlopt.label})
+    -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<10x4xf32>
+  %logits = mlopt.linear %x, %w
+      : (tensor<8x4xf32>, tensor<10x4xf32>) -> tensor<8x10xf32>
+  %l = mlopt.cross_entropy %logits, %y
+      : (tensor<8x10xf32>, tensor<8xi64>) -> tensor<f32>
+  %a = mlopt.accuracy %logits, %y
+      : (tensor<8x10xf32>, tensor<8xi64>) -> tensor<f32>
+  return %l, %a : tensor<f32>, tensor<f32>
+}
+
+// CHECK-LABEL: func.func @predict_step(
+// CHECK-SAME:      %[[X:.*]]: tensor<8x4xf32> {mlopt.input})
+// CHECK-SAME:      -> tensor<8x10xf32> attributes {mlopt.predict_step} {
+// CHECK-NEXT:    %[[W:.*]] = mlopt.state_read @fc.weight
+// CHECK-NEXT:    %[[L:.*]] = mlopt.linear %[[X]], %[[W]]
+// CHECK-NEXT:    return %[[L]] : tensor<8x10xf32>
+// CHECK-NEXT:  }
+
+// -----
+
+// nll_loss's prediction is its log-probabilities; the label argument may
+// come first.
+
+mlopt.state @fc.weight : tensor<10x4xf32> parameter trainable init #mlopt.zeros
+
+func.func @loss(%y: tensor<8xi32> {mlopt.label},
+                %x: tensor<8x4xf32> {mlopt.input}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<10x4xf32>
+  %logits = mlopt.linear %x, %w
+      : (tensor<8x4xf32>, tensor<10x4xf32>) -> tensor<8x10xf32>
+  %logp = mlopt.log_softmax %logits dim = 1 : tensor<8x10xf32>
+  %l = mlopt.nll_loss %logp, %y
+      : (tensor<8x10xf32>, tensor<8xi32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// CHECK-LABEL: func.func @predict_step(
+// CHECK-SAME:      %[[X:.*]]: tensor<8x4xf32> {mlopt.input})
+// CHECK-SAME:      -> tensor<8x10xf32> attributes {mlopt.predict_step} {
+// CHECK-NEXT:    %[[W:.*]] = mlopt.state_read @fc.weight
+// CHECK-NEXT:    %[[L:.*]] = mlopt.linear %[[X]], %[[W]]
+// CHECK-NEXT:    %[[P:.*]] = mlopt.log_softmax %[[L]]
+// CHECK-NEXT:    return %[[P]] : tensor<8x10xf32>
+// CHECK-NEXT:  }
+
+// -----
+
+// kl_div's prediction is its input (log-probabilities against a target
+// distribution given as the label).
+
+func.func @loss(%x: tensor<8x10xf32> {mlopt.input},
+                %t: tensor<8x10xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %logp = mlopt.log_softmax %x dim = 1 : tensor<8x10xf32>
+  %l = mlopt.kl_div %logp, %t reduction = batchmean
+      : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// CHECK-LABEL: func.func @predict_step(
+// CHECK-SAME:      %[[X:.*]]: tensor<8x10xf32> {mlopt.input})
+// CHECK-SAME:      -> tensor<8x10xf32> attributes {mlopt.predict_step} {
+// CHECK-NEXT:    %[[P:.*]] = mlopt.log_softmax %[[X]]
+// CHECK-NEXT:    return %[[P]] : tensor<8x10xf32>
+// CHECK-NEXT:  }

@@ -133,7 +133,8 @@ def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
 }
 
 def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
-  let summary = "adds the init and eval_step entry points and the manifest";
+  let summary =
+      "adds the init, eval_step and predict_step entry points and the manifest";
   let description = [{
     Adds `func.func @init(%seed: tensor<i64>)`, which writes every state from
     its initializer (`mlopt.initial_value`), and `func.func @eval_step`, the
@@ -141,6 +142,27 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
     dropout is the identity) and no state writes. Attaches the state manifest
     as the module attribute `mlopt.manifest`, a `#mlopt.manifest` (name, kind,
     type and trainable flag of every state, in declaration order).
+
+    When the loss function's loss (result #0) is the result of an op with
+    `LossOpInterface` (`cross_entropy`, `nll_loss`, `mse_loss`, `kl_div`),
+    also adds `func.func @predict_step`, marked `mlopt.predict_step`: the
+    computation of that op's prediction (`getPrediction`: the logits of
+    `cross_entropy`) in evaluation form, taking the `mlopt.input` arguments
+    only and returning the prediction:
+
+    ```mlir
+    func.func @predict_step(%x: tensor<128x784xf32> {mlopt.input})
+        -> tensor<128x10xf32> attributes {mlopt.predict_step} {
+      %w = mlopt.state_read @fc.weight : tensor<10x784xf32>
+      %logits = mlopt.linear %x, %w : ... -> tensor<128x10xf32>
+      return %logits : tensor<128x10xf32>
+    }
+    ```
+
+    A loss computed otherwise (a sum of losses, a distillation's combined
+    loss) has no single prediction: no `@predict_step` is built and that is
+    not an error. A prediction that depends on an `mlopt.label` argument is
+    an error at the loss op.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }

@@ -234,6 +234,27 @@ module attributes {mlopt.init} {
 
 // -----
 
+// expected-error @+1 {{'mlopt.predict_step' must be a unit attribute}}
+func.func @predict_step() attributes {mlopt.predict_step = "yes"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.predict_step' only applies to functions}}
+module attributes {mlopt.predict_step} {
+}
+
+// -----
+
+// @predict_step's inputs are batches too.
+// expected-error @+1 {{argument #0 marked 'mlopt.input' must be a statically shaped tensor with a leading batch dimension, got 'tensor<f32>'}}
+func.func @predict_step(%x: tensor<f32> {mlopt.input}) -> tensor<f32> attributes {mlopt.predict_step} {
+  return %x : tensor<f32>
+}
+
+// -----
+
 // expected-error @+1 {{'mlopt.grad_of' must name a state (@name)}}
 func.func @train_step() -> (tensor<f32> {mlopt.grad_of = "w"}) attributes {mlopt.train_step} {
   %0 = mlopt.constant dense<0.0> : tensor<f32>

@@ -491,4 +491,12 @@ module attributes {mlopt.manifest = #mlopt.manifest<[<"w", parameter, tensor<4x2
     %l = mlopt.constant dense<0.0> : tensor<f32>
     return %l, %l : tensor<f32>, tensor<f32>
   }
+  // CHECK-LABEL: func.func @predict_step
+  // CHECK-SAME: (%{{.*}}: tensor<4xf32> {mlopt.input}) -> tensor<4x2xf32>
+  // CHECK-SAME: attributes {mlopt.predict_step}
+  func.func @predict_step(%x: tensor<4xf32> {mlopt.input}) -> tensor<4x2xf32>
+      attributes {mlopt.predict_step} {
+    %p = mlopt.constant dense<0.0> : tensor<4x2xf32>
+    return %p : tensor<4x2xf32>
+  }
 }

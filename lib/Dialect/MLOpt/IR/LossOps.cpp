@@ -105,3 +105,13 @@ void AccuracyOp::getIndexOperands(
     SmallVectorImpl<IndexOperand> &indexOperands) {
   appendClassLabels(getLogits(), getLabelsMutable(), indexOperands);
 }
+
+//===----------------------------------------------------------------------===//
+// LossOpInterface: the model's output each op compares with the labels
+//===----------------------------------------------------------------------===//
+
+Value MseLossOp::getPrediction() { return getInput(); }
+Value KLDivOp::getPrediction() { return getInput(); }
+Value CrossEntropyOp::getPrediction() { return getLogits(); }
+Value NllLossOp::getPrediction() { return getInput(); }
+Value AccuracyOp::getPrediction() { return getLogits(); }

@@ -64,13 +64,14 @@ static LogicalResult verifyLossFunction(FunctionOpInterface func) {
 }
 
 /// Whether `op` is a function of the training IR whose arguments and results
-/// carry the loss function's attributes: the loss itself, @train_step and
-/// @eval_step.
+/// carry the loss function's attributes: the loss itself, @train_step,
+/// @eval_step and @predict_step.
 static bool isModelEntryFunction(Operation *op) {
   return isa<FunctionOpInterface>(op) &&
          (op->hasAttr(MLOptDialect::kLossAttrName) ||
           op->hasAttr(MLOptDialect::kTrainStepAttrName) ||
-          op->hasAttr(MLOptDialect::kEvalStepAttrName));
+          op->hasAttr(MLOptDialect::kEvalStepAttrName) ||
+          op->hasAttr(MLOptDialect::kPredictStepAttrName));
 }
 
 /// Checks that `manifest` lists exactly the `mlopt.state` symbols of
@@ -133,7 +134,7 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
   StringRef name = attr.getName().getValue();
   // Entry-point markers of the training IR (docs/TrainingIR.md).
   if (name == kTrainStepAttrName || name == kEvalStepAttrName ||
-      name == kInitAttrName) {
+      name == kPredictStepAttrName || name == kInitAttrName) {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitError("'") << name << "' must be a unit attribute";
     if (!isa<FunctionOpInterface>(op))

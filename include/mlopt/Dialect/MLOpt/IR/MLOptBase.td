@@ -53,6 +53,8 @@ def MLOpt_Dialect : Dialect {
     /// Attributes of the training IR (docs/TrainingIR.md).
     static constexpr llvm::StringLiteral kTrainStepAttrName = "mlopt.train_step";
     static constexpr llvm::StringLiteral kEvalStepAttrName = "mlopt.eval_step";
+    static constexpr llvm::StringLiteral kPredictStepAttrName =
+        "mlopt.predict_step";
     static constexpr llvm::StringLiteral kInitAttrName = "mlopt.init";
     static constexpr llvm::StringLiteral kGradOfAttrName = "mlopt.grad_of";
     static constexpr llvm::StringLiteral kManifestAttrName = "mlopt.manifest";

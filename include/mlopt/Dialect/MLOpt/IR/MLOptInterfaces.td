@@ -214,6 +214,24 @@ def MLOpt_EvalModeOpInterface : OpInterface<"EvalModeOpInterface"> {
   ];
 }
 
+def MLOpt_LossOpInterface : OpInterface<"LossOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    An op that compares the model's output with the labels (the losses and
+    the metric `accuracy`). `getPrediction` names that output: the logits of
+    `cross_entropy` and `accuracy`, the log-probabilities of `nll_loss` and
+    `kl_div`, the prediction of `mse_loss`. When the loss function returns
+    such an op's result as its loss, `mlopt-entry-points` builds
+    `@predict_step`, which computes the prediction from the inputs alone.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "The model's output that the op compares with the labels or the "
+      "target.",
+      "::mlir::Value", "getPrediction">,
+  ];
+}
+
 def MLOpt_IndexOperandOpInterface : OpInterface<"IndexOperandOpInterface"> {
   let cppNamespace = "::mlir::mlopt";
   let description = [{

@@ -6,7 +6,8 @@
 class MLOpt_LossOp<string mnemonic, list<Trait> traits = []>
     : MLOpt_ComputeOp<mnemonic, !listconcat([InferTypeOpAdaptor,
         MLOpt_KeepF32,
-        DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>],
+        DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
+        DeclareOpInterfaceMethods<MLOpt_LossOpInterface>],
         traits)> {
   let results = (outs MLOpt_FloatScalar:$result);
   let assemblyFormat = [{
