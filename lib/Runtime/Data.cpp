@@ -14,8 +14,10 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -36,10 +38,39 @@ using llvm::Twine;
 // Files
 //===----------------------------------------------------------------------===//
 
+uint64_t mlir::mlopt::runtime::allocationLimit() {
+  if (std::optional<std::string> text =
+          llvm::sys::Process::GetEnv("MLOPT_MAX_ALLOCATION_BYTES")) {
+    uint64_t bytes = 0;
+    if (!StringRef(*text).getAsInteger(10, bytes) && bytes > 0)
+      return bytes;
+  }
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long pageSize = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return uint64_t(1) << 40;
+  return uint64_t(pages) * uint64_t(pageSize) / 4 * 3;
+}
+
+Error mlir::mlopt::runtime::checkAllocation(uint64_t bytes, const Twine &what) {
+  uint64_t limit = allocationLimit();
+  if (bytes <= limit)
+    return Error::success();
+  return llvm::createStringError(what + ": needs more than " + Twine(bytes) +
+                                 " bytes, over the limit of " + Twine(limit) +
+                                 " bytes (3/4 of this machine's memory; "
+                                 "MLOPT_MAX_ALLOCATION_BYTES overrides it)");
+}
+
 /// Inflates a gzip file image. zlib's inflate with windowBits 15 + 16 checks
 /// the gzip header, the CRC-32 and the length trailer of each member.
-static Expected<std::vector<uint8_t>> inflateGzip(StringRef path,
-                                                  ArrayRef<uint8_t> input) {
+static Expected<std::vector<uint8_t>>
+inflateGzip(StringRef path, ArrayRef<uint8_t> input,
+            const ExpectedSizeFn &expectedSize) {
+  // The output never grows past what the contents' own header implies (once
+  // enough is inflated to read it), nor past the allocation limit.
+  std::optional<uint64_t> implied;
+  uint64_t limit = allocationLimit();
   z_stream stream;
   std::memset(&stream, 0, sizeof(stream));
   if (inflateInit2(&stream, 15 + 16) != Z_OK)
@@ -47,7 +78,8 @@ static Expected<std::vector<uint8_t>> inflateGzip(StringRef path,
   llvm::scope_exit cleanup([&] { inflateEnd(&stream); });
 
   std::vector<uint8_t> output;
-  output.resize(std::max<size_t>(input.size() * 4, 1 << 16));
+  output.resize(std::min<uint64_t>(std::max<size_t>(input.size() * 4, 1 << 16),
+                                   limit + 1));
   size_t produced = 0;
   size_t consumed = 0;
   // zlib counts in 32-bit uInt: feed and drain in chunks of at most 1 GiB.
@@ -59,8 +91,24 @@ static Expected<std::vector<uint8_t>> inflateGzip(StringRef path,
       stream.avail_in = static_cast<uInt>(chunk);
       consumed += chunk;
     }
-    if (produced == output.size())
-      output.resize(output.size() * 2);
+    if (!implied && expectedSize) {
+      implied = expectedSize(ArrayRef<uint8_t>(output.data(), produced));
+      if (implied)
+        limit = std::min(limit, *implied);
+    }
+    if (produced > limit) {
+      if (implied)
+        return fileError(path, "decompresses past the " + Twine(*implied) +
+                                   " bytes its header describes");
+      return checkAllocation(produced, "decompressing " + path);
+    }
+    if (produced == output.size()) {
+      // One byte past the limit shows that the stream goes on.
+      size_t grown = std::min<uint64_t>(output.size() * 2, limit + 1);
+      if (grown <= output.size())
+        grown = output.size() + 1;
+      output.resize(grown);
+    }
     size_t room = std::min(kChunk, output.size() - produced);
     stream.next_out = output.data() + produced;
     stream.avail_out = static_cast<uInt>(room);
@@ -102,7 +150,8 @@ static Expected<std::vector<uint8_t>> inflateGzip(StringRef path,
 }
 
 Expected<std::vector<uint8_t>>
-mlir::mlopt::runtime::readFileMaybeGzip(StringRef path) {
+mlir::mlopt::runtime::readFileMaybeGzip(StringRef path,
+                                        const ExpectedSizeFn &expectedSize) {
   Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       detail::readWholeFile(path);
   if (!buffer)
@@ -111,7 +160,7 @@ mlir::mlopt::runtime::readFileMaybeGzip(StringRef path) {
       reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
       (*buffer)->getBufferSize());
   if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-    return inflateGzip(path, bytes);
+    return inflateGzip(path, bytes, expectedSize);
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
@@ -127,7 +176,21 @@ static uint32_t readBigEndian32(const uint8_t *p) {
 /// is 0x000008<rank>; `what` names the payload in messages ("pixels").
 static Expected<IdxArray> readIdx(StringRef path, unsigned rank, StringRef kind,
                                   StringRef what) {
-  Expected<std::vector<uint8_t>> bytes = readFileMaybeGzip(path);
+  size_t headerSize = 4 + 4 * size_t(rank);
+  // The header gives the file's size: a small gzip file cannot inflate to
+  // gigabytes behind a valid header.
+  auto sizeFromHeader =
+      [&](ArrayRef<uint8_t> prefix) -> std::optional<uint64_t> {
+    if (prefix.size() < headerSize)
+      return std::nullopt;
+    std::vector<int64_t> dims;
+    for (unsigned i = 0; i < rank; ++i)
+      dims.push_back(readBigEndian32(prefix.data() + 4 + 4 * i));
+    std::optional<int64_t> count = checkedProduct(dims);
+    return count ? uint64_t(*count) + headerSize : uint64_t(headerSize);
+  };
+  Expected<std::vector<uint8_t>> bytes =
+      readFileMaybeGzip(path, sizeFromHeader);
   if (!bytes)
     return bytes.takeError();
   const uint32_t expectedMagic = 0x00000800u | rank;
@@ -143,7 +206,6 @@ static Expected<IdxArray> readIdx(StringRef path, unsigned rank, StringRef kind,
        << llvm::format_hex(expectedMagic, 10) << " (IDX " << kind << ")";
     return fileError(path, message);
   }
-  size_t headerSize = 4 + 4 * size_t(rank);
   if (bytes->size() < headerSize)
     return fileError(path, "truncated: expected a " + Twine(headerSize) +
                                "-byte IDX header, got " + Twine(bytes->size()) +

@@ -15,6 +15,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +26,25 @@ namespace mlir::mlopt::runtime {
 // Files
 //===----------------------------------------------------------------------===//
 
-/// Reads a whole file; when it starts with the gzip magic (1f 8b) it is
-/// inflated (concatenated gzip members included). Corrupt or truncated gzip
-/// streams are errors.
-llvm::Expected<std::vector<uint8_t>> readFileMaybeGzip(llvm::StringRef path);
+/// The total size a file's contents declare, given a prefix of them, or
+/// std::nullopt while the prefix is too short to tell.
+using ExpectedSizeFn =
+    std::function<std::optional<uint64_t>(llvm::ArrayRef<uint8_t>)>;
+
+/// Reads a whole regular file; when it starts with the gzip magic (1f 8b)
+/// it is inflated (concatenated gzip members included). Corrupt or
+/// truncated gzip streams are errors, and so is inflating past what
+/// `expectedSize` reports for the contents' header or past the allocation
+/// limit (allocationLimit()).
+llvm::Expected<std::vector<uint8_t>>
+readFileMaybeGzip(llvm::StringRef path,
+                  const ExpectedSizeFn &expectedSize = nullptr);
+
+/// The most bytes one allocation of the runtime may take: three quarters of
+/// the machine's physical memory, or $MLOPT_MAX_ALLOCATION_BYTES when set.
+uint64_t allocationLimit();
+/// An error naming `what` when `bytes` exceed allocationLimit().
+llvm::Error checkAllocation(uint64_t bytes, const llvm::Twine &what);
 
 //===----------------------------------------------------------------------===//
 // IDX (MNIST / Fashion-MNIST)
