@@ -2,7 +2,9 @@
 
 #include "mlopt/Runtime/Metrics.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -215,38 +217,49 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
     return os << "  " << llvm::left_justify(name, 12) << " ";
   };
   auto lossLine = [&](StringRef name, std::optional<double> loss,
-                      std::optional<double> accuracy) {
-    if (!loss && !accuracy)
+                      std::optional<double> accuracy,
+                      ArrayRef<std::pair<std::string, double>> metrics = {}) {
+    if (!loss && !accuracy && metrics.empty())
       return;
     row(name);
-    if (loss)
+    StringRef separator = "";
+    if (loss) {
       os << llvm::format("loss %.4f", *loss);
-    if (loss && accuracy)
-      os << "  ";
-    if (accuracy)
-      os << llvm::format("accuracy %.2f%%", *accuracy * 100);
+      separator = "  ";
+    }
+    if (accuracy) {
+      os << separator << llvm::format("accuracy %.2f%%", *accuracy * 100);
+      separator = "  ";
+    }
+    for (const auto &[metric, value] : metrics) {
+      os << separator << metric << llvm::format(" %.4f", value);
+      separator = "  ";
+    }
     os << "\n";
   };
 
   os << "summary\n";
-  row("epochs") << summary.epochs << "\n";
-  row("steps") << summary.steps << "\n";
-  lossLine("train", summary.trainLoss, summary.trainAccuracy);
-  lossLine("test", summary.testLoss, summary.testAccuracy);
-  if (!summary.stepSeconds.empty())
+  if (summary.trained) {
+    row("epochs") << summary.epochs << "\n";
+    row("steps") << summary.steps << "\n";
+    lossLine("train", summary.trainLoss, summary.trainAccuracy);
+  }
+  lossLine("test", summary.testLoss, summary.testAccuracy, summary.testMetrics);
+  if (summary.testSamples)
+    row("test samples") << *summary.testSamples << "\n";
+  if (summary.trained && !summary.stepSeconds.empty())
     row("step time") << llvm::format("%.3f ms median",
                                      median(summary.stepSeconds) * 1e3)
                      << "\n";
-  if (summary.trainSeconds > 0)
-    row("throughput") << llvm::format("%.0f samples/s",
-                                      double(summary.samples) /
-                                          summary.trainSeconds)
-                      << "\n";
-  if (summary.stepFlops) {
+  if (std::optional<double> rate =
+          samplesPerSecond(summary.samples, summary.trainSeconds);
+      summary.trained && summary.samples > 0 && rate)
+    row("throughput") << llvm::format("%.0f samples/s", *rate) << "\n";
+  if (summary.trained && summary.stepFlops) {
     row("train step") << llvm::format("%.3f GFLOP (compiler count)",
                                       double(*summary.stepFlops) / 1e9);
-    if (std::optional<double> rate = achievedFlopsPerSecond(
-            *summary.stepFlops, summary.stepSeconds))
+    if (std::optional<double> rate =
+            achievedFlopsPerSecond(*summary.stepFlops, summary.stepSeconds))
       os << llvm::format(", %.2f GFLOP/s achieved", *rate / 1e9);
     os << "\n";
   }
@@ -268,24 +281,34 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
 MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
   MetricsRecord record;
   record.add("event", "summary");
-  record.add("epochs", summary.epochs);
-  record.add("steps", summary.steps);
-  if (summary.trainLoss)
-    record.add("train_loss", *summary.trainLoss);
-  if (summary.trainAccuracy)
-    record.add("train_accuracy", *summary.trainAccuracy);
+  if (summary.trained) {
+    record.add("epochs", summary.epochs);
+    record.add("steps", summary.steps);
+    if (summary.firstStepLoss)
+      record.add("first_step_loss", *summary.firstStepLoss);
+    if (summary.trainLoss)
+      record.add("train_loss", *summary.trainLoss);
+    if (summary.trainAccuracy)
+      record.add("train_accuracy", *summary.trainAccuracy);
+  }
   if (summary.testLoss)
     record.add("test_loss", *summary.testLoss);
   if (summary.testAccuracy)
     record.add("test_accuracy", *summary.testAccuracy);
-  if (!summary.stepSeconds.empty())
-    record.add("step_time_median_s", median(summary.stepSeconds));
-  if (summary.trainSeconds > 0)
-    record.add("samples_per_s", double(summary.samples) / summary.trainSeconds);
-  if (summary.stepFlops) {
+  for (const auto &[name, value] : summary.testMetrics)
+    record.add("test_" + name, value);
+  if (summary.testSamples)
+    record.add("test_samples", *summary.testSamples);
+  if (summary.trained && !summary.stepSeconds.empty())
+    record.add("step_ms_median", median(summary.stepSeconds) * 1e3);
+  if (std::optional<double> rate =
+          samplesPerSecond(summary.samples, summary.trainSeconds);
+      summary.trained && summary.samples > 0 && rate)
+    record.add("samples_per_s", *rate);
+  if (summary.trained && summary.stepFlops) {
     record.add("step_flops", *summary.stepFlops);
-    if (std::optional<double> rate = achievedFlopsPerSecond(
-            *summary.stepFlops, summary.stepSeconds))
+    if (std::optional<double> rate =
+            achievedFlopsPerSecond(*summary.stepFlops, summary.stepSeconds))
       record.add("achieved_gflops_per_s", *rate / 1e9);
   }
   record.add("peak_rss_mb", summary.peakRssMb);
@@ -296,4 +319,32 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
     bytes[dtype] = count;
   record.add("state_bytes", std::move(bytes));
   return record;
+}
+
+//===----------------------------------------------------------------------===//
+// Run configuration
+//===----------------------------------------------------------------------===//
+
+std::optional<double> mlir::mlopt::runtime::samplesPerSecond(int64_t samples,
+                                                             double seconds) {
+  if (!(seconds > 0))
+    return std::nullopt;
+  return double(samples) / seconds;
+}
+
+HostCpu mlir::mlopt::runtime::detectHostCpu() {
+  HostCpu cpu;
+  cpu.name = llvm::sys::getHostCPUName().str();
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  for (StringRef feature : {"avx2", "avx512f", "avx512bf16", "avx512vnni"})
+    cpu.features.emplace_back(feature.str(), features.lookup(feature));
+  return cpu;
+}
+
+llvm::json::Object mlir::mlopt::runtime::toJson(const HostCpu &cpu) {
+  llvm::json::Object features;
+  for (const auto &[name, present] : cpu.features)
+    features[name] = present;
+  return llvm::json::Object{{"name", cpu.name},
+                            {"features", std::move(features)}};
 }

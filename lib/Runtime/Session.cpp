@@ -253,6 +253,26 @@ Session::~Session() {
   backend.reset();
 }
 
+/// The names of the results after the loss of the entry point marked
+/// `marker`, from its `mlopt.metric` attributes ("result<i>" where none);
+/// `fallback` when the module has no such entry point.
+static std::vector<std::string>
+readMetricNames(ModuleOp module, llvm::StringRef marker,
+                llvm::ArrayRef<std::string> fallback) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr(marker))
+      continue;
+    std::vector<std::string> names;
+    for (unsigned i = 1; i < func.getNumResults(); ++i) {
+      auto name = func.getResultAttrOfType<StringAttr>(
+          i, MLOptDialect::kMetricAttrName);
+      names.push_back(name ? name.str() : "result" + std::to_string(i));
+    }
+    return names;
+  }
+  return fallback;
+}
+
 Expected<std::unique_ptr<Session>>
 Session::compile(const Model &model, const SessionOptions &options) {
   Expected<const BackendInfo &> backendInfo = lookupBackend(options.backend);
@@ -284,6 +304,12 @@ Session::compile(const Model &model, const SessionOptions &options) {
   if (!signature)
     return signature.takeError();
   session->signature = std::move(*signature);
+  session->trainMetricNames = readMetricNames(*session->trainingModule,
+                                              MLOptDialect::kTrainStepAttrName,
+                                              session->signature.metricNames);
+  session->evalMetricNames =
+      readMetricNames(*session->trainingModule, MLOptDialect::kEvalStepAttrName,
+                      session->signature.metricNames);
 
   FirstDiagnostic diagnostic(*context);
   Expected<std::unique_ptr<Backend>> backend =
@@ -303,17 +329,17 @@ bool Session::isLoadedFromCache() const { return backend->isLoadedFromCache(); }
 Error Session::init(uint64_t seed) { return backend->initialize(seed); }
 
 Expected<StepResult>
-Session::toStepResult(Expected<std::vector<double>> values) const {
+Session::toStepResult(Expected<std::vector<double>> values,
+                      llvm::ArrayRef<std::string> metricNames) const {
   if (!values)
     return values.takeError();
-  if (values->size() != signature.metricNames.size() + 1)
+  if (values->size() != metricNames.size() + 1)
     return makeError("the step returned " + llvm::Twine(values->size()) +
                      " values, expected the loss and " +
-                     llvm::Twine(signature.metricNames.size()) + " metrics");
+                     llvm::Twine(metricNames.size()) + " metrics");
   StepResult result;
   result.loss = (*values)[0];
-  for (auto [name, value] :
-       llvm::zip(signature.metricNames, llvm::drop_begin(*values)))
+  for (auto [name, value] : llvm::zip(metricNames, llvm::drop_begin(*values)))
     result.metrics.emplace_back(name, value);
   return result;
 }
@@ -345,13 +371,13 @@ Error Session::checkArguments(llvm::ArrayRef<TensorRef> arguments) const {
 Expected<StepResult> Session::trainStep(llvm::ArrayRef<TensorRef> arguments) {
   if (Error error = checkArguments(arguments))
     return std::move(error);
-  return toStepResult(backend->trainStep(arguments));
+  return toStepResult(backend->trainStep(arguments), trainMetricNames);
 }
 
 Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
   if (Error error = checkArguments(arguments))
     return std::move(error);
-  return toStepResult(backend->evalStep(arguments));
+  return toStepResult(backend->evalStep(arguments), evalMetricNames);
 }
 
 Expected<std::vector<uint8_t>> Session::readState(llvm::StringRef name) {

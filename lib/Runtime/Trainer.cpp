@@ -89,6 +89,39 @@ static std::string formatMetrics(const Evaluation &eval, StringRef prefix) {
   return text;
 }
 
+/// The first record of the metrics file: what the run was asked to do, the
+/// optimizer with every mlopt-optimizer option, and the machine.
+static MetricsRecord configRecord(const TrainerOptions &options,
+                                  const Session &session) {
+  const SessionOptions &sessionOptions = options.session;
+  llvm::json::Object optimizer;
+  const MLOptOptimizerOptions &optimizerOptions =
+      sessionOptions.pipeline.optimizer;
+  // optimizer["lr"] = optimizerOptions.lr; and so on, for every option.
+#define MLOPT_CONFIG_OPTION(field, argument, type, defaultValue, description)  \
+  optimizer[argument] = optimizerOptions.field;
+  MLOPT_MLOptOptimizer_OPTIONS(MLOPT_CONFIG_OPTION);
+#undef MLOPT_CONFIG_OPTION
+  MetricsRecord record;
+  record.add("event", "config")
+      .add("mlopt_version", MLOPT_VERSION)
+      .add("model", options.modelPath)
+      .add("backend", sessionOptions.backend)
+      .add("passes", options.passes)
+      .add("post_autodiff_passes", options.postAutodiffPasses)
+      .add("optimizer", std::move(optimizer))
+      .add("train", options.evalOnly ? std::string() : options.train)
+      .add("test", options.test)
+      .add("epochs", options.epochs)
+      .add("steps", options.steps)
+      .add("batch_size", session.getSignature().batchSize)
+      .add("seed", options.seed)
+      .add("load", options.loadPath)
+      .add("eval_only", options.evalOnly)
+      .add("cpu", toJson(detectHostCpu()));
+  return record;
+}
+
 static void addMetrics(MetricsRecord &record, const Evaluation &eval) {
   record.add("test_loss", eval.loss);
   for (const auto &[name, value] : eval.metrics)
@@ -193,6 +226,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
     if (!writer)
       return writer.takeError();
     metrics.emplace(std::move(*writer));
+    if (Error error = metrics->write(configRecord(options, session)))
+      return error;
   }
 
   RunSummary summary;
@@ -205,7 +240,13 @@ Error runtime::runTrainer(const TrainerOptions &options,
     loop.seed = options.seed;
     loop.startStep = startStep;
     TrainLoopCallbacks callbacks;
+    // Throughput of the steps since the previous step record: their samples
+    // over the wall time since it, less the time spent evaluating.
+    Timer sinceRecord;
+    int64_t samplesSinceRecord = 0;
+    double evalSecondsSinceRecord = 0;
     callbacks.onStep = [&](const StepRecord &step) -> Error {
+      samplesSinceRecord += session.getSignature().batchSize;
       if (!metrics || !options.logEvery || step.step % options.logEvery != 0)
         return Error::success();
       MetricsRecord record;
@@ -213,8 +254,16 @@ Error runtime::runTrainer(const TrainerOptions &options,
           .add("step", step.step)
           .add("epoch", step.epoch)
           .add("loss", step.result.loss);
+      // The step's other results, the optimizer's "lr" among them.
       for (const auto &[name, value] : step.result.metrics)
         record.add(name, value);
+      if (std::optional<double> rate =
+              samplesPerSecond(samplesSinceRecord,
+                               sinceRecord.seconds() - evalSecondsSinceRecord))
+        record.add("samples_per_s", *rate);
+      sinceRecord.reset();
+      samplesSinceRecord = 0;
+      evalSecondsSinceRecord = 0;
       return metrics->write(record);
     };
     callbacks.onEpoch = [&](const EpochRecord &epoch) -> Error {
@@ -222,13 +271,16 @@ Error runtime::runTrainer(const TrainerOptions &options,
       record.add("event", "epoch")
           .add("epoch", epoch.epoch)
           .add("steps", epoch.steps)
-          .add("train_loss", epoch.trainLoss);
+          .add("train_loss", epoch.trainLoss)
+          .add("epoch_seconds", epoch.seconds);
       out << llvm::formatv("epoch {0}: train_loss {1:f4}", epoch.epoch,
                            epoch.trainLoss);
       if (testSet) {
+        Timer evalTimer;
         Expected<Evaluation> eval = evaluate(session, *testSet);
         if (!eval)
           return eval.takeError();
+        evalSecondsSinceRecord += evalTimer.seconds();
         addMetrics(record, *eval);
         out << ", " << formatMetrics(*eval, "test_");
       }
@@ -243,6 +295,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
       return result.takeError();
     trained = std::move(*result);
   }
+  summary.trained = trainSet.has_value();
+  if (trained.steps > startStep)
+    summary.firstStepLoss = trained.firstStepLoss;
   summary.epochs = trained.epochsRun;
   summary.steps = trained.steps;
   summary.stepSeconds = trained.stepSeconds;
@@ -252,7 +307,6 @@ Error runtime::runTrainer(const TrainerOptions &options,
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
 
-  int64_t testSamples = 0;
   if (testSet) {
     Expected<Evaluation> eval = evaluate(session, *testSet);
     if (!eval)
@@ -261,7 +315,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
     for (const auto &[name, value] : eval->metrics)
       if (name == "accuracy")
         summary.testAccuracy = value;
-    testSamples = eval->samples;
+    summary.testSamples = eval->samples;
   }
 
   if (!options.savePath.empty()) {
@@ -277,16 +331,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   summary.peakRssMb = peakRssMb();
   out << formatSummary(summary);
   if (metrics) {
-    MetricsRecord record = summaryRecord(summary);
-    record.add("step_ms_median", summary.stepSeconds.empty()
-                                     ? 0.0
-                                     : median(summary.stepSeconds) * 1000.0);
-    record.add("backend", sessionOptions->backend);
-    if (trained.steps > startStep)
-      record.add("first_step_loss", trained.firstStepLoss);
-    if (testSet)
-      record.add("test_samples", testSamples);
-    if (Error error = metrics->write(record))
+    if (Error error = metrics->write(summaryRecord(summary)))
       return error;
   }
   return Error::success();

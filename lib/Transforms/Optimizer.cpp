@@ -30,6 +30,8 @@ static constexpr StringLiteral kTrainStepAttrName =
     MLOptDialect::kTrainStepAttrName;
 static constexpr StringLiteral kGradOfAttrName = MLOptDialect::kGradOfAttrName;
 static constexpr StringLiteral kStepStateName = "optimizer.step";
+/// The `mlopt.metric` name of the learning-rate result.
+static constexpr StringLiteral kLrMetricName = "lr";
 
 namespace {
 
@@ -269,6 +271,17 @@ void MLOptOptimizerPass::runOnOperation() {
     slots.push_back({i, param, returnOp.getOperand(i), {}});
   }
 
+  for (unsigned i = 0, e = trainStep.getNumResults(); i < e; ++i) {
+    auto metric = trainStep.getResultAttrOfType<StringAttr>(
+        i, MLOptDialect::kMetricAttrName);
+    if (metric && metric.getValue() == kLrMetricName) {
+      trainStep.emitError("mlopt-optimizer: result #")
+          << i << " is already a metric named '" << kLrMetricName
+          << "', the name of the learning rate this pass returns";
+      return signalPassFailure();
+    }
+  }
+
   // New states go right after the last existing one, in gradient order, with
   // the step counter last.
   SmallVector<StringRef, 2> suffixes = stateSuffixes(config);
@@ -340,6 +353,9 @@ void MLOptOptimizerPass::runOnOperation() {
   StateWriteOp::create(b, trainStep.getLoc(), rules.nextStep(),
                        stepState.getSymName());
 
+  // The learning rate this step applied, as an extra metric result.
+  Value appliedLr = emitter.asF64(rules.appliedLearningRate());
+
   // The gradients are consumed: drop them from the return and the signature.
   llvm::BitVector erase(trainStep.getNumResults());
   for (const GradientSlot &slot : slots)
@@ -351,6 +367,15 @@ void MLOptOptimizerPass::runOnOperation() {
   returnOp->setOperands(kept);
   if (failed(trainStep.eraseResults(erase))) {
     trainStep.emitError("mlopt-optimizer: cannot remove the gradient results");
+    return signalPassFailure();
+  }
+  unsigned lrIndex = trainStep.getNumResults();
+  returnOp->insertOperands(returnOp->getNumOperands(), appliedLr);
+  auto metricAttr = b.getNamedAttr(MLOptDialect::kMetricAttrName,
+                                   b.getStringAttr(kLrMetricName));
+  if (failed(trainStep.insertResult(lrIndex, appliedLr.getType(),
+                                    b.getDictionaryAttr(metricAttr)))) {
+    trainStep.emitError("mlopt-optimizer: cannot add the learning-rate result");
     return signalPassFailure();
   }
 }

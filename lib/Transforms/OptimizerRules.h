@@ -112,6 +112,9 @@ public:
   /// The step count after this step (i64).
   Value nextStep();
 
+  /// The learning rate this step applies (after warm-up and the schedule).
+  Scalar appliedLearningRate() const { return lr; }
+
 private:
   ParamUpdate updateSGD(Value param, Value grad, ArrayRef<Value> states);
   ParamUpdate updateAdam(Value param, Value grad, ArrayRef<Value> states);

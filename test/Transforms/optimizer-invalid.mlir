@@ -131,3 +131,18 @@ func.func @train_step() -> (tensor<f32>, tensor<2xf32> {mlopt.grad_of = @w})
   %l = mlopt.sum %w dims = [0] : tensor<2xf32> -> tensor<f32>
   return %l, %w : tensor<f32>, tensor<2xf32>
 }
+
+// -----
+
+// The pass returns the learning rate as the metric "lr": a model metric of
+// that name would be shadowed.
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+// expected-error@+1 {{mlopt-optimizer: result #1 is already a metric named 'lr', the name of the learning rate this pass returns}}
+func.func @train_step() -> (tensor<f32>, tensor<f32> {mlopt.metric = "lr"},
+                            tensor<2xf32> {mlopt.grad_of = @w})
+    attributes {mlopt.train_step} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %l = mlopt.sum %w dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l, %l, %w : tensor<f32>, tensor<f32>, tensor<2xf32>
+}

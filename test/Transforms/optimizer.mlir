@@ -9,7 +9,9 @@
 // RUN: mlopt-opt %s --mlopt-optimizer="optimizer=sgd lr=0.1 warmup-steps=5" | FileCheck %s --check-prefix=WARMUP
 
 // A hand-written @train_step in the form mlopt-autodiff produces: loss,
-// metric, then one gradient per trainable state.
+// metric, then one gradient per trainable state. The pass drops the gradients
+// and appends the learning rate it applied, a 0-d f64 marked
+// {mlopt.metric = "lr"}.
 
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
@@ -37,7 +39,7 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // SGD-NEXT: mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
 // SGD-NOT:  momentum_buffer
 // SGD-LABEL: func.func @train_step
-// SGD-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+// SGD-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<f64> {mlopt.metric = "lr"})
 // SGD-SAME:   attributes {mlopt.train_step}
 // SGD:        %[[GW:.*]] = mlopt.mul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<f32>)
 // SGD:        %[[STEP:.*]] = mlopt.state_read @optimizer.step : tensor<i64>
@@ -52,7 +54,8 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // SGD-NEXT:   %[[NEXT:.*]] = mlopt.add %[[STEPF]], %[[ONE]] : tensor<f64>
 // SGD-NEXT:   %[[NEXTI:.*]] = mlopt.cast %[[NEXT]] : tensor<f64> to tensor<i64>
 // SGD-NEXT:   mlopt.state_write %[[NEXTI]], @optimizer.step : tensor<i64>
-// SGD-NEXT:   return %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>
+// SGD-NEXT:   %[[APPLIED:.*]] = mlopt.constant dense<1.000000e-01> : tensor<f64>
+// SGD-NEXT:   return %{{.*}}, %{{.*}}, %[[APPLIED]] : tensor<f32>, tensor<f32>, tensor<f64>
 
 // Momentum with dampening and weight decay: d = g + wd * p; the buffer is d
 // at step 0, then momentum * buf + (1 - dampening) * d.
@@ -61,7 +64,7 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // MOMENTUM-NEXT: mlopt.state @optimizer.fc.bias.momentum_buffer : tensor<2xf32> optimizer_state init #mlopt.zeros
 // MOMENTUM-NEXT: mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
 // MOMENTUM-LABEL: func.func @train_step
-// MOMENTUM-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+// MOMENTUM-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<f64> {mlopt.metric = "lr"})
 // MOMENTUM:        %[[GW:.*]] = mlopt.mul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<f32>)
 // MOMENTUM:        %[[STEP:.*]] = mlopt.state_read @optimizer.step
 // MOMENTUM:        %[[ZERO:.*]] = mlopt.constant dense<0> : tensor<i64>
@@ -85,7 +88,8 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // MOMENTUM:        mlopt.state_write %{{.*}}, @fc.bias : tensor<2xf32>
 // MOMENTUM-NEXT:   mlopt.state_write %{{.*}}, @optimizer.fc.bias.momentum_buffer : tensor<2xf32>
 // MOMENTUM:        mlopt.state_write %{{.*}}, @optimizer.step : tensor<i64>
-// MOMENTUM-NEXT:   return
+// MOMENTUM-NEXT:   %[[APPLIED:.*]] = mlopt.constant dense<1.000000e-01> : tensor<f64>
+// MOMENTUM-NEXT:   return %{{.*}}, %{{.*}}, %[[APPLIED]]
 
 // Nesterov: d + momentum * buf; no dampening multiply.
 // NESTEROV-LABEL: func.func @train_step
@@ -114,7 +118,7 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // ADAM-NEXT: mlopt.state @optimizer.fc.bias.exp_avg_sq : tensor<2xf32> optimizer_state init #mlopt.zeros
 // ADAM-NEXT: mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros
 // ADAM-LABEL: func.func @train_step
-// ADAM-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+// ADAM-SAME:   -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<f64> {mlopt.metric = "lr"})
 // ADAM:        %[[GW:.*]] = mlopt.mul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<f32>)
 // ADAM:        %[[STEP:.*]] = mlopt.state_read @optimizer.step
 // ADAM-NEXT:   %[[STEPF:.*]] = mlopt.cast %[[STEP]] : tensor<i64> to tensor<f64>
@@ -164,7 +168,8 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // ADAM-NEXT:   mlopt.state_write %{{.*}}, @optimizer.fc.bias.exp_avg : tensor<2xf32>
 // ADAM-NEXT:   mlopt.state_write %{{.*}}, @optimizer.fc.bias.exp_avg_sq : tensor<2xf32>
 // ADAM:        mlopt.state_write %{{.*}}, @optimizer.step : tensor<i64>
-// ADAM-NEXT:   return
+// ADAM-NEXT:   %[[APPLIED:.*]] = mlopt.constant dense<1.000000e-03> : tensor<f64>
+// ADAM-NEXT:   return %{{.*}}, %{{.*}}, %[[APPLIED]]
 
 // AdamW: p *= 1 - lr * wd (default wd 0.01: 1 - 1e-5) before the moments;
 // the gradient itself is not decayed.
@@ -225,6 +230,7 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // STEPLR-NEXT:   %[[NEW:.*]] = mlopt.sub %[[W]], %[[D]]
 // STEPLR-NEXT:   mlopt.state_write %[[NEW]], @fc.weight
 // STEPLR:        mlopt.mul %[[LR32]], %{{.*}} : (tensor<f32>, tensor<2xf32>)
+// STEPLR:        return %{{.*}}, %{{.*}}, %[[LR]] : tensor<f32>, tensor<f32>, tensor<f64>
 
 // Cosine: min_lr + (lr - min_lr) * (1 + cos(pi * min(t, T) / T)) / 2.
 // COSINE-LABEL: func.func @train_step
@@ -247,6 +253,7 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // COSINE-NEXT:   %[[LR:.*]] = mlopt.add %[[MIN]], %[[HALF]] : tensor<f64>
 // COSINE-NEXT:   mlopt.state_read @fc.weight
 // COSINE-NEXT:   mlopt.cast %[[LR]] : tensor<f64> to tensor<f32>
+// COSINE:        return %{{.*}}, %{{.*}}, %[[LR]] : tensor<f32>, tensor<f32>, tensor<f64>
 
 // Warm-up: lr * (t + 1) / warmup while t < warmup, then the schedule.
 // WARMUP-LABEL: func.func @train_step
@@ -264,3 +271,4 @@ func.func @train_step(%x: tensor<4x3xf32> {mlopt.input},
 // WARMUP-NEXT:   %[[LR:.*]] = mlopt.select %[[IN]], %[[WARM]], %[[AFTER]] : (tensor<i1>, tensor<f64>, tensor<f64>) -> tensor<f64>
 // WARMUP-NEXT:   mlopt.state_read @fc.weight
 // WARMUP-NEXT:   mlopt.cast %[[LR]] : tensor<f64> to tensor<f32>
+// WARMUP:        return %{{.*}}, %{{.*}}, %[[LR]] : tensor<f32>, tensor<f32>, tensor<f64>

@@ -44,9 +44,10 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
   return %l, %m : tensor<f32>, tensor<f32>
 }
 
-// The gradients are consumed: @train_step returns the loss and the metric.
+// The gradients are consumed: @train_step returns the loss, the metric and
+// the learning rate the (cosine, warmed-up) schedule applied.
 // CHECK-LABEL: func.func @train_step(
-// CHECK-SAME:    -> (tensor<f32>, tensor<f32> {mlopt.metric = "mae"}) attributes {mlopt.train_step}
+// CHECK-SAME:    -> (tensor<f32>, tensor<f32> {mlopt.metric = "mae"}, tensor<f64> {mlopt.metric = "lr"}) attributes {mlopt.train_step}
 // CHECK-DAG:     mlopt.minimum
 // CHECK-DAG:     mlopt.cos
 // CHECK-DAG:     mlopt.compare lt
@@ -55,14 +56,15 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
 // CHECK-DAG:     mlopt.state_write %{{.*}}, @optimizer.fc.bias.exp_avg_sq : tensor<2xf32>
 // CHECK-DAG:     mlopt.state_write %{{.*}}, @optimizer.step : tensor<i64>
 // CHECK-DAG:     mlopt.state_write %{{.*}}, @rng : tensor<i64>
-// CHECK:         return %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>
+// CHECK:         return %{{.*}}, %{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>, tensor<f64>
 
 // CHECK-LABEL: func.func @init(
 // CHECK-COUNT-8: mlopt.state_write
 // CHECK-NEXT:    return
 
+// @eval_step applies no update: no learning rate among its results.
 // CHECK-LABEL: func.func @eval_step(
-// CHECK-SAME:    attributes {mlopt.eval_step}
+// CHECK-SAME:    -> (tensor<f32>, tensor<f32> {mlopt.metric = "mae"}) attributes {mlopt.eval_step}
 // CHECK-NOT:     mlopt.dropout
 // CHECK-NOT:     mlopt.state_write
 // CHECK:         return

@@ -554,10 +554,11 @@ TEST_F(DifferentialTest, TrainStepMatchesReference) {
   ASSERT_TRUE(module);
   mlir::mlopt::registerAllPasses();
   PassManager pm(&context, ModuleOp::getOperationName());
-  ASSERT_TRUE(succeeded(parsePassPipeline(
-      "mlopt-autodiff,mlopt-optimizer{optimizer=adam lr=0.01},"
-      "mlopt-entry-points",
-      pm)));
+  ASSERT_TRUE(succeeded(
+      parsePassPipeline("mlopt-autodiff,mlopt-optimizer{optimizer=adam lr=0.01 "
+                        "schedule=step step-size=1 gamma=0.5},"
+                        "mlopt-entry-points",
+                        pm)));
   ASSERT_TRUE(succeeded(pm.run(*module)));
 
   std::unique_ptr<CpuExecutable> exec = compile(*module);
@@ -589,9 +590,12 @@ TEST_F(DifferentialTest, TrainStepMatchesReference) {
         << llvm::toString(metrics.takeError());
     auto expected = evaluator.call("train_step", {inputs, labels}, state);
     ASSERT_TRUE(succeeded(expected));
-    ASSERT_EQ(metrics->size(), 2u);
+    // The loss, the accuracy and the learning rate mlopt-optimizer applied.
+    ASSERT_EQ(metrics->size(), 3u);
     EXPECT_NEAR((*metrics)[0], (*expected)[0].getAsDouble(0), 1e-4);
     EXPECT_EQ((*metrics)[1], (*expected)[1].getAsDouble(0));
+    EXPECT_DOUBLE_EQ((*metrics)[2], (*expected)[2].getAsDouble(0));
+    EXPECT_DOUBLE_EQ((*metrics)[2], 0.01 * std::pow(0.5, step));
     for (auto [i, name] : llvm::enumerate(exec->getStateNames())) {
       SCOPED_TRACE(name);
       expectClose(exec->getStates()[i], state[name], Tolerance{1e-4, 1e-5});

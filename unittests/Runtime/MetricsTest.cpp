@@ -179,12 +179,15 @@ TEST(MetricsTest, FormatBytes) {
 
 RunSummary sampleSummary() {
   RunSummary summary;
+  summary.trained = true;
   summary.epochs = 2;
   summary.steps = 936;
+  summary.firstStepLoss = 2.3;
   summary.trainLoss = 0.41234;
   summary.trainAccuracy = 0.8512;
   summary.testLoss = 0.45;
   summary.testAccuracy = 0.8391;
+  summary.testSamples = 10000;
   summary.stepSeconds = {0.004, 0.002, 0.003};
   summary.samples = 119808;
   summary.trainSeconds = 2.0;
@@ -201,12 +204,14 @@ TEST(MetricsTest, Summary) {
             "  steps        936\n"
             "  train        loss 0.4123  accuracy 85.12%\n"
             "  test         loss 0.4500  accuracy 83.91%\n"
+            "  test samples 10000\n"
             "  step time    3.000 ms median\n"
             "  throughput   59904 samples/s\n"
             "  peak memory  312.2 MiB RSS\n"
             "  sparsity     50.00%\n"
             "  state        F32 795.0 KiB, I64 8 B, total 795.0 KiB\n");
   RunSummary minimal;
+  minimal.trained = true;
   minimal.epochs = 1;
   minimal.steps = 10;
   minimal.testLoss = 1.0;
@@ -225,9 +230,99 @@ TEST(MetricsTest, SummaryRecord) {
   EXPECT_EQ(object->getString("event"), "summary");
   EXPECT_EQ(object->getInteger("steps"), 936);
   EXPECT_EQ(object->getNumber("test_accuracy"), 0.8391);
-  EXPECT_EQ(object->getNumber("step_time_median_s"), 0.003);
+  EXPECT_EQ(object->getInteger("test_samples"), 10000);
+  EXPECT_EQ(object->getNumber("first_step_loss"), 2.3);
+  EXPECT_EQ(object->getNumber("step_ms_median"), 3.0);
+  // One spelling of the step time, not two.
+  EXPECT_EQ(object->get("step_time_median_s"), nullptr);
   EXPECT_EQ(object->getNumber("samples_per_s"), 59904.0);
   EXPECT_EQ(object->getObject("state_bytes")->getInteger("F32"), 814120);
+}
+
+/// A run that took no training step (--eval-only) reports only what it
+/// measured: no epochs, steps, step time, throughput or step FLOPs.
+RunSummary evalOnlySummary() {
+  RunSummary summary = sampleSummary();
+  summary.trained = false;
+  summary.trainLoss.reset();
+  summary.trainAccuracy.reset();
+  summary.firstStepLoss.reset();
+  summary.stepSeconds.clear();
+  summary.samples = 0;
+  summary.trainSeconds = 0;
+  summary.stepFlops = 1000;
+  return summary;
+}
+
+TEST(MetricsTest, EvalOnlySummaryHasNoTrainingFields) {
+  EXPECT_EQ(formatSummary(evalOnlySummary()),
+            "summary\n"
+            "  test         loss 0.4500  accuracy 83.91%\n"
+            "  test samples 10000\n"
+            "  peak memory  312.2 MiB RSS\n"
+            "  sparsity     50.00%\n"
+            "  state        F32 795.0 KiB, I64 8 B, total 795.0 KiB\n");
+  // Even with stale training numbers around, `trained` decides.
+  RunSummary stale = sampleSummary();
+  stale.trained = false;
+  stale.stepFlops = 1000;
+  std::string text = formatSummary(stale);
+  for (const char *field :
+       {"epochs", "steps", "train ", "step time", "throughput", "train step"})
+    EXPECT_THAT(text, ::testing::Not(HasSubstr(field))) << field;
+
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse(summaryRecord(stale).toJson());
+  ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+  const llvm::json::Object *object = value->getAsObject();
+  ASSERT_NE(object, nullptr);
+  for (const char *key : {"epochs", "steps", "first_step_loss", "train_loss",
+                          "train_accuracy", "step_ms_median", "samples_per_s",
+                          "step_flops", "achieved_gflops_per_s"})
+    EXPECT_EQ(object->get(key), nullptr) << key;
+  EXPECT_EQ(object->getNumber("test_loss"), 0.45);
+  EXPECT_EQ(object->getInteger("test_samples"), 10000);
+}
+
+/// A resumed run with no step left reports its steps, but no step time or
+/// throughput it did not measure.
+TEST(MetricsTest, TrainingRunWithoutStepsHasNoRates) {
+  RunSummary summary;
+  summary.trained = true;
+  summary.epochs = 0;
+  summary.steps = 16;
+  summary.trainSeconds = 1e-6;
+  std::string text = formatSummary(summary);
+  EXPECT_THAT(text, HasSubstr("  steps        16\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("throughput")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("step time")));
+  std::string record = summaryRecord(summary).toJson();
+  EXPECT_THAT(record, HasSubstr("\"steps\":16"));
+  EXPECT_THAT(record, ::testing::Not(HasSubstr("samples_per_s")));
+}
+
+TEST(MetricsTest, SamplesPerSecond) {
+  EXPECT_EQ(samplesPerSecond(640, 0.5), 1280.0);
+  EXPECT_EQ(samplesPerSecond(640, 0.0), std::nullopt);
+  EXPECT_EQ(samplesPerSecond(640, -1.0), std::nullopt);
+}
+
+TEST(MetricsTest, HostCpuNamesTheKernelFeatures) {
+  HostCpu cpu = detectHostCpu();
+  EXPECT_FALSE(cpu.name.empty());
+  std::vector<std::string> names;
+  for (const auto &feature : cpu.features)
+    names.push_back(feature.first);
+  EXPECT_EQ(names, (std::vector<std::string>{"avx2", "avx512f", "avx512bf16",
+                                             "avx512vnni"}));
+  llvm::json::Value json(toJson(cpu));
+  const llvm::json::Object *object = json.getAsObject();
+  ASSERT_NE(object, nullptr);
+  EXPECT_EQ(object->getString("name"), cpu.name);
+  const llvm::json::Object *features = object->getObject("features");
+  ASSERT_NE(features, nullptr);
+  for (const auto &[name, present] : cpu.features)
+    EXPECT_EQ(features->getBoolean(name), present) << name;
 }
 
 } // namespace

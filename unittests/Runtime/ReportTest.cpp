@@ -415,6 +415,7 @@ TEST(FormatFlopsTest, PicksDecimalUnits) {
 
 TEST(SummaryFlopsTest, SummaryRepeatsStepFlopsWithAchievedRate) {
   RunSummary summary;
+  summary.trained = true;
   summary.steps = 3;
   summary.stepSeconds = {0.004, 0.002, 0.003};
   summary.stepFlops = int64_t{159000000};

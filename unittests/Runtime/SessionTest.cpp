@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -266,4 +267,62 @@ TEST(SessionTest, EveryOptimizerOptionIsAMloptRunFlag) {
     EXPECT_EQ(parsePassOptions(output, "mlopt-optimizer"), expected)
         << "--" << name << "=" << value;
   }
+}
+
+// Each entry point's results are named from its own `mlopt.metric`
+// attributes: @train_step adds the learning rate mlopt-optimizer applied
+// (from the compiled schedule), @eval_step has only the model's metrics.
+TEST(SessionTest, EntryPointsNameTheirOwnMetrics) {
+  auto model = Model::parse(R"mlir(
+    mlopt.state @fc.weight : tensor<3x4xf32> parameter trainable init #mlopt.zeros
+    mlopt.state @fc.bias : tensor<3xf32> parameter trainable init #mlopt.zeros
+    func.func @loss(%x: tensor<2x4xf32> {mlopt.input},
+                    %y: tensor<2xi64> {mlopt.label})
+        -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<3x4xf32>
+      %b = mlopt.state_read @fc.bias : tensor<3xf32>
+      %logits = mlopt.linear %x, %w, %b
+          : (tensor<2x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+      %loss = mlopt.cross_entropy %logits, %y
+          : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<f32>
+      %acc = mlopt.accuracy %logits, %y
+          : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<f32>
+      return %loss, %acc : tensor<f32>, tensor<f32>
+    }
+  )mlir");
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "reference";
+  options.pipeline.optimizer.lr = 0.1;
+  options.pipeline.optimizer.schedule = "step";
+  options.pipeline.optimizer.stepSize = 1;
+  options.pipeline.optimizer.gamma = 0.5;
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  EXPECT_EQ((*session)->getTrainMetricNames(),
+            llvm::ArrayRef<std::string>({"accuracy", "lr"}));
+  EXPECT_EQ((*session)->getEvalMetricNames(),
+            llvm::ArrayRef<std::string>({"accuracy"}));
+  ASSERT_FALSE(bool((*session)->init(0)));
+
+  std::vector<float> x = {1, 2, 3, 4, -1, -2, -3, -4};
+  std::vector<int64_t> y = {0, 2};
+  std::vector<TensorRef> arguments = {
+      viewTensor("x", DType::F32, {2, 4}, x.data()),
+      viewTensor("y", DType::I64, {2}, y.data())};
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(step);
+    auto result = (*session)->trainStep(arguments);
+    ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    ASSERT_EQ(result->metrics.size(), 2u);
+    EXPECT_EQ(result->metrics[0].first, "accuracy");
+    EXPECT_EQ(result->metrics[1].first, "lr");
+    // StepLR: 0.1 * 0.5^t for the t-th step (0-based).
+    EXPECT_DOUBLE_EQ(result->metrics[1].second, 0.1 * std::pow(0.5, step));
+  }
+  auto eval = (*session)->evalStep(arguments);
+  ASSERT_TRUE(bool(eval)) << llvm::toString(eval.takeError());
+  ASSERT_EQ(eval->metrics.size(), 1u);
+  EXPECT_EQ(eval->metrics[0].first, "accuracy");
 }

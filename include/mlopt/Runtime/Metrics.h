@@ -137,14 +137,29 @@ private:
 // Final summary
 //===----------------------------------------------------------------------===//
 
-/// What a training run reports at the end. Unset optionals are omitted.
+/// What a run reports at the end. Unset optionals are omitted.
 struct RunSummary {
+  /// Whether this is a training run. An evaluation (--eval-only) does not
+  /// report the training fields (epochs, steps, train loss, first-step loss,
+  /// step time, throughput, the train step's FLOPs): it did not measure them.
+  /// Step time and throughput also need at least one step this run.
+  bool trained = false;
+  /// The epochs this run trained in, and the step count it reached
+  /// (counting those of a resumed checkpoint).
   int64_t epochs = 0;
   int64_t steps = 0;
+  /// The loss of this run's first training step.
+  std::optional<double> firstStepLoss;
   std::optional<double> trainLoss;
   std::optional<double> trainAccuracy; // fraction in [0, 1]
   std::optional<double> testLoss;
   std::optional<double> testAccuracy; // fraction in [0, 1]
+  /// The test set's other `mlopt.metric` results (all but accuracy), in the
+  /// loss function's order: shown on the test line, `test_<name>` in the
+  /// record.
+  std::vector<std::pair<std::string, double>> testMetrics;
+  /// Samples the test loss and accuracy are averaged over.
+  std::optional<int64_t> testSamples;
   /// Duration of each training step; the summary shows the median.
   std::vector<double> stepSeconds;
   /// Training samples processed and the time it took, for samples/s.
@@ -163,8 +178,8 @@ struct RunSummary {
 
 /// FLOPs per second of `flops` done in the median of `stepSeconds`; unset
 /// when there is no positive median.
-std::optional<double> achievedFlopsPerSecond(int64_t flops,
-                                             llvm::ArrayRef<double> stepSeconds);
+std::optional<double>
+achievedFlopsPerSecond(int64_t flops, llvm::ArrayRef<double> stepSeconds);
 
 /// "812 B", "1.5 KiB", "3.02 MiB", "1.20 GiB".
 std::string formatBytes(uint64_t bytes);
@@ -172,8 +187,28 @@ std::string formatBytes(uint64_t bytes);
 /// A multi-line, human-readable summary ending with a newline.
 std::string formatSummary(const RunSummary &summary);
 
-/// The summary as a metrics record ({"event": "summary", ...}).
+/// The summary as a metrics record ({"event": "summary", ...}); the fields
+/// are documented in docs/mlopt-run.md.
 MetricsRecord summaryRecord(const RunSummary &summary);
+
+//===----------------------------------------------------------------------===//
+// Run configuration
+//===----------------------------------------------------------------------===//
+
+/// The host CPU as LLVM names it (llvm::sys::getHostCPUName) and the
+/// features that select mlopt's kernels, in this order: avx2, avx512f,
+/// avx512bf16, avx512vnni (llvm::sys::getHostCPUFeatures).
+struct HostCpu {
+  std::string name;
+  std::vector<std::pair<std::string, bool>> features;
+};
+HostCpu detectHostCpu();
+/// {"name": ..., "features": {"avx2": true, ...}}.
+llvm::json::Object toJson(const HostCpu &cpu);
+
+/// The samples per second of `samples` processed in `seconds`; unset when no
+/// time passed.
+std::optional<double> samplesPerSecond(int64_t samples, double seconds);
 
 } // namespace mlir::mlopt::runtime
 

@@ -158,6 +158,15 @@ public:
   /// exact dtype and shape (anything else is an error naming the argument).
   llvm::Expected<StepResult> trainStep(llvm::ArrayRef<TensorRef> arguments);
   llvm::Expected<StepResult> evalStep(llvm::ArrayRef<TensorRef> arguments);
+  /// The names of the values after the loss that trainStep and evalStep
+  /// return: each entry point's own `mlopt.metric` results, in order.
+  /// @train_step also returns what the pipeline added (the optimizer's "lr").
+  llvm::ArrayRef<std::string> getTrainMetricNames() const {
+    return trainMetricNames;
+  }
+  llvm::ArrayRef<std::string> getEvalMetricNames() const {
+    return evalMetricNames;
+  }
 
   /// Copies state tensor `name` out, or in, as little-endian bytes.
   llvm::Expected<std::vector<uint8_t>> readState(llvm::StringRef name);
@@ -167,10 +176,13 @@ private:
   Session() = default;
   llvm::Error checkArguments(llvm::ArrayRef<TensorRef> arguments) const;
   llvm::Expected<StepResult>
-  toStepResult(llvm::Expected<std::vector<double>> values) const;
+  toStepResult(llvm::Expected<std::vector<double>> values,
+               llvm::ArrayRef<std::string> metricNames) const;
 
   OwningOpRef<ModuleOp> trainingModule;
   ModelSignature signature;
+  /// The metric names of @train_step and @eval_step.
+  std::vector<std::string> trainMetricNames, evalMetricNames;
   StepReport report;
   std::unique_ptr<Backend> backend;
 };
