@@ -46,6 +46,32 @@ public:
     return run("eval_step", arguments);
   }
 
+  bool hasPredictStep() const override {
+    return executable->getEntryPoint("predict_step") != nullptr;
+  }
+
+  Expected<TensorData> predictStep(llvm::ArrayRef<TensorRef> inputs) override {
+    Expected<std::vector<HostBuffer>> results = call("predict_step", inputs);
+    if (!results)
+      return results.takeError();
+    std::optional<DType> dtype =
+        results->size() == 1
+            ? dtypeOf(results->front().getType().getElementType())
+            : std::nullopt;
+    if (!dtype)
+      return llvm::createStringError(
+          "@predict_step must return one tensor of a supported dtype");
+    const HostBuffer &result = results->front();
+    TensorData prediction;
+    prediction.spec.name = "prediction";
+    prediction.spec.dtype = *dtype;
+    prediction.spec.shape.assign(result.getType().getShape().begin(),
+                                 result.getType().getShape().end());
+    const uint8_t *bytes = static_cast<const uint8_t *>(result.data());
+    prediction.bytes.assign(bytes, bytes + result.getNumBytes());
+    return prediction;
+  }
+
   Expected<std::vector<uint8_t>> readState(StringRef name) override {
     HostBuffer *buffer = executable->getState(name);
     if (!buffer)
@@ -72,6 +98,14 @@ private:
   /// checking each argument's dtype and shape.
   Expected<std::vector<double>> run(StringRef name,
                                     llvm::ArrayRef<TensorRef> arguments) {
+    Expected<std::vector<HostBuffer>> results = call(name, arguments);
+    if (!results)
+      return results.takeError();
+    return CpuExecutable::toScalars(*results);
+  }
+
+  Expected<std::vector<HostBuffer>> call(StringRef name,
+                                         llvm::ArrayRef<TensorRef> arguments) {
     const EntryPoint *entry = executable->getEntryPoint(name);
     if (!entry)
       return llvm::createStringError("the module has no @" + name.str());
@@ -95,10 +129,7 @@ private:
                    : std::string("an unsupported type")));
       data.push_back(argument.bytes.data());
     }
-    auto results = executable->callWithData(name, data);
-    if (!results)
-      return results.takeError();
-    return CpuExecutable::toScalars(*results);
+    return executable->callWithData(name, data);
   }
 
   std::unique_ptr<CpuExecutable> executable;

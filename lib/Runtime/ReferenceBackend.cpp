@@ -18,6 +18,10 @@ using llvm::Expected;
 
 Backend::~Backend() = default;
 
+Expected<TensorData> Backend::predictStep(llvm::ArrayRef<TensorRef>) {
+  return llvm::createStringError("this backend does not run @predict_step");
+}
+
 std::optional<DType> runtime::dtypeOf(Type elementType) {
   // The dtype table spells element types as the IR prints them.
   std::string spelling;
@@ -94,7 +98,8 @@ public:
   ReferenceBackend(OwningOpRef<ModuleOp> module,
                    std::vector<StateInfo> manifest)
       : module(std::move(module)), evaluator(*this->module),
-        stateInfos(std::move(manifest)) {}
+        stateInfos(std::move(manifest)),
+        predictFunc(this->module->lookupSymbol<func::FuncOp>("predict_step")) {}
 
   llvm::ArrayRef<StateInfo> manifest() const override { return stateInfos; }
 
@@ -113,6 +118,31 @@ public:
   Expected<std::vector<double>>
   evalStep(llvm::ArrayRef<TensorRef> arguments) override {
     return runStep("eval_step", arguments);
+  }
+
+  bool hasPredictStep() const override { return predictFunc != nullptr; }
+
+  Expected<TensorData> predictStep(llvm::ArrayRef<TensorRef> inputs) override {
+    Expected<SmallVector<reference::Tensor>> results =
+        runFunction("predict_step", inputs);
+    if (!results)
+      return results.takeError();
+    auto type =
+        predictFunc.getNumResults() == 1
+            ? dyn_cast<RankedTensorType>(predictFunc.getResultTypes()[0])
+            : RankedTensorType();
+    std::optional<DType> dtype =
+        type ? dtypeOf(type.getElementType()) : std::nullopt;
+    if (results->size() != 1 || !dtype)
+      return llvm::createStringError(
+          "@predict_step must return one tensor of a supported dtype");
+    TensorData prediction;
+    prediction.spec.name = "prediction";
+    prediction.spec.dtype = *dtype;
+    prediction.spec.shape.assign(type.getShape().begin(),
+                                 type.getShape().end());
+    prediction.bytes = tensorToBytes(results->front(), *dtype);
+    return prediction;
   }
 
   Expected<std::vector<uint8_t>> readState(StringRef name) override {
@@ -165,6 +195,20 @@ private:
 
   Expected<std::vector<double>> runStep(StringRef name,
                                         llvm::ArrayRef<TensorRef> arguments) {
+    Expected<SmallVector<reference::Tensor>> results =
+        runFunction(name, arguments);
+    if (!results)
+      return results.takeError();
+    std::vector<double> scalars;
+    for (const reference::Tensor &result : *results)
+      scalars.push_back(result.getAsDouble(0));
+    return scalars;
+  }
+
+  /// Calls the function `name` on the caller's tensors, checked against its
+  /// argument types.
+  Expected<SmallVector<reference::Tensor>>
+  runFunction(StringRef name, llvm::ArrayRef<TensorRef> arguments) {
     auto func = module->lookupSymbol<func::FuncOp>(name);
     if (!func)
       return llvm::createStringError("the module has no @" + name.str());
@@ -182,18 +226,13 @@ private:
         return value.takeError();
       values.push_back(std::move(*value));
     }
-    Expected<SmallVector<reference::Tensor>> results = call(name, values);
-    if (!results)
-      return results.takeError();
-    std::vector<double> scalars;
-    for (const reference::Tensor &result : *results)
-      scalars.push_back(result.getAsDouble(0));
-    return scalars;
+    return call(name, values);
   }
 
   OwningOpRef<ModuleOp> module;
   reference::Evaluator evaluator;
   std::vector<StateInfo> stateInfos;
+  func::FuncOp predictFunc;
   reference::StateMap state;
 };
 

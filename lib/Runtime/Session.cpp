@@ -345,12 +345,20 @@ Session::toStepResult(Expected<std::vector<double>> values,
 }
 
 Error Session::checkArguments(llvm::ArrayRef<TensorRef> arguments) const {
-  if (arguments.size() != signature.arguments.size())
-    return makeError("the step takes " +
-                     llvm::Twine(signature.arguments.size()) +
+  std::vector<const ArgumentInfo *> expected;
+  for (const ArgumentInfo &argument : signature.arguments)
+    expected.push_back(&argument);
+  return checkArguments(arguments, expected, "step");
+}
+
+Error Session::checkArguments(llvm::ArrayRef<TensorRef> arguments,
+                              llvm::ArrayRef<const ArgumentInfo *> infos,
+                              llvm::StringRef what) const {
+  if (arguments.size() != infos.size())
+    return makeError("the " + what + " takes " + llvm::Twine(infos.size()) +
                      " arguments, got " + llvm::Twine(arguments.size()));
-  for (auto [i, argument, expected] :
-       llvm::enumerate(arguments, signature.arguments)) {
+  for (auto [i, argument, info] : llvm::enumerate(arguments, infos)) {
+    const ArgumentInfo &expected = *info;
     std::optional<DType> dtype = dtypeOf(expected.type.getElementType());
     std::optional<int64_t> bytes = argument.spec.numBytes();
     if (dtype && argument.spec.dtype == *dtype &&
@@ -378,6 +386,21 @@ Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
   if (Error error = checkArguments(arguments))
     return std::move(error);
   return toStepResult(backend->evalStep(arguments), evalMetricNames);
+}
+
+bool Session::hasPredict() const { return backend->hasPredictStep(); }
+
+Expected<TensorData> Session::predict(llvm::ArrayRef<TensorRef> inputs) {
+  if (!hasPredict())
+    return makeError("the model has no @predict_step: its loss is not the "
+                     "result of a loss op such as mlopt.cross_entropy");
+  std::vector<const ArgumentInfo *> expected;
+  for (const ArgumentInfo &argument : signature.arguments)
+    if (!argument.isLabel)
+      expected.push_back(&argument);
+  if (Error error = checkArguments(inputs, expected, "prediction"))
+    return std::move(error);
+  return backend->predictStep(inputs);
 }
 
 Expected<std::vector<uint8_t>> Session::readState(llvm::StringRef name) {

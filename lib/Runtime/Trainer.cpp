@@ -128,12 +128,34 @@ static void addMetrics(MetricsRecord &record, const Evaluation &eval) {
     record.add("test_" + name, value);
 }
 
+/// Writes the predictions of every sample of `dataset` to `path` as .npy,
+/// atomically (a temporary file renamed into place).
+static Error writePredictions(Session &session, const Dataset &dataset,
+                              StringRef path) {
+  Expected<NpyArray> predictions = predict(session, dataset);
+  if (!predictions)
+    return predictions.takeError();
+  Expected<std::vector<uint8_t>> bytes = writeNpyBytes(*predictions);
+  if (!bytes)
+    return bytes.takeError();
+  if (Error error = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+        os.write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+        return Error::success();
+      }))
+    return makeError("cannot write '" + path +
+                     "': " + llvm::toString(std::move(error)));
+  return Error::success();
+}
+
 Error runtime::runTrainer(const TrainerOptions &options,
                           llvm::raw_ostream &out) {
   if (options.epochs < 0 || options.steps < 0 || options.batchSize < 0 ||
       options.logEvery < 0)
     return makeError(
         "--epochs, --steps, --batch-size and --log-every must be >= 0");
+  if (!options.predictPath.empty() && options.test.empty())
+    return makeError("--predict writes the predictions of the --test "
+                     "samples: give --test");
   Expected<SessionOptions> sessionOptions = buildSessionOptions(options);
   if (!sessionOptions)
     return sessionOptions.takeError();
@@ -193,6 +215,10 @@ Error runtime::runTrainer(const TrainerOptions &options,
       << llvm::formatv("{0:f2}", compileTimer.seconds()) << " s"
       << (session.isLoadedFromCache() ? " (from the compile cache)" : "")
       << "\n";
+  if (!options.predictPath.empty() && !session.hasPredict())
+    return makeError("--predict: the model has no @predict_step (its loss is "
+                     "not the result of a loss op such as mlopt.cross_entropy; "
+                     "docs/TrainingIR.md)");
   if (options.report)
     session.getReport().print(out);
   if (!options.emitMlirPath.empty())
@@ -312,10 +338,20 @@ Error runtime::runTrainer(const TrainerOptions &options,
     if (!eval)
       return eval.takeError();
     summary.testLoss = eval->loss;
-    for (const auto &[name, value] : eval->metrics)
+    for (const auto &[name, value] : eval->metrics) {
       if (name == "accuracy")
         summary.testAccuracy = value;
+      else
+        summary.testMetrics.emplace_back(name, value);
+    }
     summary.testSamples = eval->samples;
+  }
+
+  if (!options.predictPath.empty()) {
+    if (Error error = writePredictions(session, *testSet, options.predictPath))
+      return error;
+    out << "wrote the predictions of " << testSet->size() << " samples to "
+        << options.predictPath << "\n";
   }
 
   if (!options.savePath.empty()) {

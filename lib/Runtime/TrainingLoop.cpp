@@ -57,6 +57,61 @@ Expected<Evaluation> runtime::evaluate(Session &session, const Dataset &dataset,
   return result;
 }
 
+Expected<NpyArray> runtime::predict(Session &session, const Dataset &dataset,
+                                    bool progress) {
+  if (!session.hasPredict())
+    return makeError("the model has no @predict_step: its loss is not the "
+                     "result of a loss op such as mlopt.cross_entropy");
+  const ModelSignature &signature = session.getSignature();
+  int64_t batchSize = signature.batchSize;
+  int64_t size = dataset.size();
+  if (size == 0)
+    return makeError(dataset.name() + ": no samples to predict");
+  int64_t numBatches = (size + batchSize - 1) / batchSize;
+  NpyArray result;
+  result.dtype = DType::F32;
+  int64_t rowElements = 0;
+  std::vector<int64_t> indices(batchSize);
+  BatchBuffers buffers;
+  ProgressBar bar = makeProgress(progress, "predict", numBatches);
+  for (int64_t b = 0; b < numBatches; ++b) {
+    // The last batch repeats samples from the start to fill the step.
+    for (int64_t i = 0; i < batchSize; ++i)
+      indices[i] = (b * batchSize + i) % size;
+    fillBatch(dataset, signature, indices, buffers);
+    std::vector<TensorRef> inputs;
+    for (auto [argument, info] :
+         llvm::zip(buffers.arguments, signature.arguments))
+      if (!info.isLabel)
+        inputs.push_back(argument);
+    Expected<TensorData> prediction = session.predict(inputs);
+    if (!prediction)
+      return prediction.takeError();
+    const std::vector<int64_t> &shape = prediction->spec.shape;
+    if (b == 0) {
+      if (shape.empty() || shape[0] != batchSize)
+        return makeError("the prediction is " +
+                         formatTensorType(prediction->spec.dtype, shape) +
+                         ", which has no leading batch dimension of " +
+                         llvm::Twine(batchSize));
+      result.shape = shape;
+      result.shape[0] = size;
+      rowElements = prediction->spec.numElements().value_or(0) / batchSize;
+      result.data.reserve(size * rowElements * sizeof(float));
+    }
+    int64_t rows = std::min(batchSize, size - b * batchSize);
+    for (int64_t e = 0; e < rows * rowElements; ++e) {
+      float value = static_cast<float>(loadElementAsDouble(
+          prediction->spec.dtype, prediction->bytes.data(), e));
+      const auto *bytes = reinterpret_cast<const uint8_t *>(&value);
+      result.data.insert(result.data.end(), bytes, bytes + sizeof(float));
+    }
+    bar.update(b + 1);
+  }
+  bar.finish();
+  return result;
+}
+
 Expected<TrainLoopResult> runtime::train(Session &session,
                                          const Dataset &dataset,
                                          const TrainLoopOptions &options,

@@ -95,6 +95,11 @@ static cl::opt<std::string>
          cl::cat(category));
 static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
+static cl::opt<std::string> predictPath(
+    "predict",
+    cl::desc("write the model's predictions (a classifier's logits) for "
+             "every --test sample to this .npy file (float32 [N, ...])"),
+    cl::value_desc("file.npy"), cl::cat(category));
 static cl::opt<std::string>
     metrics("metrics", cl::desc("write metrics as JSON lines to this file"),
             cl::cat(category));
@@ -148,6 +153,7 @@ int main(int argc, char **argv) {
   options.metricsPath = metrics;
   options.logEvery = logEvery;
   options.evalOnly = evalOnly;
+  options.predictPath = predictPath;
   options.printPipeline = printPipelineFlag;
   options.report = report;
   options.emitMlirPath = emitMlir;

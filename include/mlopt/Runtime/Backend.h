@@ -1,9 +1,9 @@
 //===- Backend.h - executes a compiled training module ----------*- C++ -*-===//
 //
 // A backend owns the state buffers of one training module and runs its entry
-// points (`init`, `train_step`, `eval_step`, docs/TrainingIR.md). The
-// reference backend interprets the mlopt IR; the CPU backend runs JIT-compiled
-// native code.
+// points (`init`, `train_step`, `eval_step`, `predict_step`,
+// docs/TrainingIR.md). The reference backend interprets the mlopt IR; the CPU
+// backend runs JIT-compiled native code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +38,12 @@ llvm::Expected<std::vector<StateInfo>> readManifest(ModuleOp module);
 /// The checkpoint dtype of an MLIR element type, if it has one.
 std::optional<DType> dtypeOf(Type elementType);
 
+/// A tensor the runtime returns: its type and little-endian bytes.
+struct TensorData {
+  TensorSpec spec;
+  std::vector<uint8_t> bytes;
+};
+
 /// Runs the entry points of one training module.
 class Backend {
 public:
@@ -56,6 +62,15 @@ public:
   trainStep(llvm::ArrayRef<TensorRef> arguments) = 0;
   virtual llvm::Expected<std::vector<double>>
   evalStep(llvm::ArrayRef<TensorRef> arguments) = 0;
+  /// Whether the module has `@predict_step` (mlopt-entry-points builds it
+  /// when the loss comes from a LossOpInterface op).
+  virtual bool hasPredictStep() const { return false; }
+  /// Runs `@predict_step` on one batch of the model's inputs (the
+  /// `mlopt.input` arguments, in the loss function's order); returns the
+  /// prediction (the logits of a classifier), named "prediction". A backend
+  /// without it returns an error.
+  virtual llvm::Expected<TensorData>
+  predictStep(llvm::ArrayRef<TensorRef> inputs);
   /// Copies state tensor `name` out, or in, as little-endian bytes of its
   /// dtype.
   virtual llvm::Expected<std::vector<uint8_t>>

@@ -158,6 +158,15 @@ public:
   /// exact dtype and shape (anything else is an error naming the argument).
   llvm::Expected<StepResult> trainStep(llvm::ArrayRef<TensorRef> arguments);
   llvm::Expected<StepResult> evalStep(llvm::ArrayRef<TensorRef> arguments);
+
+  /// Whether the compiled module has `@predict_step` (the loss comes from a
+  /// LossOpInterface op such as cross_entropy; docs/TrainingIR.md).
+  bool hasPredict() const;
+  /// `@predict_step` on one batch: the model's input arguments only (no
+  /// labels), in the loss function's order, each of the argument's exact
+  /// dtype and shape. Returns the prediction (the logits of a classifier)
+  /// with its type. An error when the model has no @predict_step.
+  llvm::Expected<TensorData> predict(llvm::ArrayRef<TensorRef> inputs);
   /// The names of the values after the loss that trainStep and evalStep
   /// return: each entry point's own `mlopt.metric` results, in order.
   /// @train_step also returns what the pipeline added (the optimizer's "lr").
@@ -175,6 +184,9 @@ public:
 private:
   Session() = default;
   llvm::Error checkArguments(llvm::ArrayRef<TensorRef> arguments) const;
+  llvm::Error checkArguments(llvm::ArrayRef<TensorRef> arguments,
+                             llvm::ArrayRef<const ArgumentInfo *> expected,
+                             llvm::StringRef what) const;
   llvm::Expected<StepResult>
   toStepResult(llvm::Expected<std::vector<double>> values,
                llvm::ArrayRef<std::string> metricNames) const;

@@ -45,6 +45,10 @@ struct TrainerOptions {
   /// Write a metrics record every this many steps (0: epochs only).
   int64_t logEvery = 0;
   bool evalOnly = false;
+  /// Write the model's predictions (@predict_step: the logits of a
+  /// classifier) for every `test` sample to this .npy file, float32
+  /// [N, ...], after training (or with evalOnly).
+  std::string predictPath;
   /// Print the exact pass pipeline and stop.
   bool printPipeline = false;
   /// Print the compile-time step report before training.

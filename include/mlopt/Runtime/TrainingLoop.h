@@ -32,6 +32,16 @@ struct Evaluation {
 llvm::Expected<Evaluation> evaluate(Session &session, const Dataset &dataset,
                                     bool progress = true);
 
+/// Runs @predict_step (Session::predict) over every sample of a fitted data
+/// set, in file order, and returns the predictions as one float32 array
+/// [N, prediction shape without its batch dimension...] (the logits of a
+/// classifier: [N, C]). The last partial batch is padded by repeating
+/// samples from the start, and only its real rows are kept. An error when
+/// the model has no @predict_step or its prediction has no leading batch
+/// dimension. Draws a progress bar on a terminal when `progress` is set.
+llvm::Expected<NpyArray> predict(Session &session, const Dataset &dataset,
+                                 bool progress = true);
+
 struct TrainLoopOptions {
   /// Train until this many epochs in total have run (counting those before
   /// `startStep`).
