@@ -11,3 +11,11 @@ cmake -G Ninja -S . -B "$build_dir" \
   -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir
 cmake --build "$build_dir"
 ctest --test-dir "$build_dir" --output-on-failure
+
+# The libFuzzer targets (docs/Fuzzing.md): a clang build with AddressSanitizer
+# and UndefinedBehaviorSanitizer in build-fuzz/, the seed corpus replayed, then
+# each of the four targets fuzzed for MLOPT_FUZZ_SECONDS (default 60). Fails
+# on any crash. MLOPT_FUZZ=0 skips the step.
+if [ "${MLOPT_FUZZ:-1}" != 0 ]; then
+  ./scripts/fuzz.sh "${MLOPT_FUZZ_SECONDS:-60}"
+fi

@@ -1,0 +1,3 @@
+func.func @no_result(%x: tensor<4xf32> {mlopt.input}) attributes {mlopt.loss} {
+  return
+}

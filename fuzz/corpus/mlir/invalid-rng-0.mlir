@@ -1,0 +1,1 @@
+mlopt.state @rng : tensor<i64> rng init #mlopt.zeros

@@ -1,0 +1,1 @@
+mlopt.state @k : tensor<4x4xi8> parameter init #mlopt.kaiming_uniform

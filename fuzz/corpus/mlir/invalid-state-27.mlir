@@ -1,0 +1,1 @@
+mlopt.state @w : tensor<4xf32> weights init #mlopt.zeros

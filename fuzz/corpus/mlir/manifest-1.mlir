@@ -1,0 +1,2 @@
+module attributes {mlopt.manifest = #mlopt.manifest<[]>} {
+}
