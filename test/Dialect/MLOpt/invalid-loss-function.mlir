@@ -268,3 +268,28 @@ func.func @not_train_step() -> (tensor<f32> {mlopt.grad_of = @w}) {
   %0 = mlopt.constant dense<0.0> : tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// A zero-sized batch leaves nothing to train on.
+// expected-error @+1 {{argument #0 marked 'mlopt.input' has a zero-sized dimension: 'tensor<0x4xf32>'}}
+func.func @empty_batch(%x: tensor<0x4xf32> {mlopt.input}) -> tensor<f32> attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{metric name 'loss' is taken by the loss (result #0)}}
+func.func @metric_named_loss(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric = "loss"}) attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l, %l : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{results #1 and #2 are both metric 'accuracy'}}
+func.func @duplicate_metrics(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l, %l, %l : tensor<f32>, tensor<f32>, tensor<f32>
+}

@@ -190,3 +190,13 @@ func.func @concat_wrong_result(%a: tensor<4x2xi32>, %b: tensor<4x3xi32>) {
   %0 = mlopt.concat %a, %b dim = -1 : (tensor<4x2xi32>, tensor<4x3xi32>) -> tensor<4x6xi32>
   return
 }
+
+// -----
+
+// Element counts that overflow int64_t are refused on every op, so a reshape
+// whose counts agree only modulo 2^64 never reaches its own check.
+func.func @overflowing_reshape(%x: tensor<4xf32>) -> tensor<4611686018427387905x4xf32> {
+  // expected-error @+1 {{'mlopt.reshape' op result #0 has type 'tensor<4611686018427387905x4xf32>', whose size does not fit in 64 bits}}
+  %y = mlopt.reshape %x : tensor<4xf32> to tensor<4611686018427387905x4xf32>
+  return %y : tensor<4611686018427387905x4xf32>
+}

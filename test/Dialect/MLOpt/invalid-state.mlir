@@ -112,8 +112,19 @@ mlopt.state @c : tensor<4xi1> mask init #mlopt.constant<value = 2.0>
 
 // -----
 
-// expected-error @+1 {{'mlopt.state' op initializer 'constant' value INF does not fit in 'tensor<i32>'}}
+// expected-error @+1 {{'mlopt.state' op initializer 'constant' value INF is not finite}}
 mlopt.state @c : tensor<i32> buffer init #mlopt.constant<value = 0x7FF0000000000000>
+
+// -----
+
+// expected-error @+1 {{'mlopt.state' op initializer 'constant' value nan is not finite}}
+mlopt.state @c : tensor<4xf32> buffer init #mlopt.constant<value = 0x7FF8000000000000>
+
+// -----
+
+// An element count that overflows int64_t.
+// expected-error @+1 {{'mlopt.state' op has type 'tensor<4611686018427387904x10xf32>', whose size does not fit in 64 bits}}
+mlopt.state @huge : tensor<4611686018427387904x10xf32> parameter init #mlopt.zeros
 
 // -----
 

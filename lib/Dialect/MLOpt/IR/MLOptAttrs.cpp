@@ -99,6 +99,11 @@ LogicalResult OnesInitAttr::verifyForType(RankedTensorType, EmitErrorFn) const {
 LogicalResult ConstantInitAttr::verifyForType(RankedTensorType type,
                                               EmitErrorFn emitError) const {
   double value = getValue().convertToDouble();
+  // State must stay finite: a NaN or infinite start saves as a poisoned
+  // checkpoint and trains nothing.
+  if (!std::isfinite(value))
+    return emitError() << "initializer 'constant' value " << value
+                       << " is not finite";
   auto intType = dyn_cast<IntegerType>(type.getElementType());
   if (!intType)
     return success();

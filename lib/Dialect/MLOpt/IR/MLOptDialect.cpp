@@ -187,6 +187,12 @@ LogicalResult MLOptDialect::verifyRegionArgAttribute(Operation *op,
            << "' must be a statically shaped tensor with a leading batch "
               "dimension, got "
            << type;
+  // A zero-sized dimension leaves nothing to train on and divides by zero in
+  // every mean.
+  if (llvm::is_contained(tensor.getShape(), 0))
+    return op->emitError("argument #")
+           << argIndex << " marked '" << attr.getName().getValue()
+           << "' has a zero-sized dimension: " << type;
   return success();
 }
 
@@ -199,9 +205,9 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
       return op->emitError("'")
              << kGradOfAttrName << "' must name a state (@name)";
     if (!op->hasAttr(kTrainStepAttrName))
-      return op->emitError("'") << kGradOfAttrName
-                                << "' needs a function marked '"
-                                << kTrainStepAttrName << "'";
+      return op->emitError("'")
+             << kGradOfAttrName << "' needs a function marked '"
+             << kTrainStepAttrName << "'";
     return success();
   }
   if (attr.getName() != kMetricAttrName)
@@ -210,7 +216,8 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
   auto name = dyn_cast<StringAttr>(attr.getValue());
   if (!name || name.getValue().empty())
     return op->emitError("'")
-           << kMetricAttrName << "' must be a non-empty string naming the metric";
+           << kMetricAttrName
+           << "' must be a non-empty string naming the metric";
   auto func = dyn_cast<FunctionOpInterface>(op);
   if (!func || !isModelEntryFunction(op))
     return op->emitError("'")
@@ -218,6 +225,16 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
            << "'";
   if (resultIndex == 0)
     return op->emitError("result #0 is the loss and cannot be a metric");
+  // Metrics are reported by name next to the loss: names must not collide.
+  if (name.getValue() == "loss")
+    return op->emitError("metric name 'loss' is taken by the loss (result #0)");
+  for (unsigned other = 1; other < resultIndex; ++other)
+    if (auto previous =
+            func.getResultAttrOfType<StringAttr>(other, kMetricAttrName);
+        previous && previous == name)
+      return op->emitError("results #")
+             << other << " and #" << resultIndex << " are both metric '"
+             << name.getValue() << "'";
   if (!isScalarFloatTensor(func.getResultTypes()[resultIndex]))
     return op->emitError("metric '")
            << name.getValue() << "' must be a 0-d float tensor";

@@ -8,8 +8,12 @@ using namespace mlir::mlopt;
 
 LogicalResult StateOp::verify() {
   RankedTensorType type = getTensorType();
-  if (failed(getInitializer().verifyForType(
-          type, [&]() { return emitOpError(); })))
+  if (type.hasStaticShape() && type.getElementType().isIntOrFloat() &&
+      !getCheckedNumBytes(type))
+    return emitOpError("has type ")
+           << type << ", whose size does not fit in 64 bits";
+  if (failed(getInitializer().verifyForType(type,
+                                            [&]() { return emitOpError(); })))
     return failure();
   // docs/TrainingIR.md ("Random numbers"): an rng state seeds dropout masks,
   // so it is one i64 drawn from @init's seed; a fixed initializer would give
@@ -62,21 +66,16 @@ StateWriteOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                         symbolTable);
 }
 
-LogicalResult ConstantOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange operands,
-    DictionaryAttr attributes, OpaqueProperties properties, RegionRange regions,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                             ValueRange operands, DictionaryAttr attributes,
+                             OpaqueProperties properties, RegionRange regions,
+                             SmallVectorImpl<Type> &inferredReturnTypes) {
   Adaptor adaptor(operands, attributes, properties, regions);
   inferredReturnTypes.push_back(adaptor.getValue().getType());
   return success();
 }
 
-OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
-
-LogicalResult InitialValueOp::verify() {
-  return getInitializer().verifyForType(getType(),
-                                        [&]() { return emitOpError(); });
-}
 /// Only a splat (`dense<0.5> : tensor<8x10xf32>`) says what the constant is
 /// for another batch.
 LogicalResult ConstantOp::resizeBatch(TypeRange, int64_t oldBatch,
@@ -104,3 +103,9 @@ LogicalResult ConstantOp::resizeBatch(TypeRange, int64_t oldBatch,
   return success();
 }
 
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+LogicalResult InitialValueOp::verify() {
+  return getInitializer().verifyForType(getType(),
+                                        [&]() { return emitOpError(); });
+}

@@ -20,6 +20,7 @@
 
 #include "mlopt/Dialect/MLOpt/IR/Precision.h"
 #include "mlopt/Dialect/MLOpt/IR/ShardingRule.h"
+#include "mlopt/Dialect/MLOpt/IR/Traits.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOptEnums.h.inc"
 

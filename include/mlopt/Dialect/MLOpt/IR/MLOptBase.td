@@ -61,8 +61,14 @@ def MLOpt_Dialect : Dialect {
   }];
 }
 
+/// Every tensor of an mlopt op has a size that fits in 64 bits (Traits.h).
+def MLOpt_BoundedTensorTypes : NativeOpTrait<"BoundedTensorTypes"> {
+  let cppNamespace = "::mlir::mlopt";
+}
+
 class MLOpt_Op<string mnemonic, list<Trait> traits = []>
-    : Op<MLOpt_Dialect, mnemonic, traits>;
+    : Op<MLOpt_Dialect, mnemonic, !listconcat([MLOpt_BoundedTensorTypes],
+                                              traits)>;
 
 class MLOpt_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<MLOpt_Dialect, name, traits> {

@@ -1,0 +1,39 @@
+//===- Traits.h - native traits of every mlopt op ---------------*- C++ -*-===//
+
+#ifndef MLOPT_DIALECT_MLOPT_IR_TRAITS_H
+#define MLOPT_DIALECT_MLOPT_IR_TRAITS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+
+#include <optional>
+
+namespace mlir::mlopt {
+
+/// The element count of a statically shaped type, or std::nullopt when it
+/// does not fit in int64_t (ShapedType::getNumElements would overflow).
+std::optional<int64_t> getCheckedNumElements(ShapedType type);
+
+/// The byte size of a statically shaped type (i1 counted as a byte, as in
+/// the lowered code), or std::nullopt when it does not fit in int64_t.
+std::optional<int64_t> getCheckedNumBytes(ShapedType type);
+
+namespace detail {
+LogicalResult verifyBoundedTensorTypes(Operation *op);
+} // namespace detail
+
+/// Every tensor an op takes or returns has an element count and a byte size
+/// that fit in 64 bits, so shape rules, lowerings and the runtime can
+/// multiply dimensions without overflowing. Part of every mlopt op.
+template <typename ConcreteType>
+class BoundedTensorTypes
+    : public OpTrait::TraitBase<ConcreteType, BoundedTensorTypes> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return detail::verifyBoundedTensorTypes(op);
+  }
+};
+
+} // namespace mlir::mlopt
+
+#endif // MLOPT_DIALECT_MLOPT_IR_TRAITS_H
