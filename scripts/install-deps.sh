@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev libzstd-dev libgtest-dev libopenblas-dev
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
+  python3-matplotlib
 )
 
 missing=()

@@ -20,6 +20,6 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
-tools = ["mlopt-opt", "mlopt-run"]
+tools = ["mlopt-opt", "mlopt-run", "mlopt-plot"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

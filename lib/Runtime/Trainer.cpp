@@ -257,6 +257,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
   }
 
   RunSummary summary;
+  // Time spent evaluating between epochs, which is not training time.
+  double evalSeconds = 0;
   TrainLoopResult trained;
   trained.steps = startStep;
   if (trainSet) {
@@ -306,7 +308,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
         Expected<Evaluation> eval = evaluate(session, *testSet);
         if (!eval)
           return eval.takeError();
-        evalSecondsSinceRecord += evalTimer.seconds();
+        double seconds = evalTimer.seconds();
+        evalSecondsSinceRecord += seconds;
+        evalSeconds += seconds;
         addMetrics(record, *eval);
         out << ", " << formatMetrics(*eval, "test_");
       }
@@ -328,7 +332,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   summary.steps = trained.steps;
   summary.stepSeconds = trained.stepSeconds;
   summary.samples = trained.samples;
-  summary.trainSeconds = trained.seconds;
+  summary.trainSeconds = trained.seconds - evalSeconds;
   summary.trainLoss = trained.lastEpochLoss;
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
