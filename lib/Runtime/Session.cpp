@@ -14,6 +14,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -167,6 +169,12 @@ Model::adopt(std::unique_ptr<MLIRContext> context, OwningOpRef<ModuleOp> module,
 }
 
 Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef path) {
+  // Only regular files: /dev/zero would be read until memory runs out.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return makeError("cannot read model '" + path + "': " + ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return makeError("cannot read model '" + path + "': not a regular file");
   std::unique_ptr<MLIRContext> context = createSessionContext();
   OwningOpRef<ModuleOp> module;
   {
@@ -288,6 +296,8 @@ Session::compile(const Model &model, const SessionOptions &options) {
   }
 
   std::unique_ptr<Session> session(new Session());
+  session->model = &model;
+  session->options = options;
   MLIRContext *context = model.getContext();
   session->trainingModule = OwningOpRef<ModuleOp>(model.getModule().clone());
   PassManager pm(context, ModuleOp::getOperationName());
@@ -409,4 +419,33 @@ Expected<std::vector<uint8_t>> Session::readState(llvm::StringRef name) {
 
 Error Session::writeState(llvm::StringRef name, llvm::ArrayRef<uint8_t> bytes) {
   return backend->writeState(name, bytes);
+}
+
+Expected<std::unique_ptr<Session>>
+Session::compileForBatchSize(int64_t batchSize) const {
+  SessionOptions resized = options;
+  resized.pipeline.batchSize = batchSize;
+  return compile(*model, resized);
+}
+
+Error Session::copyStateTo(Session &other, llvm::ArrayRef<std::string> names) {
+  for (const std::string &name : names) {
+    Expected<std::vector<uint8_t>> bytes = readState(name);
+    if (!bytes)
+      return bytes.takeError();
+    if (Error error = other.writeState(name, *bytes))
+      return error;
+  }
+  return Error::success();
+}
+
+std::vector<std::string> Session::getStatesReadBy(llvm::StringRef name) const {
+  llvm::StringSet<> read;
+  if (auto func = getTrainingModule().lookupSymbol<func::FuncOp>(name))
+    func.walk([&](StateReadOp op) { read.insert(op.getState()); });
+  std::vector<std::string> names;
+  for (const StateInfo &info : getStates())
+    if (read.contains(info.spec.name))
+      names.push_back(info.spec.name);
+  return names;
 }

@@ -14,6 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
 
 #include <cmath>
 
@@ -50,11 +51,11 @@ buildSessionOptions(const TrainerOptions &options) {
   if (Error error = addSlot(options.postAutodiffPasses,
                             session.pipeline.postAutodiffPasses))
     return std::move(error);
-  return session;
   // The model's own batch is only known once it is loaded; at that size the
   // pass changes nothing.
   if (options.batchSize > 0)
     session.pipeline.batchSize = options.batchSize;
+  return session;
 }
 
 /// Lowers a clone of the training module with the backend's lowering and
@@ -153,6 +154,11 @@ Error runtime::runTrainer(const TrainerOptions &options,
       options.logEvery < 0)
     return makeError(
         "--epochs, --steps, --batch-size and --log-every must be >= 0");
+  if (options.loadWeightsOnly && options.loadPath.empty())
+    return makeError("--load-weights-only needs --load");
+  if (options.loadWeightsOnly && options.evalOnly)
+    return makeError("--load-weights-only starts training; it does not go "
+                     "with --eval-only");
   if (!options.predictPath.empty() && options.test.empty())
     return makeError("--predict writes the predictions of the --test "
                      "samples: give --test");
@@ -232,9 +238,11 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return error;
   int64_t startStep = 0;
   if (!options.loadPath.empty()) {
-    Expected<CheckpointLoad> loaded = loadCheckpoint(
-        session, options.loadPath,
-        options.evalOnly ? CheckpointUse::Evaluate : CheckpointUse::Train);
+    Expected<CheckpointLoad> loaded =
+        loadCheckpoint(session, options.loadPath,
+                       options.evalOnly          ? CheckpointUse::Evaluate
+                       : options.loadWeightsOnly ? CheckpointUse::Weights
+                                                 : CheckpointUse::Train);
     if (!loaded)
       return loaded.takeError();
     startStep = loaded->step;
@@ -256,12 +264,36 @@ Error runtime::runTrainer(const TrainerOptions &options,
       return error;
   }
 
+  std::optional<DatasetEvaluator> testEvaluator;
+  if (testSet)
+    testEvaluator.emplace(session, *testSet);
+  // The evaluation of the final state, when the last epoch made it.
+  std::optional<Evaluation> finalEval;
+
   RunSummary summary;
   // Time spent evaluating between epochs, which is not training time.
   double evalSeconds = 0;
   TrainLoopResult trained;
   trained.steps = startStep;
   if (trainSet) {
+    // --epochs and --steps count from the start of training, so a resumed
+    // run may have nothing left to do: say so rather than train nothing.
+    int64_t perEpoch = trainSet->size() / session.getSignature().batchSize;
+    int64_t lastStep = options.epochs * perEpoch;
+    if (options.steps)
+      lastStep = std::min(lastStep, options.steps);
+    if (perEpoch > 0 && startStep >= lastStep) {
+      out.flush();
+      llvm::WithColor::warning(llvm::errs(), "mlopt-run")
+          << "the checkpoint is at step " << startStep << " (epoch "
+          << startStep / perEpoch << " of " << trainSet->size() << " samples"
+          << " at batch " << session.getSignature().batchSize
+          << "): --epochs=" << options.epochs
+          << (options.steps ? " --steps=" + std::to_string(options.steps)
+                            : std::string())
+          << " count from the start of training and leave no step to "
+             "train\n";
+    }
     TrainLoopOptions loop;
     loop.epochs = options.epochs;
     loop.maxSteps = options.steps;
@@ -301,20 +333,25 @@ Error runtime::runTrainer(const TrainerOptions &options,
           .add("steps", epoch.steps)
           .add("train_loss", epoch.trainLoss)
           .add("epoch_seconds", epoch.seconds);
-      out << llvm::formatv("epoch {0}: train_loss {1:f4}", epoch.epoch,
-                           epoch.trainLoss);
-      if (testSet) {
+      // Evaluate before printing, so the evaluation's progress bar on a
+      // terminal never overwrites the epoch line.
+      std::string line = llvm::formatv("epoch {0}: train_loss {1:f4}",
+                                       epoch.epoch, epoch.trainLoss);
+      finalEval.reset();
+      if (testEvaluator) {
         Timer evalTimer;
-        Expected<Evaluation> eval = evaluate(session, *testSet);
+        Expected<Evaluation> eval = testEvaluator->run();
         if (!eval)
           return eval.takeError();
         double seconds = evalTimer.seconds();
         evalSecondsSinceRecord += seconds;
         evalSeconds += seconds;
         addMetrics(record, *eval);
-        out << ", " << formatMetrics(*eval, "test_");
+        line += ", " + formatMetrics(*eval, "test_");
+        finalEval = std::move(*eval);
       }
-      out << "\n";
+      out << line << "\n";
+      out.flush();
       if (metrics)
         return metrics->write(record);
       return Error::success();
@@ -337,8 +374,12 @@ Error runtime::runTrainer(const TrainerOptions &options,
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
 
-  if (testSet) {
-    Expected<Evaluation> eval = evaluate(session, *testSet);
+  if (testEvaluator) {
+    // The last epoch ends with the last step: its evaluation is the final
+    // one.
+    Expected<Evaluation> eval =
+        finalEval ? Expected<Evaluation>(std::move(*finalEval))
+                  : testEvaluator->run();
     if (!eval)
       return eval.takeError();
     summary.testLoss = eval->loss;

@@ -24,37 +24,66 @@ static ProgressBar makeProgress(bool enabled, std::string label,
   return ProgressBar(llvm::errs(), /*enabled=*/false, std::move(label), total);
 }
 
-Expected<Evaluation> runtime::evaluate(Session &session, const Dataset &dataset,
-                                       bool progress) {
+Expected<Evaluation> DatasetEvaluator::run(bool progress) {
   const ModelSignature &signature = session.getSignature();
-  BatchOptions options;
-  options.batchSize = signature.batchSize;
-  options.dropLast = true;
-  Expected<EpochPlan> plan = EpochPlan::create(dataset.size(), options, 0);
-  if (!plan)
-    return plan.takeError();
+  int64_t batchSize = signature.batchSize;
+  int64_t fullBatches = dataset.size() / batchSize;
+  int64_t rest = dataset.size() - fullBatches * batchSize;
+  if (rest && !remainder) {
+    Expected<std::unique_ptr<Session>> compiled =
+        session.compileForBatchSize(rest);
+    if (!compiled)
+      return compiled.takeError();
+    remainder = std::move(*compiled);
+  }
   Evaluation result;
   for (const std::string &name : signature.metricNames)
     result.metrics.emplace_back(name, 0.0);
-  BatchBuffers buffers;
-  ProgressBar bar = makeProgress(progress, "eval", plan->numBatches());
-  for (int64_t b = 0; b < plan->numBatches(); ++b) {
-    fillBatch(dataset, signature, plan->batch(b).indices, buffers);
-    Expected<StepResult> step = session.evalStep(buffers.arguments);
-    if (!step)
-      return step.takeError();
-    result.loss += step->loss;
-    for (auto [sum, metric] : llvm::zip(result.metrics, step->metrics))
-      sum.second += metric.second;
+  auto accumulate = [&](Session &step, ArrayRef<int64_t> indices) -> Error {
+    BatchBuffers buffers;
+    fillBatch(dataset, step.getSignature(), indices, buffers);
+    Expected<StepResult> values = step.evalStep(buffers.arguments);
+    if (!values)
+      return values.takeError();
+    double weight = static_cast<double>(indices.size());
+    result.loss += values->loss * weight;
+    for (auto [sum, metric] : llvm::zip(result.metrics, values->metrics))
+      sum.second += metric.second * weight;
+    return Error::success();
+  };
+  ProgressBar bar =
+      makeProgress(progress, "eval", fullBatches + (rest ? 1 : 0));
+  std::vector<int64_t> indices(batchSize);
+  for (int64_t b = 0; b < fullBatches; ++b) {
+    for (int64_t i = 0; i < batchSize; ++i)
+      indices[i] = b * batchSize + i;
+    if (Error error = accumulate(session, indices))
+      return std::move(error);
     bar.update(b + 1);
   }
+  if (rest) {
+    if (Error error = session.copyStateTo(*remainder,
+                                          session.getStatesReadBy("eval_step")))
+      return std::move(error);
+    indices.resize(rest);
+    for (int64_t i = 0; i < rest; ++i)
+      indices[i] = fullBatches * batchSize + i;
+    if (Error error = accumulate(*remainder, indices))
+      return std::move(error);
+    bar.update(fullBatches + 1);
+  }
   bar.finish();
-  int64_t batches = std::max<int64_t>(plan->numBatches(), 1);
-  result.loss /= batches;
+  double samples = static_cast<double>(std::max<int64_t>(dataset.size(), 1));
+  result.loss /= samples;
   for (auto &metric : result.metrics)
-    metric.second /= batches;
-  result.samples = plan->numBatches() * signature.batchSize;
+    metric.second /= samples;
+  result.samples = dataset.size();
   return result;
+}
+
+Expected<Evaluation> runtime::evaluate(Session &session, const Dataset &dataset,
+                                       bool progress) {
+  return DatasetEvaluator(session, dataset).run(progress);
 }
 
 Expected<NpyArray> runtime::predict(Session &session, const Dataset &dataset,

@@ -93,6 +93,11 @@ static cl::opt<std::string>
                   "fresh training state when it holds only the model's "
                   "tensors"),
          cl::cat(category));
+static cl::opt<bool> loadWeightsOnly(
+    "load-weights-only",
+    cl::desc("with --load: take only the model's tensors and start fresh "
+             "training from step 0 (fine-tuning)"),
+    cl::cat(category));
 static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
 static cl::opt<std::string> predictPath(
@@ -154,6 +159,7 @@ int main(int argc, char **argv) {
   options.logEvery = logEvery;
   options.evalOnly = evalOnly;
   options.predictPath = predictPath;
+  options.loadWeightsOnly = loadWeightsOnly;
   options.printPipeline = printPipelineFlag;
   options.report = report;
   options.emitMlirPath = emitMlir;

@@ -177,6 +177,19 @@ public:
     return evalMetricNames;
   }
 
+  /// The names of the states the entry point `name` reads (e.g. what
+  /// evaluation needs from a checkpoint), in declaration order.
+  std::vector<std::string> getStatesReadBy(llvm::StringRef name) const;
+
+  /// The same model and options compiled for another batch size (through
+  /// mlopt-set-batch-size), with fresh state: e.g. a step for the last
+  /// partial batch of an evaluation.
+  llvm::Expected<std::unique_ptr<Session>>
+  compileForBatchSize(int64_t batchSize) const;
+  /// Copies the state tensors `names` into `other`, a session of the same
+  /// model (another batch size).
+  llvm::Error copyStateTo(Session &other, llvm::ArrayRef<std::string> names);
+
   /// Copies state tensor `name` out, or in, as little-endian bytes.
   llvm::Expected<std::vector<uint8_t>> readState(llvm::StringRef name);
   llvm::Error writeState(llvm::StringRef name, llvm::ArrayRef<uint8_t> bytes);
@@ -197,6 +210,9 @@ private:
   std::vector<std::string> trainMetricNames, evalMetricNames;
   StepReport report;
   std::unique_ptr<Backend> backend;
+  /// What the session was compiled from, for sessions of other batch sizes.
+  const Model *model = nullptr;
+  SessionOptions options;
 };
 
 } // namespace mlir::mlopt::runtime

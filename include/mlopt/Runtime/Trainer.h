@@ -49,6 +49,9 @@ struct TrainerOptions {
   /// classifier) for every `test` sample to this .npy file, float32
   /// [N, ...], after training (or with evalOnly).
   std::string predictPath;
+  /// Start fresh training from the model's tensors of `loadPath` (ignoring
+  /// any training state it holds): fine-tuning, e.g. a PyTorch state_dict.
+  bool loadWeightsOnly = false;
   /// Print the exact pass pipeline and stop.
   bool printPipeline = false;
   /// Print the compile-time step report before training.

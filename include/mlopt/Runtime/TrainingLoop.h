@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,13 +23,30 @@ namespace mlir::mlopt::runtime {
 struct Evaluation {
   double loss = 0;
   std::vector<std::pair<std::string, double>> metrics;
-  /// Samples evaluated: full batches only, since a step has a static batch
-  /// size.
+  /// Samples evaluated: every sample of the data set.
   int64_t samples = 0;
 };
 
-/// Runs @eval_step over the full batches of a fitted data set (file order),
-/// with a progress bar on a terminal when `progress` is set.
+/// Evaluates a session on every sample of a fitted data set, in file order:
+/// the full batches with the session's @eval_step, the last partial batch
+/// (if any) with a step compiled for its size (Session::compileForBatchSize,
+/// made on first use and kept), after copying the state @eval_step reads.
+/// The loss and metrics are per-sample means: each batch's value weighted by
+/// its number of samples (exact for the mean-reduced losses and accuracy).
+class DatasetEvaluator {
+public:
+  DatasetEvaluator(Session &session, const Dataset &dataset)
+      : session(session), dataset(dataset) {}
+  /// Draws a progress bar on a terminal when `progress` is set.
+  llvm::Expected<Evaluation> run(bool progress = true);
+
+private:
+  Session &session;
+  const Dataset &dataset;
+  std::unique_ptr<Session> remainder;
+};
+
+/// One DatasetEvaluator run.
 llvm::Expected<Evaluation> evaluate(Session &session, const Dataset &dataset,
                                     bool progress = true);
 

@@ -3,7 +3,8 @@
 would be saved with safetensors.torch.save_file: only the named tensors
 given (no optimizer state, no step counter), metadata {"format": "pt"}.
 
-Usage: state_dict_from.py IN.safetensors OUT.safetensors NAME...
+Usage: state_dict_from.py IN.safetensors OUT.safetensors NAME[=NEW]...
+(NAME=NEW stores tensor NAME under the name NEW.)
 """
 import json
 import struct
@@ -17,11 +18,12 @@ def main():
         header = json.loads(f.read(length))
         data = f.read()
     tensors, blobs, offset = {}, [], 0
-    for name in sorted(names):
+    renames = dict(n.split("=", 1) if "=" in n else (n, n) for n in names)
+    for name in sorted(renames, key=renames.get):
         entry = header[name]
         begin, end = entry["data_offsets"]
         blob = data[begin:end]
-        tensors[name] = {"dtype": entry["dtype"], "shape": entry["shape"],
+        tensors[renames[name]] = {"dtype": entry["dtype"], "shape": entry["shape"],
                          "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)
