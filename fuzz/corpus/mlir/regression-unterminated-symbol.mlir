@@ -1,0 +1,1 @@
+mlopt.state @fcml
