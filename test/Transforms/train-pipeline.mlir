@@ -68,3 +68,10 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
 // CHECK-NOT:     mlopt.dropout
 // CHECK-NOT:     mlopt.state_write
 // CHECK:         return
+
+// @predict_step: mse_loss's prediction from the input alone, without dropout.
+// CHECK-LABEL: func.func @predict_step(
+// CHECK-SAME:    %{{.*}}: tensor<4x3xf32> {mlopt.input}) -> tensor<4x2xf32> attributes {mlopt.predict_step}
+// CHECK-NOT:     mlopt.dropout
+// CHECK:         %[[P:.*]] = mlopt.linear
+// CHECK-NEXT:    return %[[P]] : tensor<4x2xf32>
