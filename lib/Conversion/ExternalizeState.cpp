@@ -126,12 +126,26 @@ static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
   unsigned firstResult = numStates + numInputs;
   for (auto [i, value] : llvm::enumerate(returnOp.getOperands()))
     stores.push_back({value, entry.getArgument(firstResult + i)});
-  // A value stored twice (CSE merges identical initializers) is copied for
-  // the second destination before any store: one buffer cannot become two.
+  // A value stored twice (CSE merges identical initializers) gets its own
+  // tensor for the second destination before any store: one buffer cannot
+  // become two. A fill of a fresh tensor (what zeros/ones/constant
+  // initializers lower to) is recomputed per destination; anything else is
+  // copied. Recomputing keeps the IR linear for bufferization: N copies of
+  // one fill give that fill N readers, and one-shot analysis and empty-tensor
+  // elimination then visit all N readers for each of the N writes (4,000
+  // zero-initialized states took 17 s there).
   llvm::SmallPtrSet<Value, 8> stored;
   for (auto &[value, dest] : stores) {
     if (stored.insert(value).second)
       continue;
+    if (auto fill = value.getDefiningOp<linalg::FillOp>();
+        fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
+      Operation *empty = builder.clone(*fill.getOutputs()[0].getDefiningOp());
+      IRMapping mapping;
+      mapping.map(fill.getOutputs()[0], empty->getResult(0));
+      value = builder.clone(*fill, mapping)->getResult(0);
+      continue;
+    }
     auto type = cast<RankedTensorType>(value.getType());
     Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
                                           type.getElementType());
@@ -144,9 +158,22 @@ static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
         builder, loc, dest.getType(), value, dest);
   func::ReturnOp::create(builder, loc);
   returnOp.erase();
-  if (cInterface)
+  if (cInterface) {
     func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                   UnitAttr::get(ctx));
+    // The runtime calls only the C wrapper. The function itself takes every
+    // memref descriptor expanded (5+ scalars per state); as an external
+    // symbol it is compiled on its own and called from the wrapper with
+    // thousands of arguments, and LLVM's instruction selection is quadratic
+    // in the stack-argument stores of one call (400 states: 50 s). Internal
+    // and always-inlined into the wrapper (func-to-llvm gives the wrapper
+    // the same attribute, so the JIT's packed wrapper inlines it in turn),
+    // no call with one argument per state remains.
+    func->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    func->setAttr("passthrough",
+                  b.getArrayAttr({b.getStringAttr("alwaysinline")}));
+  }
   llvm::BitVector allResults(resultTypes.size(), true);
   return func.eraseResults(allResults);
 }
@@ -156,6 +183,12 @@ struct ExternalizeStatePass
     : public mlir::mlopt::impl::MLOptExternalizeStateBase<
           ExternalizeStatePass> {
   using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // For the #llvm.linkage attribute of the c-interface entry points.
+    registry.insert<LLVM::LLVMDialect>();
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

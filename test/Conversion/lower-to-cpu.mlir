@@ -18,7 +18,7 @@
 // LLVM-NOT: = mlopt.
 // LLVM-NOT: mlopt.state
 // LLVM-DAG: llvm.func @mlopt_sgemm(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
-// LLVM-DAG: llvm.func @train_step(
+// LLVM-DAG: llvm.func internal @train_step(
 // LLVM-DAG: llvm.func @_mlir_ciface_train_step(%{{.*}}: !llvm.ptr {mlopt_abi.state = "fc.weight"}, %{{.*}}: !llvm.ptr {mlopt_abi.state = "fc.bias"}, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {mlopt_abi.result = 0 : i64})
 // LLVM-DAG: llvm.call @mlopt_sgemm(
 
