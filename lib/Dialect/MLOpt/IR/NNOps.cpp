@@ -231,8 +231,6 @@ LogicalResult OneHotOp::verify() {
   return success();
 }
 
-LogicalResult EmbeddingGradOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
 LogicalResult OneHotOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
                                     int64_t newBatch) {
   auto indicesType = cast<RankedTensorType>(getIndices().getType());
@@ -245,6 +243,8 @@ LogicalResult OneHotOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
   return success();
 }
 
+LogicalResult EmbeddingGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
   RankedTensorType indicesType = tensorType(adaptor.getIndices());
   RankedTensorType gradType = tensorType(adaptor.getGrad());

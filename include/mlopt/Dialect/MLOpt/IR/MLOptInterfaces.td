@@ -271,7 +271,6 @@ def MLOpt_ElementForwardingOpInterface
   ];
 }
 
-#endif // MLOPT_DIALECT_MLOPT_IR_MLOPTINTERFACES_TD
 def MLOpt_BatchResizableOpInterface
     : OpInterface<"BatchResizableOpInterface"> {
   let cppNamespace = "::mlir::mlopt";
@@ -303,3 +302,4 @@ def MLOpt_BatchResizableOpInterface
   ];
 }
 
+#endif // MLOPT_DIALECT_MLOPT_IR_MLOPTINTERFACES_TD
