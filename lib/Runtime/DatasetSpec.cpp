@@ -6,9 +6,11 @@
 #include "mlopt/Support/CounterHash.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -38,6 +40,15 @@ Expected<Dataset> runtime::makeSyntheticDataset(StringRef spec,
   ArrayRef<int64_t> inShape = input.type.getShape().drop_front();
   int64_t inElements = sampleElements(input.type);
   int64_t features = inShape.empty() ? 1 : inShape.back();
+  // Inputs and labels as f32: refuse a count that cannot fit before
+  // allocating (synthetic:1000000000000).
+  int64_t perSample = inElements + sampleElements(label.type);
+  int64_t bytes = 0;
+  if (llvm::MulOverflow(count, perSample, bytes) ||
+      llvm::MulOverflow(bytes, int64_t(sizeof(float)), bytes))
+    bytes = std::numeric_limits<int64_t>::max();
+  if (Error error = checkAllocation(bytes, "data set '" + spec + "'"))
+    return std::move(error);
   std::vector<float> inputs(count * inElements);
   constexpr uint64_t kSeed = 0x5eed;
   for (size_t i = 0; i < inputs.size(); ++i)

@@ -4,6 +4,7 @@
 #include "RuntimeError.h"
 
 #include "mlopt/InitAll.h"
+#include "mlopt/Runtime/Data.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -18,6 +19,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/SourceMgr.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -320,6 +323,18 @@ Session::compile(const Model &model, const SessionOptions &options) {
   session->evalMetricNames =
       readMetricNames(*session->trainingModule, MLOptDialect::kEvalStepAttrName,
                       session->signature.metricNames);
+
+  // The backend allocates every state buffer and the step's temporaries:
+  // refuse a model that cannot fit before anything is allocated.
+  uint64_t stepBytes = session->report.stateBytes();
+  if (stepBytes + session->report.temporaryBytes >= stepBytes)
+    stepBytes += session->report.temporaryBytes;
+  for (StateOp state : session->trainingModule->getOps<StateOp>())
+    if (!getCheckedNumBytes(state.getTensorType()))
+      stepBytes = std::numeric_limits<uint64_t>::max();
+  if (Error error = checkAllocation(
+          stepBytes, "the training step (state and temporaries)"))
+    return std::move(error);
 
   FirstDiagnostic diagnostic(*context);
   Expected<std::unique_ptr<Backend>> backend =

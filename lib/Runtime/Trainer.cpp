@@ -13,10 +13,12 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 #include <cmath>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -148,6 +150,88 @@ static Error writePredictions(Session &session, const Dataset &dataset,
   return Error::success();
 }
 
+/// The files a data-set spec reads (none for synthetic data).
+static std::vector<std::string> datasetFiles(StringRef spec, Split split) {
+  if (spec.empty() || spec == "synthetic" || spec.starts_with("synthetic:"))
+    return {};
+  auto [first, second] = spec.split(':');
+  if (!second.empty())
+    return {first.str(), second.str()};
+  Expected<DatasetFiles> files = resolveDatasetFiles(spec, split);
+  if (!files) {
+    llvm::consumeError(files.takeError());
+    return {};
+  }
+  return {files->inputs, files->labels};
+}
+
+/// `path` made absolute and normalized, for comparing paths that may not
+/// exist yet; an existing file resolves through links.
+static std::string canonicalPath(StringRef path) {
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(path, real))
+    return std::string(real);
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  return std::string(absolute);
+}
+
+/// Where the metrics of a running run go: renamed to --metrics when the run
+/// succeeds, so a failed run leaves an earlier file intact (and its own
+/// records beside it for a look at what went wrong).
+static std::string metricsPartialPath(const TrainerOptions &options) {
+  return options.metricsPath + ".partial";
+}
+
+/// Checks, before anything runs, that the files the run writes are distinct,
+/// overwrite none of its inputs (a checkpoint may replace the one it
+/// resumed from: saves are atomic), and go to writable directories.
+static Error checkOutputPaths(const TrainerOptions &options) {
+  std::vector<std::pair<std::string, std::string>> outputs;
+  auto addOutput = [&](StringRef flag, const std::string &path) {
+    if (!path.empty())
+      outputs.emplace_back(flag.str(), path);
+  };
+  addOutput("--save", options.savePath);
+  addOutput("--metrics", options.metricsPath);
+  addOutput("--predict", options.predictPath);
+  addOutput("--emit-mlir", options.emitMlirPath);
+  std::vector<std::pair<std::string, std::string>> inputs = {
+      {"the model", options.modelPath}};
+  if (!options.loadPath.empty())
+    inputs.emplace_back("--load", options.loadPath);
+  for (const std::string &file : datasetFiles(options.train, Split::Train))
+    inputs.emplace_back("--train", file);
+  for (const std::string &file : datasetFiles(options.test, Split::Test))
+    inputs.emplace_back("--test", file);
+
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto &[flag, path] = outputs[i];
+    std::string canonical = canonicalPath(path);
+    for (size_t j = 0; j < i; ++j)
+      if (canonicalPath(outputs[j].second) == canonical)
+        return makeError(outputs[j].first + " and " + flag +
+                         " name the same file '" + path + "'");
+    for (const auto &[what, input] : inputs)
+      if (canonicalPath(input) == canonical &&
+          !(flag == "--save" && what == "--load"))
+        return makeError(flag + "='" + path + "' would overwrite " + what +
+                         " ('" + input + "')");
+    StringRef directory = llvm::sys::path::parent_path(canonical);
+    if (!llvm::sys::fs::is_directory(directory))
+      return makeError("cannot write " + flag + "='" + path +
+                       "': no directory '" + directory + "'");
+    if (::access(directory.str().c_str(), W_OK) != 0)
+      return makeError("cannot write " + flag + "='" + path + "': '" +
+                       directory + "' is not writable");
+    if (llvm::sys::fs::is_directory(canonical))
+      return makeError("cannot write " + flag + "='" + path +
+                       "': it is a directory");
+  }
+  return Error::success();
+}
+
 Error runtime::runTrainer(const TrainerOptions &options,
                           llvm::raw_ostream &out) {
   if (options.epochs < 0 || options.steps < 0 || options.batchSize < 0 ||
@@ -165,6 +249,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
   Expected<SessionOptions> sessionOptions = buildSessionOptions(options);
   if (!sessionOptions)
     return sessionOptions.takeError();
+  if (!options.printPipeline)
+    if (Error error = checkOutputPaths(options))
+      return error;
   if (options.printPipeline) {
     Expected<std::string> pipeline = printPipeline(*sessionOptions);
     if (!pipeline)
@@ -256,7 +343,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   std::optional<MetricsWriter> metrics;
   if (!options.metricsPath.empty()) {
     Expected<MetricsWriter> writer =
-        MetricsWriter::open(options.metricsPath, /*append=*/false);
+        MetricsWriter::open(metricsPartialPath(options), /*append=*/false);
     if (!writer)
       return writer.takeError();
     metrics.emplace(std::move(*writer));
@@ -414,6 +501,13 @@ Error runtime::runTrainer(const TrainerOptions &options,
   if (metrics) {
     if (Error error = metrics->write(summaryRecord(summary)))
       return error;
+    // The run succeeded: its records replace an earlier file of that name.
+    std::string partial = metricsPartialPath(options);
+    metrics.reset();
+    if (std::error_code ec =
+            llvm::sys::fs::rename(partial, options.metricsPath))
+      return makeError("cannot rename '" + partial + "' to '" +
+                       options.metricsPath + "': " + ec.message());
   }
   return Error::success();
 }
