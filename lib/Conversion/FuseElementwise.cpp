@@ -44,22 +44,43 @@ bool isAllParallel(linalg::GenericOp op) {
   return op.getNumParallelLoops() == op.getNumLoops();
 }
 
-bool usesIndex(linalg::GenericOp op) {
-  for (Operation &inner : op.getRegion().front())
-    if (isa<linalg::IndexOp>(inner))
-      return true;
-  return false;
-}
+/// Payload facts, computed once per original op and carried over to fused
+/// ops: recomputing them (a walk, or ilist::size(), which is O(n)) on the
+/// growing op at every step would make a chain quadratic again.
+struct PayloadInfo {
+  size_t size = 0;
+  bool usesIndex = false;
+};
+
+class PayloadInfoCache {
+public:
+  PayloadInfo get(linalg::GenericOp op) {
+    auto [it, inserted] = cache.try_emplace(op);
+    if (inserted)
+      for (Operation &inner : op.getRegion().front()) {
+        ++it->second.size;
+        it->second.usesIndex |= isa<linalg::IndexOp>(inner);
+      }
+    return it->second;
+  }
+  void set(Operation *op, PayloadInfo info) { cache[op] = info; }
+  void erase(Operation *op) { cache.erase(op); }
+
+private:
+  llvm::DenseMap<Operation *, PayloadInfo> cache;
+};
 
 /// The input of `consumer` whose producer the fast path fuses, if any.
-OpOperand *findFusableInput(linalg::GenericOp consumer) {
+OpOperand *findFusableInput(linalg::GenericOp consumer,
+                            PayloadInfoCache &payloads) {
   if (!isAllParallel(consumer))
     return nullptr;
   for (OpOperand *operand : consumer.getDpsInputOperands()) {
     auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
     if (!producer || producer->getNumResults() != 1 || !producer->hasOneUse() ||
         !isAllParallel(producer) || producer.getNumDpsInits() != 1 ||
-        usesIndex(producer) || !isa<RankedTensorType>(operand->get().getType()))
+        payloads.get(producer).usesIndex ||
+        !isa<RankedTensorType>(operand->get().getType()))
       continue;
     OpOperand *init = producer.getDpsInitOperand(0);
     if (!producer.getMatchingIndexingMap(init).isPermutation() ||
@@ -74,7 +95,8 @@ OpOperand *findFusableInput(linalg::GenericOp consumer) {
 
 /// Fuses the producer of `fused` into its consumer; returns the new op.
 /// Cost: O(size of the smaller payload + number of operands).
-linalg::GenericOp fuseInto(RewriterBase &rewriter, OpOperand *fused) {
+linalg::GenericOp fuseInto(RewriterBase &rewriter, OpOperand *fused,
+                           PayloadInfoCache &payloads) {
   auto consumer = cast<linalg::GenericOp>(fused->getOwner());
   auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
   unsigned fusedIndex = fused->getOperandNumber();
@@ -127,8 +149,9 @@ linalg::GenericOp fuseInto(RewriterBase &rewriter, OpOperand *fused) {
   unsigned numProducerInputs = producer.getNumDpsInputs();
   unsigned numConsumerInputs = consumer.getNumDpsInputs();
   unsigned numInits = consumer.getNumDpsInits();
-  bool keepConsumer = consumerBlock.getOperations().size() >=
-                      producerBlock.getOperations().size();
+  PayloadInfo consumerInfo = payloads.get(consumer);
+  PayloadInfo producerInfo = payloads.get(producer);
+  bool keepConsumer = consumerInfo.size >= producerInfo.size;
   Block &big = keepConsumer ? consumerBlock : producerBlock;
   Block &small = keepConsumer ? producerBlock : consumerBlock;
   unsigned oldBigArgs = big.getNumArguments();
@@ -171,8 +194,13 @@ linalg::GenericOp fuseInto(RewriterBase &rewriter, OpOperand *fused) {
   fusedOp.getRegion().takeBody(keepConsumer ? consumer.getRegion()
                                             : producer.getRegion());
 
+  payloads.erase(consumer);
+  payloads.erase(producer);
   rewriter.replaceOp(consumer, fusedOp->getResults());
   rewriter.eraseOp(producer);
+  // One yield fewer; the producer has no linalg.index.
+  payloads.set(fusedOp, {consumerInfo.size + producerInfo.size - 1,
+                         consumerInfo.usesIndex});
   return fusedOp;
 }
 
@@ -182,12 +210,13 @@ void fuseChains(Operation *root) {
   SmallVector<linalg::GenericOp> generics;
   root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
   IRRewriter rewriter(root->getContext());
+  PayloadInfoCache payloads;
   // A fused producer precedes its consumer, so it was visited (and is never
   // met again) when it is erased; the consumer is replaced while visited.
   for (linalg::GenericOp op : generics) {
     linalg::GenericOp current = op;
-    while (OpOperand *operand = findFusableInput(current))
-      current = fuseInto(rewriter, operand);
+    while (OpOperand *operand = findFusableInput(current, payloads))
+      current = fuseInto(rewriter, operand, payloads);
   }
 }
 
