@@ -136,12 +136,15 @@ public:
     if (results->size() != 1 || !dtype)
       return llvm::createStringError(
           "@predict_step must return one tensor of a supported dtype");
+    // One plain copy: GCC 12 cannot see that the optional is engaged here
+    // and warns (-Wmaybe-uninitialized) on each dereference.
+    DType elementType = dtype.value_or(DType::F32);
     TensorData prediction;
     prediction.spec.name = "prediction";
-    prediction.spec.dtype = *dtype;
+    prediction.spec.dtype = elementType;
     prediction.spec.shape.assign(type.getShape().begin(),
                                  type.getShape().end());
-    prediction.bytes = tensorToBytes(results->front(), *dtype);
+    prediction.bytes = tensorToBytes(results->front(), elementType);
     return prediction;
   }
 
