@@ -67,6 +67,12 @@ def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> 
     `mlopt.state` symbols are erased; the module keeps (or gains) the
     `mlopt.manifest` attribute.
 
+    With `c-interface` (the default) each rewritten function is marked
+    `llvm.emit_c_interface`, gets internal linkage and is always inlined
+    into its C wrapper, the one symbol the runtime calls: otherwise LLVM
+    compiles a call with a handful of arguments per state, and its
+    instruction selection is quadratic in them.
+
     Run it right before bufferization: the destination-passing form has no
     uses and would be erased by canonicalization.
 
