@@ -17,6 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "OpBuilderTest.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -27,36 +29,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class InterfacesTest : public ::testing::Test {
+class InterfacesTest : public mlir::mlopt::testing::OpBuilderTest {
 protected:
-  InterfacesTest()
-      : builder(&context), loc(UnknownLoc::get(&context)),
-        handler(&context, [this](Diagnostic &diag) {
-          messages.push_back(diag.str());
-          return success();
-        }) {
-    context.loadDialect<MLOptDialect, func::FuncDialect>();
-    module = ModuleOp::create(loc);
-  }
-
-  RankedTensorType tensor(ArrayRef<int64_t> shape, Type elementType) {
-    return RankedTensorType::get(shape, elementType);
-  }
-  RankedTensorType f32(ArrayRef<int64_t> shape) {
-    return tensor(shape, builder.getF32Type());
-  }
-
-  /// Arguments of the given types, from a fresh function in the module; the
-  /// builder is left in its body.
-  SmallVector<Value> arguments(TypeRange types) {
-    builder.setInsertionPointToEnd(module->getBody());
-    auto func = func::FuncOp::create(builder, loc,
-                                     "f" + std::to_string(functionCount++),
-                                     builder.getFunctionType(types, {}));
-    builder.setInsertionPointToStart(func.addEntryBlock());
-    return SmallVector<Value>(func.getArguments());
-  }
-
   static CostOpInterface cost(Operation *op) {
     return dyn_cast<CostOpInterface>(op);
   }
@@ -66,14 +40,6 @@ protected:
                           RankedTensorType type) {
     return init.verifyForType(type, [&]() { return emitError(loc); });
   }
-
-  MLIRContext context;
-  OpBuilder builder;
-  Location loc;
-  OwningOpRef<ModuleOp> module;
-  std::vector<std::string> messages;
-  ScopedDiagnosticHandler handler;
-  int functionCount = 0;
 };
 
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "OpBuilderTest.h"
+
 #include <set>
 #include <string>
 #include <vector>
@@ -27,36 +29,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class ShardingRulesTest : public ::testing::Test {
+class ShardingRulesTest : public mlir::mlopt::testing::OpBuilderTest {
 protected:
-  ShardingRulesTest()
-      : builder(&context), loc(UnknownLoc::get(&context)),
-        handler(&context, [this](Diagnostic &diag) {
-          messages.push_back(diag.str());
-          return success();
-        }) {
-    context.loadDialect<MLOptDialect, func::FuncDialect>();
-    module = ModuleOp::create(loc);
-  }
-
-  RankedTensorType f32(ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(shape, builder.getF32Type());
-  }
-  RankedTensorType i64(ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(shape, builder.getI64Type());
-  }
-
-  /// Arguments of the given types, from a fresh function in the module; the
-  /// builder is left in its body.
-  SmallVector<Value> arguments(TypeRange types) {
-    builder.setInsertionPointToEnd(module->getBody());
-    auto func = func::FuncOp::create(builder, loc,
-                                     "f" + std::to_string(functionCount++),
-                                     builder.getFunctionType(types, {}));
-    builder.setInsertionPointToStart(func.addEntryBlock());
-    return SmallVector<Value>(func.getArguments());
-  }
-
   /// The op's rule, checked against its types.
   ShardingRule ruleOf(Operation *op) {
     auto sharding = dyn_cast<ShardingOpInterface>(op);
@@ -67,14 +41,6 @@ protected:
     EXPECT_TRUE(succeeded(rule.verify(op))) << rule.str();
     return rule;
   }
-
-  MLIRContext context;
-  OpBuilder builder;
-  Location loc;
-  OwningOpRef<ModuleOp> module;
-  std::vector<std::string> messages;
-  ScopedDiagnosticHandler handler;
-  int functionCount = 0;
 };
 
 //===----------------------------------------------------------------------===//
