@@ -57,6 +57,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mkdir -p "$build_dir/artifacts"
 
 status=0
+passed=0
+failed=0
 for target in $targets; do
   binary="$build_dir/bin/mlopt-$target-fuzzer"
   seeds="fuzz/corpus/$target"
@@ -69,9 +71,11 @@ for target in $targets; do
   if ! "$binary" "${options[@]}" -runs=0 "$seeds"; then
     echo "fuzz: $target: FAILED on the seed corpus" >&2
     status=1
+    failed=$((failed + 1))
     continue
   fi
   if [ "${FUZZ_REPLAY_ONLY:-0}" = 1 ]; then
+    passed=$((passed + 1))
     continue
   fi
   # New inputs go to a working corpus in the build folder; the seeds in the
@@ -82,6 +86,11 @@ for target in $targets; do
   if ! "$binary" "${options[@]}" "-max_total_time=$seconds" "$work" "$seeds"; then
     echo "fuzz: $target: FAILED (see $build_dir/artifacts/$target-*)" >&2
     status=1
+    failed=$((failed + 1))
+  else
+    passed=$((passed + 1))
   fi
 done
+# One closing line for CI logs: targets that ran clean and that crashed.
+echo "fuzz: $passed passed, $failed failed"
 exit $status
