@@ -1,6 +1,7 @@
 //===- CompileCache.cpp - the on-disk cache of compiled code --------------===//
 
 #include "mlopt/Runtime/CompileCache.h"
+#include "FileUtils.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -138,31 +139,9 @@ std::unique_ptr<llvm::MemoryBuffer> CompileCache::load(llvm::StringRef key,
 
 llvm::Error CompileCache::store(llvm::StringRef key,
                                 llvm::StringRef object) const {
-  std::string path = getEntryPath(key);
-  llvm::SmallString<256> temporary;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + ".tmp%%%%%%%%", fd, temporary, llvm::sys::fs::OF_None, 0600))
-    return llvm::createStringError(ec, "cannot create a temporary file for '" +
-                                           path + "'");
   std::string contents = kMagic.str() + hashHex(object) + "\n";
   contents.append(object.data(), object.size());
-  bool written = true;
-  for (size_t done = 0; done < contents.size();) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      written = false;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  written = written && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || llvm::sys::fs::rename(temporary, path)) {
-    llvm::sys::fs::remove(temporary);
-    return llvm::createStringError("cannot write '" + path + "'");
-  }
-  return llvm::Error::success();
+  // Private to the user, and never visible half-written.
+  return detail::writeFileAtomically(
+      getEntryPath(key), llvm::arrayRefFromStringRef(contents), 0600);
 }

@@ -104,14 +104,15 @@ static void syncDirectory(StringRef path) {
 }
 
 llvm::Error detail::writeFileAtomically(StringRef path,
-                                        llvm::ArrayRef<uint8_t> bytes) {
+                                        llvm::ArrayRef<uint8_t> bytes,
+                                        unsigned mode) {
   StringRef directory = llvm::sys::path::parent_path(path);
   std::string dir = directory.empty() ? "." : directory.str();
   removeStaleTemporaries(path);
 #ifdef O_TMPFILE
   // An unnamed file in the target's directory: nothing is visible until it
   // is complete and on disk, then it gets a name.
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (fd >= 0) {
     llvm::Error error = writeAllTo(path, fd, bytes);
     if (!error) {
@@ -150,7 +151,8 @@ llvm::Error detail::writeFileAtomically(StringRef path,
   int tempFd = -1;
   llvm::SmallString<256> tempPath;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          temporaryPrefix(path) + "%%%%%%%%", tempFd, tempPath))
+          temporaryPrefix(path) + "%%%%%%%%", tempFd, tempPath,
+          llvm::sys::fs::OF_None, mode))
     return fileError(path, "cannot create a temporary file: " + ec.message());
   llvm::Error error = writeAllTo(tempPath, tempFd, bytes);
   if (::close(tempFd) != 0 && !error)

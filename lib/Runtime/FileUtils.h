@@ -40,10 +40,12 @@ std::optional<int64_t> checkedProduct(llvm::ArrayRef<int64_t> dims);
 /// any name: an unnamed O_TMPFILE file in the target's directory, written
 /// and flushed, then linked and renamed over `path`; where the file system
 /// has no O_TMPFILE, a hidden temporary (".NAME.tmp-XXXXXXXX") renamed into
-/// place, whose leftovers from a killed save the next save removes. On
-/// failure an existing `path` is untouched.
+/// place, whose leftovers from a killed save the next save removes. The
+/// file gets permission bits `mode` (less the umask). On failure an
+/// existing `path` is untouched.
 llvm::Error writeFileAtomically(llvm::StringRef path,
-                                llvm::ArrayRef<uint8_t> bytes);
+                                llvm::ArrayRef<uint8_t> bytes,
+                                unsigned mode = 0644);
 
 } // namespace mlir::mlopt::runtime::detail
 
