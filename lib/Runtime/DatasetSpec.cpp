@@ -106,12 +106,31 @@ Expected<Dataset> runtime::makeSyntheticDataset(StringRef spec,
       std::move(labels));
 }
 
+bool runtime::isSyntheticSpec(StringRef spec) {
+  return spec == "synthetic" || spec.starts_with("synthetic:");
+}
+
+std::vector<std::string> runtime::getDatasetSpecFiles(StringRef spec,
+                                                      Split split) {
+  if (spec.empty() || isSyntheticSpec(spec))
+    return {};
+  auto [first, second] = spec.split(':');
+  if (!second.empty())
+    return {first.str(), second.str()};
+  Expected<DatasetFiles> files = resolveDatasetFiles(spec, split);
+  if (!files) {
+    llvm::consumeError(files.takeError());
+    return {};
+  }
+  return {files->inputs, files->labels};
+}
+
 Expected<Dataset> runtime::loadDatasetSpec(StringRef spec, Split split,
                                            const ModelSignature &signature) {
   if (!signature.getInput() || !signature.getLabel())
     return makeError("data sets feed models with one mlopt.input and one "
                      "mlopt.label argument");
-  if (spec == "synthetic" || spec.starts_with("synthetic:"))
+  if (isSyntheticSpec(spec))
     return makeSyntheticDataset(spec, signature, split == Split::Test ? 7 : 0);
   auto [first, second] = spec.split(':');
   if (second.empty())

@@ -150,21 +150,6 @@ static Error writePredictions(Session &session, const Dataset &dataset,
   return Error::success();
 }
 
-/// The files a data-set spec reads (none for synthetic data).
-static std::vector<std::string> datasetFiles(StringRef spec, Split split) {
-  if (spec.empty() || spec == "synthetic" || spec.starts_with("synthetic:"))
-    return {};
-  auto [first, second] = spec.split(':');
-  if (!second.empty())
-    return {first.str(), second.str()};
-  Expected<DatasetFiles> files = resolveDatasetFiles(spec, split);
-  if (!files) {
-    llvm::consumeError(files.takeError());
-    return {};
-  }
-  return {files->inputs, files->labels};
-}
-
 /// `path` made absolute and normalized, for comparing paths that may not
 /// exist yet; an existing file resolves through links.
 static std::string canonicalPath(StringRef path) {
@@ -201,9 +186,10 @@ static Error checkOutputPaths(const TrainerOptions &options) {
       {"the model", options.modelPath}};
   if (!options.loadPath.empty())
     inputs.emplace_back("--load", options.loadPath);
-  for (const std::string &file : datasetFiles(options.train, Split::Train))
+  for (const std::string &file :
+       getDatasetSpecFiles(options.train, Split::Train))
     inputs.emplace_back("--train", file);
-  for (const std::string &file : datasetFiles(options.test, Split::Test))
+  for (const std::string &file : getDatasetSpecFiles(options.test, Split::Test))
     inputs.emplace_back("--test", file);
 
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -17,7 +17,18 @@
 
 #include "llvm/Support/Error.h"
 
+#include <string>
+#include <vector>
+
 namespace mlir::mlopt::runtime {
+
+/// Whether `spec` names generated data (`synthetic` or `synthetic:N`).
+bool isSyntheticSpec(llvm::StringRef spec);
+
+/// The files `spec` reads: none for synthetic data, the two of an
+/// `A:B` pair, the files of a named data set (none for an unknown name,
+/// which loadDatasetSpec reports).
+std::vector<std::string> getDatasetSpecFiles(llvm::StringRef spec, Split split);
 
 /// Loads the data set `spec` names for the model of `signature` (synthetic
 /// data takes its shapes from it; the test split draws other samples).
