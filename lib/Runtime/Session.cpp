@@ -18,9 +18,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/SourceMgr.h"
-
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -325,13 +324,10 @@ Session::compile(const Model &model, const SessionOptions &options) {
                       session->signature.metricNames);
 
   // The backend allocates every state buffer and the step's temporaries:
-  // refuse a model that cannot fit before anything is allocated.
-  uint64_t stepBytes = session->report.stateBytes();
-  if (stepBytes + session->report.temporaryBytes >= stepBytes)
-    stepBytes += session->report.temporaryBytes;
-  for (StateOp state : session->trainingModule->getOps<StateOp>())
-    if (!getCheckedNumBytes(state.getTensorType()))
-      stepBytes = std::numeric_limits<uint64_t>::max();
+  // refuse a model that cannot fit before anything is allocated. (Each
+  // tensor's size fits in 64 bits: the verifier's BoundedTensorTypes.)
+  uint64_t stepBytes = llvm::SaturatingAdd(session->report.stateBytes(),
+                                           session->report.temporaryBytes);
   if (Error error = checkAllocation(
           stepBytes, "the training step (state and temporaries)"))
     return std::move(error);
