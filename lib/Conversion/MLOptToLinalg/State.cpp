@@ -122,20 +122,28 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
       return {seed, stream};
     };
 
+    // Replaces the op by the tensor whose element at each linear index is
+    // `element(seed, stream, index)`.
+    auto replaceByGenerator =
+        [&](function_ref<Value(OpBuilder &, Location, Value, Value, Value)>
+                element) {
+          auto [seed, stream] = seedAndStream();
+          Value result = buildElementwise(
+              rewriter, loc, ValueRange{}, type,
+              [&](OpBuilder &b, Location l, ValueRange) {
+                Value index = buildLinearIndex(b, l, shape);
+                return SmallVector<Value>{element(b, l, seed, stream, index)};
+              });
+          rewriter.replaceOp(op, result);
+          return success();
+        };
+
     // from_seed: integer keys straight from the generator, no f64 step.
     if (isa<FromSeedInitAttr>(initializer)) {
       if (!elementType.isSignlessInteger(64))
         return op.emitOpError("cannot lower initializer ")
                << initializer << " for " << type;
-      auto [seed, stream] = seedAndStream();
-      Value result = buildElementwise(
-          rewriter, loc, ValueRange{}, type,
-          [&](OpBuilder &b, Location l, ValueRange) {
-            Value index = buildLinearIndex(b, l, shape);
-            return SmallVector<Value>{buildSeedKey(b, l, seed, stream, index)};
-          });
-      rewriter.replaceOp(op, result);
-      return success();
+      return replaceByGenerator(buildSeedKey);
     }
 
     SampleFn sample =
@@ -174,16 +182,11 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
       return op.emitOpError("cannot lower initializer ")
              << initializer << " for " << type;
 
-    auto [seed, stream] = seedAndStream();
-    Value result = buildElementwise(
-        rewriter, loc, ValueRange{}, type,
-        [&](OpBuilder &b, Location l, ValueRange) {
-          Value index = buildLinearIndex(b, l, shape);
-          Value value = sample(b, l, seed, stream, index);
-          return SmallVector<Value>{convertScalar(b, l, value, elementType)};
+    return replaceByGenerator(
+        [&](OpBuilder &b, Location l, Value seed, Value stream, Value index) {
+          return convertScalar(b, l, sample(b, l, seed, stream, index),
+                               elementType);
         });
-    rewriter.replaceOp(op, result);
-    return success();
   }
 };
 
