@@ -121,6 +121,18 @@ LogicalResult ConstantInitAttr::verifyForType(RankedTensorType type,
   return success();
 }
 
+LogicalResult ValueInitAttr::verifyForType(RankedTensorType type,
+                                           EmitErrorFn emitError) const {
+  if (getValue().getType() != type)
+    return emitError() << "initializer 'value' of type " << getValue().getType()
+                       << " does not match the state's type " << type;
+  if (auto floats = dyn_cast<DenseFPElementsAttr>(getValue()))
+    for (APFloat element : floats.getValues<APFloat>())
+      if (!element.isFinite())
+        return emitError() << "initializer 'value' holds a non-finite element";
+  return success();
+}
+
 LogicalResult UniformInitAttr::verify(EmitErrorFn emitError, APFloat lowValue,
                                       APFloat highValue) {
   double low = lowValue.convertToDouble();

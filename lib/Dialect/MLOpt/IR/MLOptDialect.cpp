@@ -129,6 +129,34 @@ static LogicalResult verifyManifestAgainstStates(ModuleOp module,
   return success();
 }
 
+/// `mlopt.masked_by = @mask` on a state: `@mask` is a `mask` state of the
+/// same type.
+static LogicalResult verifyMaskedBy(Operation *op, Attribute value) {
+  auto state = dyn_cast<StateOp>(op);
+  if (!state)
+    return op->emitError("'") << MLOptDialect::kMaskedByAttrName
+                              << "' only applies to mlopt.state";
+  auto ref = dyn_cast<FlatSymbolRefAttr>(value);
+  if (!ref)
+    return op->emitError("'")
+           << MLOptDialect::kMaskedByAttrName
+           << "' must be a flat symbol reference, got " << value;
+  auto mask = SymbolTable::lookupNearestSymbolFrom<StateOp>(op, ref);
+  if (!mask)
+    return op->emitError("'") << MLOptDialect::kMaskedByAttrName
+                              << "' names unknown state " << ref;
+  if (mask.getKind() != StateKind::Mask)
+    return op->emitError("'")
+           << MLOptDialect::kMaskedByAttrName << "' names state " << ref
+           << " of kind '" << stringifyStateKind(mask.getKind())
+           << "', expected 'mask'";
+  if (mask.getType() != state.getType())
+    return op->emitError("mask ")
+           << ref << " of type " << mask.getType()
+           << " does not match the state's type " << state.getType();
+  return success();
+}
+
 LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
@@ -152,6 +180,8 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
              << attr.getValue();
     return verifyManifestAgainstStates(module, manifest);
   }
+  if (name == kMaskedByAttrName)
+    return verifyMaskedBy(op, attr.getValue());
   if (attr.getName() != kLossAttrName)
     return op->emitError("unknown mlopt attribute '")
            << attr.getName().getValue() << "' on an operation";

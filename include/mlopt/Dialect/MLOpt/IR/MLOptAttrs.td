@@ -174,6 +174,24 @@ def MLOpt_FromSeedInitAttr : MLOpt_InitAttr<"FromSeedInit", "from_seed"> {
   let hasCustomAssemblyFormat = 1;
 }
 
+def MLOpt_ValueInitAttr : MLOpt_InitAttr<"ValueInit", "value"> {
+  let summary = "the given values (a tensor embedded in the model)";
+  let description = [{
+    Initializes the state with exactly `value`, whose type must be the
+    state's. `mlopt-prune-finalize` reads the pruning masks from it, and
+    folds and slices weights that carry their values this way, so a model
+    with its checkpoint embedded finalizes in `mlopt-opt` alone.
+
+    ```mlir
+    mlopt.state @fc.weight.mask : tensor<2x2xf32> mask
+        init #mlopt.value<dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>>
+    ```
+  }];
+  let parameters = (ins AttrParameter<"::mlir::DenseElementsAttr",
+                                      "the values">:$value);
+  let assemblyFormat = "`<` $value `>`";
+}
+
 //===----------------------------------------------------------------------===//
 // The state manifest
 //===----------------------------------------------------------------------===//

@@ -58,6 +58,9 @@ def MLOpt_Dialect : Dialect {
     static constexpr llvm::StringLiteral kInitAttrName = "mlopt.init";
     static constexpr llvm::StringLiteral kGradOfAttrName = "mlopt.grad_of";
     static constexpr llvm::StringLiteral kManifestAttrName = "mlopt.manifest";
+    /// On a parameter `mlopt.state`: the `mask` state that prunes it
+    /// (`mlopt-prune`); the optimizer keeps its pruned elements at zero.
+    static constexpr llvm::StringLiteral kMaskedByAttrName = "mlopt.masked_by";
   }];
 }
 
@@ -88,6 +91,12 @@ def MLOpt_BoolTensor : StaticShapeTensorOf<[I1]>;
 def MLOpt_Tensor
     : StaticShapeTensorOf<[MLOpt_FloatElement, MLOpt_IntElement, I1]>;
 def MLOpt_FloatScalar : 0DTensorOf<[MLOpt_FloatElement]>;
+def MLOpt_F64Scalar : 0DTensorOf<[F64]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF64Type())">;
+def MLOpt_BoolScalar : 0DTensorOf<[I1]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI1Type())">;
+def MLOpt_I64Scalar : 0DTensorOf<[I64]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI64Type())">;
 def MLOpt_Seed : 0DTensorOf<[I64]>,
     BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI64Type())">;
 

@@ -31,5 +31,6 @@ include "mlopt/Dialect/MLOpt/IR/MLOptElementwiseOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptShapeOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptNNOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptLossOps.td"
+include "mlopt/Dialect/MLOpt/IR/MLOptCompressionOps.td"
 
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTOPS_TD
