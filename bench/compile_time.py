@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import cpu_description  # noqa: E402
+
 T = "tensor<4x8xf32>"
 
 
@@ -98,27 +101,6 @@ SERIES = {
     "unused": ("N unused buffer states", unused_states_model),
     "used": ("N used trainable states", used_states_model),
 }
-
-
-def cpu_description():
-    name, flags = "unknown", []
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "model name" and name == "unknown":
-                    name = value.strip()
-                elif key == "flags" and not flags:
-                    flags = value.split()
-    except OSError:
-        pass
-    interesting = [
-        "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
-        "avx512_vnni", "avx_vnni", "amx_tile",
-    ]
-    feats = [f for f in interesting if f in flags]
-    return f"{name}, {os.cpu_count()} CPUs, features: {' '.join(feats) or '-'}"
 
 
 def compile_seconds(run, model, workdir):
