@@ -47,3 +47,16 @@ LogicalResult mlopt::detail::verifyBoundedTensorTypes(Operation *op) {
       return failure();
   return success();
 }
+
+LogicalResult mlopt::detail::verifyPreservesZero(Operation *op) {
+  if (op->getNumOperands() == 0 || op->getNumResults() != 1)
+    return op->emitOpError("maps zero to zero elementwise, so it needs a "
+                           "first operand and one result");
+  auto input = dyn_cast<ShapedType>(op->getOperand(0).getType());
+  auto result = dyn_cast<ShapedType>(op->getResult(0).getType());
+  if (input && result && input.hasRank() && result.hasRank() &&
+      input.getShape() != result.getShape())
+    return op->emitOpError("maps zero to zero elementwise, so its result "
+                           "needs the shape of its first operand");
+  return success();
+}

@@ -10,6 +10,7 @@
 
 def MLOpt_ApplyMaskOp : MLOpt_ComputeOp<"apply_mask", [
     AllTypesMatch<["input", "mask", "result"]>, MLOpt_ElementwiseShardingRule,
+    MLOpt_PreservesZero,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {
   let summary = "zeroes the pruned elements of a weight (y = x * mask)";

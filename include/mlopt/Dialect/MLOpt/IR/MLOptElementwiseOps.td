@@ -25,21 +25,28 @@ class MLOpt_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def MLOpt_NegOp : MLOpt_UnaryOp<"neg", "y = -x">;
+def MLOpt_NegOp : MLOpt_UnaryOp<"neg", "y = -x",
+    [MLOpt_PreservesZero]>;
 def MLOpt_ExpOp : MLOpt_UnaryOp<"exp", "y = exp(x)", [MLOpt_KeepF32]>;
 def MLOpt_LogOp : MLOpt_UnaryOp<"log", "y = log(x)", [MLOpt_KeepF32]>;
-def MLOpt_SqrtOp : MLOpt_UnaryOp<"sqrt", "y = sqrt(x)">;
+def MLOpt_SqrtOp : MLOpt_UnaryOp<"sqrt", "y = sqrt(x)",
+    [MLOpt_PreservesZero]>;
 def MLOpt_RsqrtOp : MLOpt_UnaryOp<"rsqrt", "y = 1 / sqrt(x)", [MLOpt_KeepF32]>;
-def MLOpt_ReluOp : MLOpt_UnaryOp<"relu", "y = max(x, 0)">;
+def MLOpt_ReluOp : MLOpt_UnaryOp<"relu", "y = max(x, 0)",
+    [MLOpt_PreservesZero]>;
 def MLOpt_SigmoidOp : MLOpt_UnaryOp<"sigmoid", "y = 1 / (1 + exp(-x))">;
-def MLOpt_TanhOp : MLOpt_UnaryOp<"tanh", "y = tanh(x)">;
-def MLOpt_AbsOp : MLOpt_UnaryOp<"abs", "y = |x|">;
+def MLOpt_TanhOp : MLOpt_UnaryOp<"tanh", "y = tanh(x)",
+    [MLOpt_PreservesZero]>;
+def MLOpt_AbsOp : MLOpt_UnaryOp<"abs", "y = |x|",
+    [MLOpt_PreservesZero]>;
 def MLOpt_CosOp : MLOpt_UnaryOp<"cos", "y = cos(x)">;
 // gelu's VJP needs the Gaussian CDF, 0.5 * (1 + erf(x / sqrt(2))).
-def MLOpt_ErfOp : MLOpt_UnaryOp<"erf", "y = erf(x)">;
+def MLOpt_ErfOp : MLOpt_UnaryOp<"erf", "y = erf(x)",
+    [MLOpt_PreservesZero]>;
 
 def MLOpt_GeluOp : MLOpt_ComputeOp<"gelu",
     [Elementwise, SameOperandsAndResultType, MLOpt_ElementwiseShardingRule,
+     MLOpt_PreservesZero,
      DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "Gaussian error linear unit (torch.nn.functional.gelu)";
   let description = [{
@@ -149,7 +156,7 @@ def MLOpt_SelectOp : MLOpt_ComputeOp<"select", [InferTypeOpAdaptor,
 
 def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
     Elementwise, SameOperandsAndResultShape, MLOpt_ElementwiseShardingRule,
-    DeclareOpInterfaceMethods<CastOpInterface>,
+    MLOpt_PreservesZero, DeclareOpInterfaceMethods<CastOpInterface>,
     MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,

@@ -68,6 +68,14 @@ def MLOpt_KeepF32 : NativeOpTrait<"KeepF32Compute"> {
   let cppNamespace = "::mlir::mlopt";
 }
 
+/// An op that maps zero to zero elementwise (Traits.h): its result has the
+/// shape of its first operand and is 0 wherever that operand is 0.
+/// `mlopt-prune-finalize` follows the zero outputs of removed neurons
+/// through these ops to the next layer.
+def MLOpt_PreservesZero : NativeOpTrait<"PreservesZero"> {
+  let cppNamespace = "::mlir::mlopt";
+}
+
 def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
   let cppNamespace = "::mlir::mlopt";
   let description = [{

@@ -257,7 +257,7 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
 }
 
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
-    AllTypesMatch<["input", "result"]>, MLOpt_Unshardable,
+    AllTypesMatch<["input", "result"]>, MLOpt_Unshardable, MLOpt_PreservesZero,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_EvalModeOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {

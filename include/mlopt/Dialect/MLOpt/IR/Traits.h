@@ -34,6 +34,25 @@ public:
   }
 };
 
+namespace detail {
+LogicalResult verifyPreservesZero(Operation *op);
+} // namespace detail
+
+/// An op that maps zero to zero elementwise: its result has the shape of its
+/// first operand, and each result element is 0 wherever the same element of
+/// that operand is 0, whatever the other operands (dropout's seed).
+/// `relu`, `gelu`, `tanh`, `neg`, `abs`, `sqrt`, `erf`, `dropout`, `cast` and
+/// `apply_mask` have it; `sigmoid`, `exp`, `cos` or `softmax` do not.
+/// Pruning's finalize follows the zero outputs of removed neurons through
+/// such ops (docs: `mlopt-prune-finalize`).
+template <typename ConcreteType>
+class PreservesZero : public OpTrait::TraitBase<ConcreteType, PreservesZero> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return detail::verifyPreservesZero(op);
+  }
+};
+
 } // namespace mlir::mlopt
 
 #endif // MLOPT_DIALECT_MLOPT_IR_TRAITS_H
