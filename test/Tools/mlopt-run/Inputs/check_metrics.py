@@ -8,6 +8,9 @@ usage: check_metrics.py FILE loss-drop RATIO      the final train_loss is more
        check_metrics.py FILE close OTHER KEY RTOL  the summaries of FILE and
                                                    OTHER agree on KEY within
                                                    the relative tolerance RTOL
+       check_metrics.py FILE within OTHER KEY ATOL the summaries of FILE and
+                                                   OTHER agree on KEY within
+                                                   the absolute tolerance ATOL
 """
 import json
 import sys
@@ -37,6 +40,12 @@ elif check == "close":
     a, b = summary[key], other[key]
     if not abs(a - b) <= rtol * max(abs(a), abs(b)):
         sys.exit(f"{key}: {a} vs {b} differ by more than {rtol} relative")
+elif check == "within":
+    other = [json.loads(line) for line in open(sys.argv[3])][-1]
+    key, atol = sys.argv[4], float(sys.argv[5])
+    a, b = summary[key], other[key]
+    if not abs(a - b) <= atol:
+        sys.exit(f"{key}: {a} vs {b} differ by more than {atol}")
 else:
     sys.exit(f"unknown check {check}")
 print("ok")
