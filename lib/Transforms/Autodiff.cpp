@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -172,9 +173,8 @@ LogicalResult ReverseMode::differentiate(Operation *op) {
 }
 
 /// Each rng-kind state read in @train_step is written back plus one, so the
-/// next step draws fresh dropout masks. The dialect has no integer add, so
-/// the increment goes through f64 (as the optimizer's step counter), which
-/// is exact for seeds below 2^53.
+/// next step draws fresh dropout masks (MLOptBuilder::increment: through f64,
+/// exact for seeds below 2^53).
 void ReverseMode::advanceRngStates() {
   llvm::MapVector<StringAttr, StateReadOp> rngReads;
   trainStep.walk([&](StateReadOp read) {
@@ -191,17 +191,7 @@ void ReverseMode::advanceRngStates() {
     RankedTensorType type = state.getTensorType();
     // The forward's read may sit in a nested region; read again at the end.
     Value current = StateReadOp::create(builder, loc, type, state.getSymName());
-    Type f64 = builder.getF64Type();
-    Value wide = current;
-    if (type.getElementType() != f64)
-      wide = CastOp::create(builder, loc, type.clone(f64), current);
-    Value one = ConstantOp::create(
-        builder, loc,
-        DenseElementsAttr::get(RankedTensorType::get({}, f64),
-                               builder.getF64FloatAttr(1.0)));
-    Value next = AddOp::create(builder, loc, wide, one);
-    if (type.getElementType() != f64)
-      next = CastOp::create(builder, loc, type, next);
+    Value next = MLOptBuilder(builder, loc).increment(current);
     StateWriteOp::create(builder, loc, next, state.getSymName());
   }
 }

@@ -1,8 +1,9 @@
 //===- Optimizer.cpp - the optimizer update of @train_step as ops ---------===//
 //
 // Consumes the gradient results of @train_step: validates the options, adds
-// the optimizer states, writes the update with OptimizerRules and drops the
-// gradients from the function's results.
+// the optimizer states, writes the update with OptimizerRules (masked for a
+// state with `mlopt.masked_by`) and drops the gradients from the function's
+// results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -345,7 +346,14 @@ void MLOptOptimizerPass::runOnOperation() {
     for (StateOp state : slot.states)
       states.push_back(read(state));
     ParamUpdate update = rules.update(param, grad, states);
-    StateWriteOp::create(b, trainStep.getLoc(), update.param,
+    // A pruned weight stays pruned whatever momentum or weight decay say.
+    Value newParam = update.param;
+    if (auto maskName = slot.param->getAttrOfType<FlatSymbolRefAttr>(
+            MLOptDialect::kMaskedByAttrName))
+      if (auto mask = symbols.lookup<StateOp>(maskName.getValue()))
+        newParam =
+            ApplyMaskOp::create(b, trainStep.getLoc(), newParam, read(mask));
+    StateWriteOp::create(b, trainStep.getLoc(), newParam,
                          slot.param.getSymName());
     for (auto [state, value] : llvm::zip_equal(slot.states, update.states))
       StateWriteOp::create(b, trainStep.getLoc(), value, state.getSymName());

@@ -92,6 +92,10 @@ def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
     clipping by global norm and a learning-rate schedule driven by
     `optimizer.step`.
 
+    A parameter with `mlopt.masked_by = @mask` (`mlopt-prune`) is written as
+    `mlopt.apply_mask` of its updated value and the current `@mask`, so
+    momentum and weight decay never revive a pruned weight.
+
     The learning rate the step applied (after warm-up and the schedule) is
     appended to `@train_step`'s results as a 0-d `f64` tensor marked
     `{mlopt.metric = "lr"}`, so the runtime reports the compiled schedule

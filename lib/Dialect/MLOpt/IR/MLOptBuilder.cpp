@@ -98,6 +98,18 @@ Value MLOptBuilder::maskToFloat(Value mask, Value like) {
   return select(mask, constantLike(like, 1.0), constantLike(like, 0.0));
 }
 
+Value MLOptBuilder::abs(Value input) {
+  return AbsOp::create(builder, loc, input);
+}
+
+Value MLOptBuilder::increment(Value counter) {
+  Type elementType = tensorTypeOf(counter).getElementType();
+  Type f64 = builder.getF64Type();
+  Value wide = cast(counter, f64);
+  Value one = constant(f64, 1.0);
+  return cast(add(wide, one), elementType);
+}
+
 Value MLOptBuilder::sum(Value input, ArrayRef<int64_t> dims, bool keepDims) {
   if (dims.empty())
     return input;

@@ -69,6 +69,11 @@ public:
   Value cast(Value input, Type elementType);
   /// A 0/1 tensor in the element type of `like` from the `i1` tensor `mask`.
   Value maskToFloat(Value mask, Value like);
+  Value abs(Value input);
+  /// `counter + 1` in the counter's element type (a step count, an RNG
+  /// seed). The dialect has no integer add, so the sum is computed in f64,
+  /// which is exact for counts below 2^53.
+  Value increment(Value counter);
 
   //===--------------------------------------------------------------------===//
   // Reductions and shapes
