@@ -47,6 +47,10 @@ static int64_t readCounter(DType dtype, ArrayRef<uint8_t> bytes) {
              : loadElementAsInt64(dtype, bytes.data(), 0);
 }
 
+bool runtime::isDerivedState(const StateInfo &info) {
+  return info.kind == StateKind::Mask || info.kind == StateKind::Observer;
+}
+
 Expected<CheckpointLoad>
 runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   Expected<SafetensorsFile> file = SafetensorsFile::open(path);
@@ -55,6 +59,15 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   llvm::StringSet<> evalReads;
   for (const std::string &name : session.getStatesReadBy("eval_step"))
     evalReads.insert(name);
+
+  // Derived state the file lacks (the masks of a model pruned since the
+  // save) starts a new phase of training: the model's tensors only.
+  bool newDerivedState =
+      use != CheckpointUse::Evaluate &&
+      llvm::any_of(session.getStates(), [&](const StateInfo &info) {
+        return isDerivedState(info) && !file->lookup(info.spec.name);
+      });
+  bool weightsOnly = use == CheckpointUse::Weights || newDerivedState;
 
   std::vector<std::string> mismatches;
   std::vector<const StateInfo *> toLoad;
@@ -65,19 +78,22 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
     known.insert(info.spec.name);
     bool training = isTrainingState(info);
     // Fine-tuning ignores whatever training state the file holds.
-    bool wanted = use != CheckpointUse::Weights || !training;
+    bool wanted = !weightsOnly || !training;
     bool required = use == CheckpointUse::Evaluate
                         ? evalReads.contains(info.spec.name)
-                        : !training;
+                        : !training && !isDerivedState(info);
     const SafetensorsEntry *entry =
         wanted ? file->lookup(info.spec.name) : nullptr;
     std::string expected = formatTensorType(info.spec.dtype, info.spec.shape);
     if (!entry) {
-      if (required)
+      if (required) {
         mismatches.push_back("missing tensor '" + info.spec.name + "' (" +
                              expected + ")");
-      else if (use != CheckpointUse::Evaluate)
+      } else if (use != CheckpointUse::Evaluate) {
         result.initialized.push_back(info.spec.name);
+        if (isDerivedState(info))
+          result.derived.push_back(info.spec.name);
+      }
       if (training)
         allTrainingState = false;
       continue;
@@ -132,10 +148,26 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
       return std::move(error);
   }
   result.restoredTrainingState = allTrainingState;
+  if (use == CheckpointUse::Weights)
+    result.fresh = FreshTrainingState::WeightsOnly;
+  else if (newDerivedState)
+    result.fresh = FreshTrainingState::NewDerivedState;
+  else if (use == CheckpointUse::Train && !allTrainingState)
+    result.fresh = FreshTrainingState::NotInFile;
   // Fresh training state (optimizer moments, step counter) starts at step 0,
   // whatever step the model's tensors were saved at.
-  result.step = allTrainingState ? step : 0;
+  result.step =
+      allTrainingState && result.fresh == FreshTrainingState::None ? step : 0;
   return result;
+}
+
+Error runtime::saveModelTensors(ArrayRef<TensorRef> tensors, StringRef path) {
+  for (const TensorRef &tensor : tensors)
+    if (std::optional<std::string> bad =
+            describeNonFinite(tensor.spec.dtype, tensor.bytes))
+      return makeError("not saving " + path + ": tensor '" + tensor.spec.name +
+                       "' holds " + *bad);
+  return writeSafetensors(path, tensors, {{"format", "pt"}});
 }
 
 Error runtime::saveCheckpoint(Session &session, StringRef path, int64_t step) {

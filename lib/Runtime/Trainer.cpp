@@ -320,6 +320,12 @@ Error runtime::runTrainer(const TrainerOptions &options,
       return loaded.takeError();
     startStep = loaded->step;
     out << "loaded " << options.loadPath << " (step " << startStep << ")\n";
+    if (loaded->fresh == FreshTrainingState::NewDerivedState)
+      out << "new training phase: the checkpoint has no "
+          << llvm::join(loaded->derived, ", ")
+          << ", which the model's passes derive from its weights; training "
+             "starts at step 0 from its model tensors with fresh training "
+             "state\n";
     if (!loaded->initialized.empty())
       out << "initialized " << loaded->initialized.size()
           << " tensors the checkpoint does not hold: "

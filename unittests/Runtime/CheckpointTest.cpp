@@ -1,6 +1,7 @@
 //===- CheckpointTest.cpp - tests of the safetensors writer and reader ----===//
 
 #include "mlopt/Runtime/Checkpoint.h"
+#include "mlopt/Runtime/CheckpointPolicy.h"
 
 #include "RuntimeTestUtils.h"
 
@@ -13,10 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir::mlopt::runtime;
 using namespace mlir::mlopt::runtime::testing;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 namespace {
@@ -440,6 +443,225 @@ TEST(SafetensorsTest, CheckCompatibleListsEveryMismatch) {
                                            {"fc2.weight", DType::F64, {4}}})),
             path + ": does not match the model (1 mismatch): unexpected "
                    "tensor 'zz.extra' (U8 [2])");
+}
+
+//===----------------------------------------------------------------------===//
+// Checkpoint policy: derived state
+//===----------------------------------------------------------------------===//
+
+/// A linear model whose weight is multiplied by a mask state when `masked`,
+/// as a model pruned by mlopt-prune reads it (kind mask, derived state);
+/// Adam gives it optimizer moments and a step counter.
+std::string linearModel(bool masked) {
+  std::string text = R"(
+mlopt.state @fc.weight : tensor<1x4xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc.bias : tensor<1xf32> parameter trainable init #mlopt.zeros
+)";
+  if (masked)
+    text += "mlopt.state @fc.weight.mask : tensor<1x4xf32> mask "
+            "init #mlopt.ones\n";
+  text += R"(
+func.func @loss(%x: tensor<2x4xf32> {mlopt.input},
+                %y: tensor<2x1xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w0 = mlopt.state_read @fc.weight : tensor<1x4xf32>
+  %b = mlopt.state_read @fc.bias : tensor<1xf32>
+)";
+  if (masked)
+    text += "  %m = mlopt.state_read @fc.weight.mask : tensor<1x4xf32>\n"
+            "  %w = mlopt.mul %w0, %m : tensor<1x4xf32>\n";
+  text += masked ? "  %p = mlopt.linear %x, %w, %b"
+                 : "  %p = mlopt.linear %x, %w0, %b";
+  text += R"(
+      : (tensor<2x4xf32>, tensor<1x4xf32>, tensor<1xf32>) -> tensor<2x1xf32>
+  %l = mlopt.mse_loss %p, %y : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+)";
+  return text;
+}
+
+/// A compiled linear model (reference backend, Adam), initialized.
+struct CompiledModel {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Session> session;
+};
+
+CompiledModel compileLinear(bool masked) {
+  CompiledModel result;
+  auto model = Model::parse(linearModel(masked), "linear.mlir");
+  EXPECT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  if (!model)
+    return result;
+  result.model = std::move(*model);
+  SessionOptions options;
+  options.backend = "reference";
+  options.pipeline.optimizer.optimizer = "adam";
+  options.pipeline.optimizer.lr = 0.1;
+  auto session = Session::compile(*result.model, options);
+  EXPECT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  if (!session)
+    return result;
+  result.session = std::move(*session);
+  EXPECT_EQ(errorOf(result.session->init(1)), "<success>");
+  return result;
+}
+
+std::vector<float> readFloats(Session &session, llvm::StringRef name) {
+  auto bytes = session.readState(name);
+  EXPECT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  std::vector<float> values(bytes ? bytes->size() / 4 : 0);
+  if (bytes)
+    std::memcpy(values.data(), bytes->data(), bytes->size());
+  return values;
+}
+
+/// A checkpoint of the unmasked model after two Adam steps: its optimizer
+/// moments and step are not the initial ones.
+class DerivedStateTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    CompiledModel trained = compileLinear(/*masked=*/false);
+    ASSERT_TRUE(trained.session);
+    std::vector<float> x = {1, 2, 3, 4, -1, 0, 1, 2}, y = {1, -1};
+    for (int step = 0; step < 2; ++step) {
+      auto result = trained.session->trainStep(
+          {viewTensor("x", DType::F32, {2, 4}, x.data()),
+           viewTensor("y", DType::F32, {2, 1}, y.data())});
+      ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    }
+    weight = readFloats(*trained.session, "fc.weight");
+    ASSERT_NE(readFloats(*trained.session, "optimizer.fc.weight.exp_avg"),
+              std::vector<float>(4, 0.0f));
+    unpruned = dir.file("unpruned.safetensors");
+    ASSERT_EQ(errorOf(saveCheckpoint(*trained.session, unpruned, 2)),
+              "<success>");
+  }
+
+  TempDir dir;
+  std::string unpruned;
+  std::vector<float> weight;
+};
+
+// Pruning a trained model: the masks the file lacks are derived state, so
+// training starts over from its model tensors, with fresh optimizer state
+// at step 0, rather than resuming its Adam moments.
+TEST_F(DerivedStateTest, MissingMaskStartsANewTrainingPhase) {
+  CompiledModel pruned = compileLinear(/*masked=*/true);
+  ASSERT_TRUE(pruned.session);
+  auto loaded = loadCheckpoint(*pruned.session, unpruned, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::NewDerivedState);
+  EXPECT_EQ(loaded->step, 0);
+  EXPECT_FALSE(loaded->restoredTrainingState);
+  EXPECT_THAT(loaded->derived, ElementsAre("fc.weight.mask"));
+  EXPECT_THAT(loaded->initialized,
+              ElementsAre("fc.weight.mask", "optimizer.fc.weight.exp_avg",
+                          "optimizer.fc.weight.exp_avg_sq",
+                          "optimizer.fc.bias.exp_avg",
+                          "optimizer.fc.bias.exp_avg_sq", "optimizer.step"));
+  EXPECT_EQ(readFloats(*pruned.session, "fc.weight"), weight);
+  EXPECT_EQ(readFloats(*pruned.session, "fc.weight.mask"),
+            std::vector<float>(4, 1.0f));
+  EXPECT_EQ(readFloats(*pruned.session, "optimizer.fc.weight.exp_avg"),
+            std::vector<float>(4, 0.0f));
+  auto step = pruned.session->readState("optimizer.step");
+  ASSERT_TRUE(bool(step));
+  EXPECT_EQ(*step, std::vector<uint8_t>(8, 0));
+
+  // --load-weights-only says why by itself; the mask is still derived.
+  loaded = loadCheckpoint(*pruned.session, unpruned, CheckpointUse::Weights);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::WeightsOnly);
+  EXPECT_THAT(loaded->derived, ElementsAre("fc.weight.mask"));
+
+  // Evaluation reads the mask: it must be in the file.
+  EXPECT_THAT(
+      errorOf(
+          loadCheckpoint(*pruned.session, unpruned, CheckpointUse::Evaluate)),
+      HasSubstr("(1 mismatch): missing tensor 'fc.weight.mask' (F32 [1, 4])"));
+}
+
+// A checkpoint of the pruned model, masks included, resumes as any other.
+TEST_F(DerivedStateTest, CheckpointWithMasksResumes) {
+  CompiledModel pruned = compileLinear(/*masked=*/true);
+  ASSERT_TRUE(pruned.session);
+  std::vector<float> mask = {1, 0, 1, 0};
+  ASSERT_EQ(errorOf(pruned.session->writeState(
+                "fc.weight.mask",
+                llvm::ArrayRef<uint8_t>(
+                    reinterpret_cast<const uint8_t *>(mask.data()), 16))),
+            "<success>");
+  int64_t seven = 7;
+  ASSERT_EQ(errorOf(pruned.session->writeState(
+                "optimizer.step",
+                llvm::ArrayRef<uint8_t>(
+                    reinterpret_cast<const uint8_t *>(&seven), 8))),
+            "<success>");
+  std::string path = dir.file("pruned.safetensors");
+  ASSERT_EQ(errorOf(saveCheckpoint(*pruned.session, path, 7)), "<success>");
+
+  CompiledModel resumed = compileLinear(/*masked=*/true);
+  ASSERT_TRUE(resumed.session);
+  auto loaded = loadCheckpoint(*resumed.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::None);
+  EXPECT_TRUE(loaded->restoredTrainingState);
+  EXPECT_EQ(loaded->step, 7);
+  EXPECT_TRUE(loaded->initialized.empty());
+  EXPECT_TRUE(loaded->derived.empty());
+  EXPECT_EQ(readFloats(*resumed.session, "fc.weight.mask"), mask);
+
+  // Into the unpruned model, the masks are tensors it does not have.
+  CompiledModel plain = compileLinear(/*masked=*/false);
+  ASSERT_TRUE(plain.session);
+  EXPECT_THAT(
+      errorOf(loadCheckpoint(*plain.session, path, CheckpointUse::Train)),
+      HasSubstr("unexpected tensor 'fc.weight.mask' (F32 [1, 4])"));
+}
+
+// A state_dict (model tensors only) without the mask: a new phase too.
+TEST_F(DerivedStateTest, StateDictWithoutMask) {
+  CompiledModel plain = compileLinear(/*masked=*/false);
+  ASSERT_TRUE(plain.session);
+  std::string path = dir.file("state_dict.safetensors");
+  std::vector<float> bias = {0.25f};
+  ASSERT_EQ(errorOf(saveModelTensors(
+                {{{"fc.weight", DType::F32, {1, 4}},
+                  llvm::ArrayRef<uint8_t>(
+                      reinterpret_cast<const uint8_t *>(weight.data()), 16)},
+                 {{"fc.bias", DType::F32, {1}},
+                  llvm::ArrayRef<uint8_t>(
+                      reinterpret_cast<const uint8_t *>(bias.data()), 4)}},
+                path)),
+            "<success>");
+  auto file = SafetensorsFile::open(path);
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_EQ(file->metadata(), CheckpointMetadata({{"format", "pt"}}));
+
+  // Without derived state missing, it is a state_dict as before.
+  auto loaded = loadCheckpoint(*plain.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::NotInFile);
+  EXPECT_TRUE(loaded->derived.empty());
+
+  CompiledModel pruned = compileLinear(/*masked=*/true);
+  ASSERT_TRUE(pruned.session);
+  loaded = loadCheckpoint(*pruned.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::NewDerivedState);
+  EXPECT_EQ(readFloats(*pruned.session, "fc.bias"), bias);
+
+  // Non-finite values are not saved.
+  std::vector<float> bad = {1, NAN, 0, 0};
+  EXPECT_EQ(errorOf(saveModelTensors(
+                {{{"fc.weight", DType::F32, {1, 4}},
+                  llvm::ArrayRef<uint8_t>(
+                      reinterpret_cast<const uint8_t *>(bad.data()), 16)}},
+                dir.file("bad.safetensors"))),
+            "not saving " + dir.file("bad.safetensors") +
+                ": tensor 'fc.weight' holds NaN at element 1");
 }
 
 } // namespace

@@ -6,7 +6,9 @@
 // (optimizer moments, the step counter, the loss scale, random streams).
 // A checkpoint that holds only the model's tensors -- a PyTorch state_dict
 // saved as safetensors -- starts training with fresh training state;
-// evaluation needs only the tensors @eval_step reads.
+// evaluation needs only the tensors @eval_step reads. Masks and observers
+// are derived state: a checkpoint saved before a model-level pass added
+// them (pruning a trained model) starts a new phase of training.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,16 +28,40 @@ namespace mlir::mlopt::runtime {
 /// tensors.
 bool isTrainingState(const StateInfo &info);
 
+/// Whether a state is one of the model's tensors that a model-level pass
+/// derives from the others (kind `mask` or `observer`: pruning masks,
+/// quantization ranges), so that a checkpoint saved without the pass lacks
+/// it.
+bool isDerivedState(const StateInfo &info);
+
 /// What a checkpoint is loaded for.
 enum class CheckpointUse {
   /// Continue training: every model tensor must be in the file; training
-  /// state the file lacks keeps its initial value.
+  /// state the file lacks keeps its initial value. When the file lacks
+  /// derived state (isDerivedState: the masks of a model pruned since the
+  /// save), that state keeps its initial value too, and the load is one of
+  /// CheckpointUse::Weights: the model entered a new phase of training.
   Train,
   /// Evaluate: only the tensors @eval_step reads are needed.
   Evaluate,
   /// Fine-tune: the model's tensors only; training state starts fresh even
-  /// when the file holds some, and training starts at step 0.
+  /// when the file holds some, and training starts at step 0. Derived state
+  /// the file lacks keeps its initial value.
   Weights,
+};
+
+/// Why a checkpoint loaded for training did not restore the training state.
+enum class FreshTrainingState {
+  /// It did restore it (or the checkpoint was loaded for evaluation).
+  None,
+  /// The file lacks some training state (a PyTorch state_dict has none).
+  NotInFile,
+  /// CheckpointUse::Weights asked for the model's tensors only.
+  WeightsOnly,
+  /// The file lacks derived state of the model (CheckpointLoad::derived):
+  /// a pass such as mlopt-prune was added since the save, so training
+  /// starts over from the file's model tensors.
+  NewDerivedState,
 };
 
 /// What loading a checkpoint did.
@@ -44,16 +70,22 @@ struct CheckpointLoad {
   /// restored all training state, else 0.
   int64_t step = 0;
   /// Tensors of the module the file does not hold, left at their initial
-  /// value (training state only, for CheckpointUse::Train).
+  /// value: training state and derived state, in declaration order.
   std::vector<std::string> initialized;
+  /// The derived state (isDerivedState) among `initialized`: the masks
+  /// that the first training step computes from the loaded weights.
+  std::vector<std::string> derived;
   /// Whether every training-state tensor came from the file.
   bool restoredTrainingState = false;
+  /// Why training state starts fresh, when it does.
+  FreshTrainingState fresh = FreshTrainingState::None;
 };
 
 /// Loads `path` into the session's state. Every mismatch is reported at
 /// once: missing tensors, tensors of another dtype or shape, and tensors the
-/// module does not have (for evaluation only next to another mismatch). Call after Session::init so
-/// that what the file lacks has its defined initial value.
+/// module does not have (for evaluation only next to another mismatch). Call
+/// after Session::init so that what the file lacks has its defined initial
+/// value.
 llvm::Expected<CheckpointLoad>
 loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use);
 
@@ -61,6 +93,13 @@ loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use);
 /// `{"format": "pt", "mlopt.step": step}` as metadata.
 llvm::Error saveCheckpoint(Session &session, llvm::StringRef path,
                            int64_t step);
+
+/// Writes `tensors`, a model's tensors only, to `path` (safetensors,
+/// atomically) with `{"format": "pt"}` as metadata: a PyTorch state_dict,
+/// which loadCheckpoint starts fresh training from. Refuses non-finite
+/// values.
+llvm::Error saveModelTensors(llvm::ArrayRef<TensorRef> tensors,
+                             llvm::StringRef path);
 
 } // namespace mlir::mlopt::runtime
 
