@@ -264,8 +264,17 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
     os << "\n";
   }
   row("peak memory") << llvm::format("%.1f MiB RSS", summary.peakRssMb) << "\n";
-  if (summary.sparsity)
-    row("sparsity") << llvm::format("%.2f%%", *summary.sparsity * 100) << "\n";
+  if (summary.sparsityOverall) {
+    row("sparsity") << llvm::format("%.2f%% overall",
+                                    *summary.sparsityOverall * 100)
+                    << "\n";
+    size_t width = 0;
+    for (const auto &[name, fraction] : summary.sparsity)
+      width = std::max(width, name.size());
+    for (const auto &[name, fraction] : summary.sparsity)
+      os << std::string(15, ' ') << llvm::left_justify(name, width)
+         << llvm::format(" %.2f%%", fraction * 100) << "\n";
+  }
   if (!summary.stateBytes.empty()) {
     row("state");
     uint64_t total = 0;
@@ -312,13 +321,23 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
       record.add("achieved_gflops_per_s", *rate / 1e9);
   }
   record.add("peak_rss_mb", summary.peakRssMb);
-  if (summary.sparsity)
-    record.add("sparsity", *summary.sparsity);
+  if (summary.sparsityOverall)
+    addSparsity(record, summary.sparsity, *summary.sparsityOverall);
   llvm::json::Object bytes;
   for (const auto &[dtype, count] : summary.stateBytes)
     bytes[dtype] = count;
   record.add("state_bytes", std::move(bytes));
   return record;
+}
+
+MetricsRecord &mlir::mlopt::runtime::addSparsity(
+    MetricsRecord &record, ArrayRef<std::pair<std::string, double>> perTensor,
+    double overall) {
+  llvm::json::Object fractions;
+  for (const auto &[name, fraction] : perTensor)
+    fractions[name] = fraction;
+  record.add("sparsity", std::move(fractions));
+  return record.add("sparsity_overall", overall);
 }
 
 //===----------------------------------------------------------------------===//

@@ -192,7 +192,8 @@ RunSummary sampleSummary() {
   summary.samples = 119808;
   summary.trainSeconds = 2.0;
   summary.peakRssMb = 312.25;
-  summary.sparsity = 0.5;
+  summary.sparsity = {{"fc1.weight", 0.5}, {"fc2.weight.long_name", 0.25}};
+  summary.sparsityOverall = 0.45;
   summary.stateBytes = {{"F32", 814120}, {"I64", 8}};
   return summary;
 }
@@ -208,7 +209,9 @@ TEST(MetricsTest, Summary) {
             "  step time    3.000 ms median\n"
             "  throughput   59904 samples/s\n"
             "  peak memory  312.2 MiB RSS\n"
-            "  sparsity     50.00%\n"
+            "  sparsity     45.00% overall\n"
+            "               fc1.weight           50.00%\n"
+            "               fc2.weight.long_name 25.00%\n"
             "  state        F32 795.0 KiB, I64 8 B, total 795.0 KiB\n");
   RunSummary minimal;
   minimal.trained = true;
@@ -237,6 +240,28 @@ TEST(MetricsTest, SummaryRecord) {
   EXPECT_EQ(object->get("step_time_median_s"), nullptr);
   EXPECT_EQ(object->getNumber("samples_per_s"), 59904.0);
   EXPECT_EQ(object->getObject("state_bytes")->getInteger("F32"), 814120);
+  const llvm::json::Object *sparsity = object->getObject("sparsity");
+  ASSERT_NE(sparsity, nullptr);
+  EXPECT_EQ(sparsity->size(), 2u);
+  EXPECT_EQ(sparsity->getNumber("fc1.weight"), 0.5);
+  EXPECT_EQ(sparsity->getNumber("fc2.weight.long_name"), 0.25);
+  EXPECT_EQ(object->getNumber("sparsity_overall"), 0.45);
+
+  // A model without masks has neither field.
+  RunSummary dense = sampleSummary();
+  dense.sparsity.clear();
+  dense.sparsityOverall.reset();
+  std::string record = summaryRecord(dense).toJson();
+  EXPECT_THAT(record, ::testing::Not(HasSubstr("sparsity")));
+  EXPECT_THAT(formatSummary(dense), ::testing::Not(HasSubstr("sparsity")));
+}
+
+TEST(MetricsTest, AddSparsity) {
+  MetricsRecord record;
+  record.add("event", "epoch");
+  addSparsity(record, {{"b", 0.25}, {"a", 1.0}}, 0.5);
+  EXPECT_EQ(record.toJson(), R"({"event":"epoch","sparsity":{"a":1,"b":0.25},)"
+                             R"("sparsity_overall":0.5})");
 }
 
 /// A run that took no training step (--eval-only) reports only what it
@@ -260,7 +285,9 @@ TEST(MetricsTest, EvalOnlySummaryHasNoTrainingFields) {
             "  test         loss 0.4500  accuracy 83.91%\n"
             "  test samples 10000\n"
             "  peak memory  312.2 MiB RSS\n"
-            "  sparsity     50.00%\n"
+            "  sparsity     45.00% overall\n"
+            "               fc1.weight           50.00%\n"
+            "               fc2.weight.long_name 25.00%\n"
             "  state        F32 795.0 KiB, I64 8 B, total 795.0 KiB\n");
   // Even with stale training numbers around, `trained` decides.
   RunSummary stale = sampleSummary();

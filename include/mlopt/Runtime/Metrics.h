@@ -166,8 +166,11 @@ struct RunSummary {
   int64_t samples = 0;
   double trainSeconds = 0;
   double peakRssMb = 0;
-  /// Fraction of zero weights among the pruned tensors, when pruning ran.
-  std::optional<double> sparsity;
+  /// With pruning: the fraction of zeros of each pruned tensor
+  /// (`fc1.weight`, the state of a `fc1.weight.mask`), in declaration order,
+  /// and of all of them together (their zeros over their elements).
+  std::vector<std::pair<std::string, double>> sparsity;
+  std::optional<double> sparsityOverall;
   /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
   std::vector<std::pair<std::string, uint64_t>> stateBytes;
   /// FLOPs of one training step as the compiler counts them
@@ -190,6 +193,13 @@ std::string formatSummary(const RunSummary &summary);
 /// The summary as a metrics record ({"event": "summary", ...}); the fields
 /// are documented in docs/mlopt-run.md.
 MetricsRecord summaryRecord(const RunSummary &summary);
+
+/// Adds `"sparsity": {name: fraction}` and `"sparsity_overall"` to `record`
+/// (the epoch and summary records of a pruned model).
+MetricsRecord &
+addSparsity(MetricsRecord &record,
+            llvm::ArrayRef<std::pair<std::string, double>> perTensor,
+            double overall);
 
 //===----------------------------------------------------------------------===//
 // Run configuration
