@@ -59,16 +59,29 @@ static KernelResult evaluateStateOp(Operation *op,
       .Default([](Operation *) { return std::nullopt; });
 }
 
+/// A single-result kernel's outcome as one tensor per result (none for a
+/// null tensor: an op without results).
+static FailureOr<SmallVector<Tensor>> asResults(FailureOr<Tensor> result) {
+  if (failed(result))
+    return failure();
+  SmallVector<Tensor> results;
+  if (*result)
+    results.push_back(std::move(*result));
+  return results;
+}
+
 /// Runs `op` through the kernel family that owns it.
-static FailureOr<Tensor>
+static FailureOr<SmallVector<Tensor>>
 evaluateOp(Operation *op, ArrayRef<const Tensor *> operands, StateMap &state) {
   for (auto family :
        {evaluateElementwiseOp, evaluateNNOp, evaluateLossOp, evaluateShapeOp}) {
     if (KernelResult result = family(op, operands))
-      return *result;
+      return asResults(*result);
   }
+  if (KernelResults results = evaluateCompressionOp(op, operands))
+    return *results;
   if (KernelResult result = evaluateStateOp(op, operands, state))
-    return *result;
+    return asResults(*result);
   return op->emitOpError("is not supported by the reference evaluator");
 }
 
@@ -150,20 +163,20 @@ FailureOr<SmallVector<Tensor>> Evaluator::callFunction(Operation *funcOp,
       continue;
     }
 
-    if (op.getNumResults() > 1)
-      return op.emitOpError("has ")
-             << op.getNumResults()
-             << " results; the reference evaluator supports at most one";
-    FailureOr<Tensor> result = evaluateOp(&op, operands, state);
-    if (failed(result))
+    FailureOr<SmallVector<Tensor>> results = evaluateOp(&op, operands, state);
+    if (failed(results))
       return failure();
-    if (op.getNumResults() == 0)
-      continue;
-    // Guards the kernels themselves: a wrong result type is an evaluator bug.
-    if (result->getType() != op.getResult(0).getType())
-      return op.emitOpError("reference kernel produced a value of type ")
-             << result->getType() << ", expected " << op.getResult(0).getType();
-    values[op.getResult(0)] = std::move(*result);
+    // Guards the kernels themselves: a wrong result count or type is an
+    // evaluator bug.
+    if (results->size() != op.getNumResults())
+      return op.emitOpError("reference kernel produced ")
+             << results->size() << " values, expected " << op.getNumResults();
+    for (auto [result, value] : llvm::zip(op.getResults(), *results)) {
+      if (value.getType() != result.getType())
+        return op.emitOpError("reference kernel produced a value of type ")
+               << value.getType() << ", expected " << result.getType();
+      values[result] = std::move(value);
+    }
   }
   return func.emitOpError("ends without func.return");
 }

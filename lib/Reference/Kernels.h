@@ -25,6 +25,13 @@ KernelResult evaluateNNOp(Operation *op, ArrayRef<const Tensor *> operands);
 KernelResult evaluateLossOp(Operation *op, ArrayRef<const Tensor *> operands);
 KernelResult evaluateShapeOp(Operation *op, ArrayRef<const Tensor *> operands);
 
+/// The same for a family with ops of several results: one tensor per
+/// result, in order.
+using KernelResults = std::optional<FailureOr<SmallVector<Tensor>>>;
+
+KernelResults evaluateCompressionOp(Operation *op,
+                                    ArrayRef<const Tensor *> operands);
+
 //===----------------------------------------------------------------------===//
 // Element conversions
 //===----------------------------------------------------------------------===//

@@ -37,6 +37,12 @@ Tensor reference::sampleInitializer(InitializerAttrInterface initializer,
     return Tensor();
   int64_t count = type.getNumElements();
   ArrayRef<int64_t> shape = type.getShape();
+  // The embedded values, exactly (the verifier checked the type).
+  if (auto value = dyn_cast<ValueInitAttr>(initializer)) {
+    if (value.getValue().getType() != type)
+      return Tensor();
+    return Tensor::fromAttr(value.getValue());
+  }
   if (isa<FromSeedInitAttr>(initializer)) {
     // Below 2^52: exact as int64_t.
     std::vector<int64_t> keys(count);

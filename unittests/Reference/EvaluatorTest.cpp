@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Reference/Evaluator.h"
+#include "mlopt/Support/PruneSelection.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,7 +19,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -1102,6 +1106,193 @@ TEST_F(EvaluatorTest, UnsupportedOpIsAnError) {
                                   {floats("tensor<2xf32>", {1, 2})});
   EXPECT_THAT(errors, HasSubstr("'test.mystery' op is not supported by the "
                                 "reference evaluator"));
+}
+
+//===----------------------------------------------------------------------===//
+// Pruning
+//===----------------------------------------------------------------------===//
+
+TEST_F(EvaluatorTest, PrunedCountRoundsHalfToEven) {
+  using prune_selection::prunedCount;
+  // Python's round(amount * n), as torch.nn.utils.prune: halves go to even.
+  EXPECT_EQ(prunedCount(0.5, 5), 2);      // 2.5
+  EXPECT_EQ(prunedCount(0.5, 7), 4);      // 3.5
+  EXPECT_EQ(prunedCount(0.7, 5), 4);      // 3.5
+  EXPECT_EQ(prunedCount(0.25, 10), 2);    // 2.5
+  EXPECT_EQ(prunedCount(0.125, 4), 0);    // 0.5
+  EXPECT_EQ(prunedCount(0.375, 4), 2);    // 1.5
+  EXPECT_EQ(prunedCount(1.0 / 14, 7), 0); // 0.5
+  EXPECT_EQ(prunedCount(3.0 / 14, 7), 2); // 1.5
+  EXPECT_EQ(prunedCount(0.9, 7), 6);      // 6.3
+  EXPECT_EQ(prunedCount(0.3, 6), 2);      // 1.7999999999999998
+  EXPECT_EQ(prunedCount(0.0, 9), 0);
+  EXPECT_EQ(prunedCount(1.0, 9), 9);
+  // Out of range and NaN clamp: nothing below 0, everything above 1.
+  EXPECT_EQ(prunedCount(-0.5, 9), 0);
+  EXPECT_EQ(prunedCount(1.5, 9), 9);
+  EXPECT_EQ(prunedCount(kNaN, 9), 0);
+  EXPECT_EQ(prunedCount(0.5, 0), 0);
+}
+
+/// selectPruneMask (std::nth_element) against a full stable sort of each
+/// group by (NaN first, then value): the first k indices of the sort are
+/// the pruned ones.
+TEST_F(EvaluatorTest, PruneSelectionMatchesASort) {
+  std::mt19937_64 generator(20261201);
+  std::uniform_int_distribution<int> small(0, 4);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  std::bernoulli_distribution coin(0.5), rare(0.05);
+  for (int trial = 0; trial < 400; ++trial) {
+    int64_t groups = 1 + trial % 4, length = 1 + (trial * 7) % 23;
+    double sparsity = (trial % 11) / 10.0;
+    bool ties = coin(generator);
+    std::vector<double> scores(groups * length);
+    for (double &score : scores)
+      score = rare(generator) ? kNaN
+              : ties          ? static_cast<double>(small(generator))
+                              : uniform(generator);
+    std::vector<double> mask(scores.size(), -1.0);
+    prune_selection::selectPruneMask(scores.data(), mask.data(), groups, length,
+                                     sparsity);
+
+    // Python's round: the nearest integer, halves to even.
+    double product = sparsity * static_cast<double>(length);
+    auto k = static_cast<int64_t>(std::nearbyint(product));
+    for (int64_t g = 0; g < groups; ++g) {
+      const double *group = scores.data() + g * length;
+      std::vector<int64_t> order(length);
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) {
+        if (std::isnan(group[i]) || std::isnan(group[j]))
+          return std::isnan(group[i]) && !std::isnan(group[j]);
+        return group[i] < group[j];
+      });
+      std::vector<double> expected(length, 1.0);
+      for (int64_t i = 0; i < k; ++i)
+        expected[order[i]] = 0.0;
+      std::vector<double> actual(mask.begin() + g * length,
+                                 mask.begin() + (g + 1) * length);
+      EXPECT_EQ(actual, expected)
+          << "trial " << trial << ", group " << g << ", k " << k;
+    }
+  }
+}
+
+TEST_F(EvaluatorTest, PruneMaskPrunesTheLowestScoresOfEachGroup) {
+  const char *source = R"mlir(
+    func.func @f(%s: tensor<2x5xf32>, %sp: tensor<f64>, %u: tensor<i1>,
+                 %p: tensor<2x5xf32>) -> tensor<2x5xf32> {
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<2x5xf32>
+      return %m : tensor<2x5xf32>
+    }
+  )mlir";
+  // k = round(0.4 * 5) = 2 per row. Row 0: the two 1s (a tie: both go);
+  // row 1: the NaN, then -1 (0 at index 1 and 3 are kept).
+  Tensor scores = floats("tensor<2x5xf32>", {3, 1, 2, 1, 5, kNaN, 0, -1, 0, 4});
+  Tensor previous = floats("tensor<2x5xf32>", {1, 1, 1, 1, 1, 1, 1, 1, 1, 0});
+  SmallVector<Tensor> r = run(source, {scores, floats("tensor<f64>", {0.4}),
+                                       ints("tensor<i1>", {1}), previous});
+  ASSERT_EQ(r.size(), 1u);
+  expectValues(r[0], {2, 5}, {1, 0, 1, 0, 1, 0, 1, 0, 1, 1});
+
+  // A tie across the cut: of the three 0s, k = round(0.5 * 5) = 2 prunes
+  // the two of lower index.
+  r = run(source,
+          {floats("tensor<2x5xf32>", {0, 7, 0, 0, 7, 2, 2, 2, 2, 2}),
+           floats("tensor<f64>", {0.5}), ints("tensor<i1>", {1}), previous});
+  expectValues(r[0], {2, 5}, {0, 1, 0, 1, 1, 0, 0, 1, 1, 1});
+
+  // Without update: previous, whatever the scores.
+  r = run(source, {scores, floats("tensor<f64>", {0.4}),
+                   ints("tensor<i1>", {0}), previous});
+  expectValues(r[0], {2, 5}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 0});
+}
+
+TEST_F(EvaluatorTest, ApplyMaskMultiplies) {
+  SmallVector<Tensor> r = run(R"mlir(
+    func.func @f(%w: tensor<4xf32>, %m: tensor<4xf32>) -> tensor<4xf32> {
+      %y = mlopt.apply_mask %w, %m : tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+  )mlir",
+                              {floats("tensor<4xf32>", {1.5, -2, 3, 4}),
+                               floats("tensor<4xf32>", {1, 0, 1, 0})});
+  ASSERT_EQ(r.size(), 1u);
+  expectValues(r[0], {4}, {1.5, 0, 3, 0});
+}
+
+TEST_F(EvaluatorTest, SparsityScheduleIsCubic) {
+  const char *source = R"mlir(
+    func.func @f(%t: tensor<i64>) -> (tensor<f64>, tensor<i1>) {
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.0 final = 0.8
+          start = 2 end = 10 frequency = 4 : tensor<i64>
+      return %s, %u : tensor<f64>, tensor<i1>
+    }
+  )mlir";
+  // s(t) = 0.8 + (0 - 0.8) (1 - (t - 2) / 8)^3; updates at 2, 6, 10.
+  struct Point {
+    int64_t t;
+    double sparsity;
+    int64_t update;
+  };
+  for (Point p :
+       {Point{0, 0.0, 0}, Point{2, 0.0, 1}, Point{4, 0.8 - 0.8 * 0.421875, 0},
+        Point{6, 0.8 - 0.8 * 0.125, 1}, Point{9, 0.8 - 0.8 / 512, 0},
+        Point{10, 0.8, 1}, Point{11, 0.8, 0}, Point{14, 0.8, 0}}) {
+    SmallVector<Tensor> r = run(source, {ints("tensor<i64>", {p.t})});
+    ASSERT_EQ(r.size(), 2u);
+    expectValues(r[0], {}, {p.sparsity}, 1e-15);
+    EXPECT_THAT(integers(r[1]), ElementsAre(p.update)) << "step " << p.t;
+  }
+}
+
+TEST_F(EvaluatorTest, OneShotScheduleUpdatesAtItsStepOnly) {
+  const char *source = R"mlir(
+    func.func @f(%t: tensor<i64>) -> (tensor<f64>, tensor<i1>) {
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.2 final = 0.6
+          start = 3 end = 3 frequency = 1 : tensor<i64>
+      return %s, %u : tensor<f64>, tensor<i1>
+    }
+  )mlir";
+  for (auto [t, sparsity, update] :
+       {std::tuple<int64_t, double, int64_t>{2, 0.2, 0},
+        {3, 0.6, 1},
+        {4, 0.6, 0}}) {
+    SmallVector<Tensor> r = run(source, {ints("tensor<i64>", {t})});
+    ASSERT_EQ(r.size(), 2u);
+    expectValues(r[0], {}, {sparsity});
+    EXPECT_THAT(integers(r[1]), ElementsAre(update)) << "step " << t;
+  }
+}
+
+TEST_F(EvaluatorTest, ValueInitializerIsExact) {
+  ModuleOp module = parse(R"mlir(
+    mlopt.state @w.mask : tensor<2x2xf32> mask
+        init #mlopt.value<dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>>
+    mlopt.state @w : tensor<2x2xf32> parameter trainable
+        init #mlopt.value<dense<[[0.1, -2.0], [3.5, 1.0e-40]]> : tensor<2x2xf32>>
+        {mlopt.masked_by = @w.mask}
+    mlopt.state @step : tensor<i64> step init #mlopt.value<dense<41> : tensor<i64>>
+    func.func @f(%seed: tensor<i64>) -> tensor<2x2xf32> {
+      %0 = mlopt.initial_value %seed,
+          #mlopt.value<dense<[[0.1, -2.0], [3.5, 1.0e-40]]> : tensor<2x2xf32>>
+          stream = 0 : tensor<2x2xf32>
+      return %0 : tensor<2x2xf32>
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  Evaluator evaluator(module);
+  ASSERT_TRUE(succeeded(evaluator.initializeState(5, state)));
+  // The values as f32 rounds them, whatever the seed.
+  std::vector<double> weights = {static_cast<float>(0.1), -2.0, 3.5,
+                                 static_cast<float>(1.0e-40)};
+  EXPECT_EQ(values(state["w"]), weights);
+  EXPECT_THAT(values(state["w.mask"]), ElementsAre(1, 0, 0, 1));
+  EXPECT_THAT(integers(state["step"]), ElementsAre(41));
+  FailureOr<SmallVector<Tensor>> r =
+      evaluator.call("f", {ints("tensor<i64>", {9})}, state);
+  ASSERT_TRUE(succeeded(r)) << allMessages();
+  EXPECT_EQ(values((*r)[0]), weights);
 }
 
 TEST_F(EvaluatorTest, RecursionIsBounded) {
