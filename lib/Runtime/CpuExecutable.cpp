@@ -99,9 +99,13 @@ static void initializeOnce() {
 static llvm::orc::SymbolMap
 getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
   llvm::orc::SymbolMap symbols;
-  symbols[interner("mlopt_sgemm")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&mlopt_sgemm),
-      llvm::JITSymbolFlags::Exported};
+  auto add = [&](llvm::StringRef name, auto *function) {
+    symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
+                               llvm::JITSymbolFlags::Exported};
+  };
+  add("mlopt_sgemm", &mlopt_sgemm);
+  add("mlopt_prune_mask_f32", &mlopt_prune_mask_f32);
+  add("mlopt_prune_mask_f64", &mlopt_prune_mask_f64);
   return symbols;
 }
 

@@ -1,6 +1,7 @@
 //===- CpuKernels.cpp - runtime functions called by CPU code --------------===//
 
 #include "mlopt/Runtime/CpuKernels.h"
+#include "mlopt/Support/PruneSelection.h"
 
 #include <cblas.h>
 
@@ -19,4 +20,18 @@ void mlopt_sgemm(int64_t transA, int64_t transB, int64_t m, int64_t n,
   for (int64_t i = 0; i < batch; ++i)
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, pa + i * strideA, lda,
                 pb + i * strideB, ldb, 1.0f, pc + i * strideC, ldc);
+}
+
+void mlopt_prune_mask_f32(int64_t scores, int64_t mask, int64_t groups,
+                          int64_t length, double sparsity) {
+  mlir::mlopt::prune_selection::selectPruneMask(
+      reinterpret_cast<const float *>(scores), reinterpret_cast<float *>(mask),
+      groups, length, sparsity);
+}
+
+void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
+                          int64_t length, double sparsity) {
+  mlir::mlopt::prune_selection::selectPruneMask(
+      reinterpret_cast<const double *>(scores),
+      reinterpret_cast<double *>(mask), groups, length, sparsity);
 }

@@ -29,6 +29,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 using namespace mlir;
@@ -108,26 +109,38 @@ protected:
     ASSERT_TRUE(exec);
     reference::Evaluator evaluator(*module);
     for (auto func : module->getOps<func::FuncOp>()) {
+      if (func.isPrivate())
+        continue;
       SCOPED_TRACE(func.getSymName().str());
       std::vector<Tensor> args;
-      std::vector<HostBuffer> hostArgs;
-      for (Type type : func.getArgumentTypes()) {
+      for (Type type : func.getArgumentTypes())
         args.push_back(randomTensor(cast<RankedTensorType>(type), range));
-        hostArgs.push_back(toHost(args.back()));
-      }
       reference::StateMap state;
-      auto expected = evaluator.call(func.getSymName(), args, state);
-      ASSERT_TRUE(succeeded(expected));
-      std::vector<const HostBuffer *> pointers;
-      for (HostBuffer &arg : hostArgs)
-        pointers.push_back(&arg);
-      auto actual = exec->call(func.getSymName(), pointers);
-      ASSERT_TRUE(static_cast<bool>(actual))
-          << llvm::toString(actual.takeError());
-      ASSERT_EQ(actual->size(), expected->size());
-      for (size_t i = 0; i < actual->size(); ++i)
-        expectClose((*actual)[i], (*expected)[i], tolerance);
+      expectSameResults(*exec, evaluator, func.getSymName(), args, state,
+                        tolerance);
     }
+  }
+
+  /// Calls `name` with `args` on both backends (the evaluator with `state`,
+  /// the executable with its own state buffers) and compares the results.
+  void expectSameResults(CpuExecutable &exec, reference::Evaluator &evaluator,
+                         llvm::StringRef name, ArrayRef<Tensor> args,
+                         reference::StateMap &state,
+                         const Tolerance &tolerance = {}) {
+    std::vector<HostBuffer> hostArgs;
+    for (const Tensor &arg : args)
+      hostArgs.push_back(toHost(arg));
+    auto expected = evaluator.call(name, args, state);
+    ASSERT_TRUE(succeeded(expected));
+    std::vector<const HostBuffer *> pointers;
+    for (HostBuffer &arg : hostArgs)
+      pointers.push_back(&arg);
+    auto actual = exec.call(name, pointers);
+    ASSERT_TRUE(static_cast<bool>(actual))
+        << llvm::toString(actual.takeError());
+    ASSERT_EQ(actual->size(), expected->size());
+    for (size_t i = 0; i < actual->size(); ++i)
+      expectClose((*actual)[i], (*expected)[i], tolerance);
   }
 
   static HostBuffer toHost(const Tensor &tensor) {
@@ -519,6 +532,211 @@ TEST_F(DifferentialTest, InitializersAndDropoutAreBitExact) {
     }
   )mlir",
             InputRange{-2.0, 2.0, int64_t(1) << 62}, Tolerance{0.0, 0.0});
+}
+
+//===----------------------------------------------------------------------===//
+// Pruning: masks, their selection, the schedule
+//===----------------------------------------------------------------------===//
+
+TEST_F(DifferentialTest, ApplyMask) {
+  runModule(R"mlir(
+    func.func @f32(%w: tensor<16x9xf32>, %m: tensor<16x9xf32>) -> tensor<16x9xf32> {
+      %y = mlopt.apply_mask %w, %m : tensor<16x9xf32>
+      return %y : tensor<16x9xf32>
+    }
+    func.func @f64(%w: tensor<5xf64>, %m: tensor<5xf64>) -> tensor<5xf64> {
+      %y = mlopt.apply_mask %w, %m : tensor<5xf64>
+      return %y : tensor<5xf64>
+    }
+  )mlir",
+            {}, Tolerance{0.0, 0.0});
+}
+
+/// The kernel's selection against the evaluator's (both exact: masks must
+/// match bit for bit) for groups of every layout the lowering meets: f32 and
+/// f64, several groups, one group, rank 3, bf16 scores (selected as f32),
+/// and scores read through a strided slice (bufferization copies them
+/// before the call). Scores are small integers, so ties are everywhere,
+/// with NaNs among them; the sparsities give k = 0, k = L and the
+/// half-way products that round to even.
+TEST_F(DifferentialTest, PruneMaskSelectsLikeTheReference) {
+  const char *source = R"mlir(
+    func.func @f32(%s: tensor<3x7xf32>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<3x7xf32>) -> tensor<3x7xf32> {
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<3x7xf32>
+      return %m : tensor<3x7xf32>
+    }
+    func.func @f64(%s: tensor<4x6xf64>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<4x6xf64>) -> tensor<4x6xf64> {
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<4x6xf64>
+      return %m : tensor<4x6xf64>
+    }
+    func.func @one_group(%s: tensor<10xf32>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<10xf32>) -> tensor<10xf32> {
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<10xf32>
+      return %m : tensor<10xf32>
+    }
+    func.func @rank3(%s: tensor<2x2x5xf64>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<2x2x5xf64>) -> tensor<2x2x5xf64> {
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<2x2x5xf64>
+      return %m : tensor<2x2x5xf64>
+    }
+    func.func @bf16(%s: tensor<3x7xf32>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<3x7xf32>) -> tensor<3x7xf32> {
+      %sh = mlopt.cast %s : tensor<3x7xf32> to tensor<3x7xbf16>
+      %ph = mlopt.cast %p : tensor<3x7xf32> to tensor<3x7xbf16>
+      %m = mlopt.prune_mask %sh, %sp, %u, %ph : tensor<3x7xbf16>
+      %r = mlopt.cast %m : tensor<3x7xbf16> to tensor<3x7xf32>
+      return %r : tensor<3x7xf32>
+    }
+    func.func @strided(%x: tensor<4x14xf32>, %sp: tensor<f64>, %u: tensor<i1>, %p: tensor<3x7xf32>) -> tensor<3x7xf32> {
+      %s = mlopt.slice %x start [1, 1] limit [4, 14] step [1, 2] : tensor<4x14xf32> -> tensor<3x7xf32>
+      %m = mlopt.prune_mask %s, %sp, %u, %p : tensor<3x7xf32>
+      return %m : tensor<3x7xf32>
+    }
+  )mlir";
+  OwningOpRef<ModuleOp> module = parse(source);
+  ASSERT_TRUE(module);
+  std::unique_ptr<CpuExecutable> exec = compile(*module);
+  ASSERT_TRUE(exec);
+  reference::Evaluator evaluator(*module);
+  auto f64 = RankedTensorType::get({}, Float64Type::get(&context));
+  auto i1 = RankedTensorType::get({}, IntegerType::get(&context, 1));
+  // L = 7: 0.5 -> 3.5 -> 4, 1/14 -> 0.5 -> 0, 3/14 -> 1.5 -> 2; L = 6 and
+  // 5: 0.25 -> 1.5 -> 2 and 0.5 -> 2.5 -> 2; 0 and 1 prune none and all;
+  // out-of-range and NaN sparsities clamp.
+  const double sparsities[] = {0.0,
+                               1.0 / 14,
+                               3.0 / 14,
+                               0.25,
+                               0.3,
+                               0.5,
+                               0.9,
+                               1.0,
+                               1.5,
+                               -0.5,
+                               std::numeric_limits<double>::quiet_NaN()};
+  std::uniform_int_distribution<int64_t> small(0, 3);
+  std::bernoulli_distribution nan(0.1);
+  for (auto func : module->getOps<func::FuncOp>()) {
+    SCOPED_TRACE(func.getSymName().str());
+    auto scoresType = cast<RankedTensorType>(func.getArgumentTypes()[0]);
+    auto previousType = cast<RankedTensorType>(func.getArgumentTypes()[3]);
+    for (double sparsity : sparsities) {
+      for (bool update : {true, false}) {
+        SCOPED_TRACE(
+            llvm::formatv("sparsity {0}, update {1}", sparsity, update).str());
+        std::vector<double> scores(scoresType.getNumElements());
+        for (double &score : scores)
+          score = nan(rng) ? std::numeric_limits<double>::quiet_NaN()
+                           : static_cast<double>(small(rng));
+        Tensor previous = randomTensor(previousType, {});
+        reference::StateMap state;
+        expectSameResults(*exec, evaluator, func.getSymName(),
+                          {Tensor::fromDoubles(scoresType, scores),
+                           Tensor::fromDoubles(f64, {sparsity}),
+                           Tensor::fromInts(i1, {update}), previous},
+                          state, Tolerance{0.0, 0.0});
+      }
+    }
+  }
+}
+
+TEST_F(DifferentialTest, SparsityScheduleMatchesTheReference) {
+  // Gradual (start 2, end 10, every 2 steps) and one-shot (start = end).
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    func.func @gradual(%t: tensor<i64>) -> (tensor<f64>, tensor<i1>) {
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.1 final = 0.9
+          start = 2 end = 10 frequency = 2 : tensor<i64>
+      return %s, %u : tensor<f64>, tensor<i1>
+    }
+    func.func @one_shot(%t: tensor<i64>) -> (tensor<f64>, tensor<i1>) {
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.0 final = 0.75
+          start = 5 end = 5 frequency = 1 : tensor<i64>
+      return %s, %u : tensor<f64>, tensor<i1>
+    }
+    func.func @every_step(%t: tensor<i64>) -> (tensor<f64>, tensor<i1>) {
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.3 final = 0.3
+          start = 0 end = 7 frequency = 7 : tensor<i64>
+      return %s, %u : tensor<f64>, tensor<i1>
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  std::unique_ptr<CpuExecutable> exec = compile(*module);
+  ASSERT_TRUE(exec);
+  reference::Evaluator evaluator(*module);
+  auto i64 = RankedTensorType::get({}, IntegerType::get(&context, 64));
+  for (llvm::StringRef name : {"gradual", "one_shot", "every_step"})
+    for (int64_t t : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 1000}) {
+      SCOPED_TRACE(llvm::formatv("@{0} at step {1}", name, t).str());
+      reference::StateMap state;
+      expectSameResults(*exec, evaluator, name, {Tensor::fromInts(i64, {t})},
+                        state, Tolerance{0.0, 0.0});
+    }
+}
+
+/// Gradual pruning as mlopt-prune builds it, in miniature: each step reads
+/// the step counter, the schedule, the weight and its mask, writes the new
+/// mask (already-pruned weights score 0, so the masks only shrink) and the
+/// next step. The compiled states must follow the evaluator's exactly.
+TEST_F(DifferentialTest, GradualPruningStepsMatchTheReference) {
+  OwningOpRef<ModuleOp> module = parse(R"mlir(
+    mlopt.state @w : tensor<6x10xf32> parameter trainable init #mlopt.zeros
+        {mlopt.masked_by = @w.mask}
+    mlopt.state @w.mask : tensor<6x10xf32> mask init #mlopt.ones
+    mlopt.state @step : tensor<i64> step init #mlopt.zeros
+    func.func @train(%x: tensor<6x10xf32>) -> tensor<f32> {
+      %t = mlopt.state_read @step : tensor<i64>
+      %s, %u = mlopt.sparsity_schedule %t initial = 0.0 final = 0.8
+          start = 1 end = 7 frequency = 2 : tensor<i64>
+      %w = mlopt.state_read @w : tensor<6x10xf32>
+      %mask = mlopt.state_read @w.mask : tensor<6x10xf32>
+      %wm = mlopt.apply_mask %w, %mask : tensor<6x10xf32>
+      %scores = mlopt.abs %wm : tensor<6x10xf32>
+      %new = mlopt.prune_mask %scores, %s, %u, %mask : tensor<6x10xf32>
+      mlopt.state_write %new, @w.mask : tensor<6x10xf32>
+      %y = mlopt.mul %x, %wm : tensor<6x10xf32>
+      %l = mlopt.sum %y dims = [0, 1] : tensor<6x10xf32> -> tensor<f32>
+      %tf = mlopt.cast %t : tensor<i64> to tensor<f64>
+      %one = mlopt.constant dense<1.0> : tensor<f64>
+      %nf = mlopt.add %tf, %one : tensor<f64>
+      %n = mlopt.cast %nf : tensor<f64> to tensor<i64>
+      mlopt.state_write %n, @step : tensor<i64>
+      return %l : tensor<f32>
+    }
+  )mlir");
+  ASSERT_TRUE(module);
+  std::unique_ptr<CpuExecutable> exec = compile(*module);
+  ASSERT_TRUE(exec);
+  reference::Evaluator evaluator(*module);
+  reference::StateMap state;
+  ASSERT_TRUE(succeeded(evaluator.initializeState(0, state)));
+  auto weightType = RankedTensorType::get({6, 10}, Float32Type::get(&context));
+  state["w"] = randomTensor(weightType, {});
+  for (auto [i, name] : llvm::enumerate(exec->getStateNames()))
+    exec->getStates()[i] = toHost(state[name]);
+  for (int step = 0; step < 10; ++step) {
+    SCOPED_TRACE(step);
+    expectSameResults(*exec, evaluator, "train", {randomTensor(weightType, {})},
+                      state, Tolerance{1e-5, 1e-5});
+    for (auto [i, name] : llvm::enumerate(exec->getStateNames())) {
+      SCOPED_TRACE(name);
+      expectClose(exec->getStates()[i], state[name], Tolerance{0.0, 0.0});
+    }
+  }
+  // 80% of the 10 weights of every row pruned after the last update.
+  EXPECT_EQ(state["step"].getInts()[0], 10);
+  int64_t kept = 0;
+  for (double value : state["w.mask"].getDoubles())
+    kept += value != 0.0;
+  EXPECT_EQ(kept, 6 * 2);
+}
+
+TEST_F(DifferentialTest, ValueInitializerIsExact) {
+  runModule(R"mlir(
+    func.func @values(%seed: tensor<i64>) -> (tensor<2x3xf32>, tensor<3xi64>, tensor<2xf64>) {
+      %a = mlopt.initial_value %seed, #mlopt.value<dense<[[1.0, 0.0, -2.5], [0.1, 3.0e+38, -1.0e-45]]> : tensor<2x3xf32>> stream = 0 : tensor<2x3xf32>
+      %b = mlopt.initial_value %seed, #mlopt.value<dense<[7, -3, 123456789]> : tensor<3xi64>> stream = 0 : tensor<3xi64>
+      %c = mlopt.initial_value %seed, #mlopt.value<dense<0.1> : tensor<2xf64>> stream = 0 : tensor<2xf64>
+      return %a, %b, %c : tensor<2x3xf32>, tensor<3xi64>, tensor<2xf64>
+    }
+  )mlir",
+            {}, Tolerance{0.0, 0.0});
 }
 
 //===----------------------------------------------------------------------===//

@@ -20,6 +20,13 @@ def ConvertMLOptToLinalg : Pass<"convert-mlopt-to-linalg", "::mlir::ModuleOp"> {
     the index into range, `one_hot` yields a zero row, `embedding_grad`
     ignores the position. The runtime validates labels before a step.
 
+    `prune_mask` becomes `scf.if %update` whose then branch calls the
+    runtime's selection kernel (`mlopt_prune_mask_f32` / `_f64`, declared
+    private) on the buffer of the scores (`bufferization.to_buffer`) and a
+    new one for the mask (`memref.alloc`, back through
+    `bufferization.to_tensor restrict writable`), and whose else branch
+    yields `previous`; one-shot bufferization accepts both bridges.
+
     Before:
     ```mlir
     %y = mlopt.add %x, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
@@ -33,9 +40,11 @@ def ConvertMLOptToLinalg : Pass<"convert-mlopt-to-linalg", "::mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect"];
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
 def MLOptFuseElementwise : Pass<"mlopt-fuse-elementwise"> {

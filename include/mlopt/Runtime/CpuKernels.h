@@ -19,6 +19,18 @@ void mlopt_sgemm(int64_t transA, int64_t transB, int64_t m, int64_t n,
                  int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
                  int64_t c, int64_t ldc, int64_t batch, int64_t strideA,
                  int64_t strideB, int64_t strideC);
+
+/// The selection of mlopt.prune_mask (convert-mlopt-to-linalg): `scores`
+/// and `mask` point (as integers) to `groups * length` contiguous row-major
+/// elements; each group of `length` gets 0 at its
+/// round_half_even(sparsity * length) smallest scores (clamped to
+/// [0, length]; ties: lower index first; NaN smallest) and 1 elsewhere.
+/// The rule of mlopt/Support/PruneSelection.h, which the reference
+/// evaluator shares. The buffers must not overlap.
+void mlopt_prune_mask_f32(int64_t scores, int64_t mask, int64_t groups,
+                          int64_t length, double sparsity);
+void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
+                          int64_t length, double sparsity);
 }
 
 #endif // MLOPT_RUNTIME_CPUKERNELS_H

@@ -5,8 +5,11 @@
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -25,12 +28,14 @@ void mlir::mlopt::populateMLOptToLinalgPatterns(RewritePatternSet &patterns) {
   populateMLOptNNToLinalgPatterns(patterns);
   populateMLOptLossToLinalgPatterns(patterns);
   populateMLOptStateToLinalgPatterns(patterns);
+  populateMLOptCompressionToLinalgPatterns(patterns);
 }
 
 void mlir::mlopt::configureMLOptToLinalgTarget(ConversionTarget &target) {
-  target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                         math::MathDialect, scf::SCFDialect,
-                         tensor::TensorDialect>();
+  target.addLegalDialect<
+      arith::ArithDialect, bufferization::BufferizationDialect,
+      func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+      memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
   target.addIllegalDialect<MLOptDialect>();
   // State stays until mlopt-externalize-state gives it a calling convention.
   target.addLegalOp<StateOp, StateReadOp, StateWriteOp>();

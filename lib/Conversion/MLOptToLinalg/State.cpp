@@ -3,7 +3,7 @@
 // mlopt.initial_value draws from the counter-based generator of
 // docs/TrainingIR.md with i64 arithmetic, computing each value in f64 and
 // rounding once, exactly as the reference evaluator: uniform-based
-// initializers match it bit for bit.
+// initializers match it bit for bit. `#mlopt.value` is a constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,6 +95,15 @@ struct InitialValueLowering : public OpRewritePattern<InitialValueOp> {
     Type elementType = type.getElementType();
     ArrayRef<int64_t> shape = type.getShape();
     Attribute initializer = op.getInitializer();
+
+    // The embedded values: a constant, exact.
+    if (auto value = dyn_cast<ValueInitAttr>(initializer)) {
+      if (value.getValue().getType() != type)
+        return op.emitOpError("cannot lower initializer ")
+               << initializer << " for " << type;
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value.getValue());
+      return success();
+    }
 
     std::optional<double> constant =
         llvm::TypeSwitch<Attribute, std::optional<double>>(initializer)

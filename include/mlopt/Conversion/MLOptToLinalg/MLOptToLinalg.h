@@ -10,7 +10,9 @@ class ConversionTarget;
 namespace mlopt {
 
 /// Patterns lowering every mlopt compute op to linalg / tensor / arith /
-/// math / scf on tensors. State ops are left alone.
+/// math / scf on tensors (prune_mask: a call of its runtime kernel on
+/// buffers, bridged with bufferization.to_buffer / to_tensor). State ops are
+/// left alone.
 void populateMLOptToLinalgPatterns(RewritePatternSet &patterns);
 
 /// The same, by op family (lib/Conversion/MLOptToLinalg/*.cpp).
@@ -19,6 +21,7 @@ void populateMLOptShapeToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptNNToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptLossToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptStateToLinalgPatterns(RewritePatternSet &patterns);
+void populateMLOptCompressionToLinalgPatterns(RewritePatternSet &patterns);
 
 /// Marks the mlopt compute ops illegal and the target dialects legal.
 void configureMLOptToLinalgTarget(ConversionTarget &target);
