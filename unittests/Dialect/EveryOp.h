@@ -13,6 +13,9 @@ namespace mlir::mlopt::test {
 
 inline constexpr const char *kEveryOpModule = R"mlir(
 mlopt.state @w : tensor<16x8xf32> parameter trainable init #mlopt.zeros
+    {mlopt.masked_by = @w.mask}
+mlopt.state @w.mask : tensor<16x8xf32> mask
+    init #mlopt.value<dense<1.0> : tensor<16x8xf32>>
 func.func @every_op(%x: tensor<4x8xf32>, %b: tensor<8xf32>,
                     %b16: tensor<16xf32>, %y: tensor<4xi32>,
                     %tok: tensor<4x3xi64>, %bt: tensor<2x4x8xf32>,
@@ -81,6 +84,12 @@ func.func @every_op(%x: tensor<4x8xf32>, %b: tensor<8xf32>,
   %kl = mlopt.kl_div %lsm, %sm reduction = batchmean
       : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<f32>
   %acc = mlopt.accuracy %x, %y : (tensor<4x8xf32>, tensor<4xi32>) -> tensor<f32>
+
+  %mask = mlopt.state_read @w.mask : tensor<16x8xf32>
+  %wm = mlopt.apply_mask %w, %mask : tensor<16x8xf32>
+  %sp, %up = mlopt.sparsity_schedule %seed initial = 0.0 final = 0.5
+      start = 0 end = 10 frequency = 2 : tensor<i64>
+  %pm = mlopt.prune_mask %wm, %sp, %up, %mask : tensor<16x8xf32>
   return
 }
 )mlir";

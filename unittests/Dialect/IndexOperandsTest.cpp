@@ -191,8 +191,12 @@ TEST_F(IndexOperandsTest, ForwardingOps) {
 // EvalModeOpInterface
 //===----------------------------------------------------------------------===//
 
+TEST_F(IndexOperandsTest, EvalModeOps) {
+  EXPECT_THAT(opsWith<EvalModeOpInterface>(),
+              UnorderedElementsAre("mlopt.dropout", "mlopt.prune_mask"));
+}
+
 TEST_F(IndexOperandsTest, DropoutIsTheIdentityInEvaluation) {
-  EXPECT_THAT(opsWith<EvalModeOpInterface>(), ElementsAre("mlopt.dropout"));
   Value x = argument(R"mlir(
     func.func @f(%x: tensor<4x3xf32>, %seed: tensor<i64>) -> tensor<4x3xf32> {
       %d = mlopt.dropout %x, %seed p = 0.5 : tensor<4x3xf32>
@@ -213,6 +217,31 @@ TEST_F(IndexOperandsTest, DropoutIsTheIdentityInEvaluation) {
   EXPECT_EQ(dropouts, 0);
   ASSERT_TRUE(x.hasOneUse());
   EXPECT_TRUE(isa<ReluOp>(*x.getUsers().begin()));
+}
+
+TEST_F(IndexOperandsTest, PruneMaskKeepsThePreviousMaskInEvaluation) {
+  Value previous = argument(R"mlir(
+    func.func @f(%m: tensor<2x4xf32>, %w: tensor<2x4xf32>, %s: tensor<f64>,
+                 %u: tensor<i1>) -> tensor<2x4xf32> {
+      %a = mlopt.abs %w : tensor<2x4xf32>
+      %p = mlopt.prune_mask %a, %s, %u, %m : tensor<2x4xf32>
+      %y = mlopt.apply_mask %w, %p : tensor<2x4xf32>
+      return %y : tensor<2x4xf32>
+    })mlir",
+                            0);
+  ASSERT_TRUE(previous);
+  EvalModeOpInterface prune;
+  module->walk([&](EvalModeOpInterface op) { prune = op; });
+  ASSERT_TRUE(prune);
+  IRRewriter rewriter(&context);
+  rewriter.setInsertionPoint(prune);
+  ASSERT_TRUE(succeeded(prune.convertToEvalMode(rewriter)));
+  // apply_mask now reads the previous mask; evaluation never updates it.
+  int prunes = 0;
+  module->walk([&](PruneMaskOp) { ++prunes; });
+  EXPECT_EQ(prunes, 0);
+  ASSERT_TRUE(previous.hasOneUse());
+  EXPECT_TRUE(isa<ApplyMaskOp>(*previous.getUsers().begin()));
 }
 
 } // namespace

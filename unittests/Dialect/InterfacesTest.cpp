@@ -180,6 +180,9 @@ TEST_F(InterfacesTest, PrecisionClassesFollowAutocast) {
       {"mlopt.state_write", follow},
       {"mlopt.initial_value", follow},
       {"mlopt.constant", follow},
+      {"mlopt.apply_mask", follow},
+      {"mlopt.prune_mask", follow},
+      {"mlopt.sparsity_schedule", follow},
   };
   std::vector<std::string> unclassified;
   for (RegisteredOperationName name :

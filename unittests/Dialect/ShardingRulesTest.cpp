@@ -201,6 +201,30 @@ TEST_F(ShardingRulesTest, LayerNormNormalizedDimsNeedReplication) {
                                     "need_replication={l}");
 }
 
+TEST_F(ShardingRulesTest, PruneMaskGroupsNeedReplication) {
+  // Every group (a slice along the last dimension) is selected as a whole;
+  // the groups themselves are independent.
+  SmallVector<Value> args =
+      arguments({f32({4, 2, 16}), tensor({}, builder.getF64Type()),
+                 tensor({}, builder.getI1Type()), f32({4, 2, 16})});
+  auto prune =
+      PruneMaskOp::create(builder, loc, args[0], args[1], args[2], args[3]);
+  ShardingRule rule = ruleOf(prune);
+  EXPECT_EQ(rule.str(), "([i, j, k], [], [], [i, j, k]) -> ([i, j, k]) "
+                        "{i=4, j=2, k=16} need_replication={k}");
+  EXPECT_TRUE(rule.isSplittable(0));
+  EXPECT_TRUE(rule.isSplittable(1));
+  EXPECT_FALSE(rule.isSplittable(2));
+  EXPECT_EQ(rule.getOperandDim(3, 0), 0);
+  EXPECT_EQ(rule.getResultDim(0, 1), 1);
+}
+
+TEST_F(ShardingRulesTest, ApplyMaskIsElementwise) {
+  SmallVector<Value> args = arguments({f32({8, 16}), f32({8, 16})});
+  auto apply = ApplyMaskOp::create(builder, loc, args[0], args[1]);
+  EXPECT_EQ(ruleOf(apply).str(), "([i, j], [i, j]) -> ([i, j]) {i=8, j=16}");
+}
+
 TEST_F(ShardingRulesTest, SumReducesItsDims) {
   SmallVector<Value> args = arguments({f32({4, 8, 16})});
   auto sum = SumOp::create(builder, loc, args[0], ArrayRef<int64_t>{-1, 0},
@@ -389,7 +413,8 @@ TEST_F(ShardingRulesTest, EveryOpHasARuleOrIsDeclaredUnshardable) {
       unshardable.insert(name.getStringRef().str());
   EXPECT_EQ(unshardable,
             (std::set<std::string>{"mlopt.constant", "mlopt.dropout",
-                                   "mlopt.initial_value", "mlopt.state",
+                                   "mlopt.initial_value",
+                                   "mlopt.sparsity_schedule", "mlopt.state",
                                    "mlopt.state_read", "mlopt.state_write"}));
 }
 

@@ -479,9 +479,42 @@ inline std::vector<GradCase> lossCases() {
   return cases;
 }
 
+/// The pruning ops. prune_mask has no differentiable operand: its case
+/// computes the mask from the trainable scores themselves, so the finite
+/// differences (the mask is locally constant) check that nothing flows
+/// through it.
+inline std::vector<GradCase> compressionCases() {
+  std::vector<GradCase> cases;
+  cases.push_back({"apply_mask",
+                   "mlopt.apply_mask",
+                   {{"a", {2, 3}}},
+                   "  %m = mlopt.constant dense<[[1.0, 0.0, 1.0], "
+                   "[0.0, 0.0, 1.0]]> : " +
+                       T({2, 3}) +
+                       "\n  %y = mlopt.apply_mask %a, %m : " + T({2, 3}),
+                   {2, 3}});
+  // Two groups of five: k = round(0.4 * 5) = 2 scores pruned in each.
+  cases.push_back({"prune_mask_of_the_weights",
+                   "mlopt.prune_mask",
+                   {{"a", {2, 5}, 0.1, 1.0, /*randomSign=*/true}},
+                   "  %s = mlopt.constant dense<0.4> : tensor<f64>\n"
+                   "  %u = mlopt.constant dense<true> : tensor<i1>\n"
+                   "  %p = mlopt.constant dense<1.0> : " +
+                       T({2, 5}) +
+                       "\n"
+                       "  %scores = mlopt.abs %a : " +
+                       T({2, 5}) +
+                       "\n"
+                       "  %m = mlopt.prune_mask %scores, %s, %u, %p : " +
+                       T({2, 5}) + "\n  %y = mlopt.mul %a, %m : " + T({2, 5}),
+                   {2, 5}});
+  return cases;
+}
+
 inline std::vector<GradCase> allCases() {
   std::vector<GradCase> cases;
-  for (auto family : {unaryCases, binaryCases, shapeCases, nnCases, lossCases})
+  for (auto family : {unaryCases, binaryCases, shapeCases, nnCases, lossCases,
+                      compressionCases})
     for (GradCase &c : family())
       cases.push_back(std::move(c));
   return cases;

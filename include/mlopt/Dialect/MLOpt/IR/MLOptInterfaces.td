@@ -98,6 +98,9 @@ def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
       `minimum`, `compare`, `select`), `max` and `argmax` (exact in any
       precision), `dropout`, `embedding`, `one_hot`, the shape ops
       (`reshape`, `broadcast_to`, `transpose`, `slice`, `concat`), `cast`,
+      the pruning ops (`apply_mask` multiplies by 0 or 1, exact in any
+      precision; `prune_mask` only compares scores; `sparsity_schedule`
+      computes on its i64 step in f64 whatever the model's precision),
       and the state ops (`state`, `state_read`, `state_write`,
       `initial_value`, `constant`), which `mlopt-amp` leaves alone. Ops with
       several float operands need equal element types, so mixed inputs are
