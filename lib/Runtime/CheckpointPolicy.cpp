@@ -62,12 +62,17 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
 
   // Derived state the file lacks (the masks of a model pruned since the
   // save) starts a new phase of training: the model's tensors only.
+  bool forTraining =
+      use == CheckpointUse::Train || use == CheckpointUse::Weights;
   bool newDerivedState =
-      use != CheckpointUse::Evaluate &&
+      forTraining &&
       llvm::any_of(session.getStates(), [&](const StateInfo &info) {
         return isDerivedState(info) && !file->lookup(info.spec.name);
       });
-  bool weightsOnly = use == CheckpointUse::Weights || newDerivedState;
+  bool weightsOnly = use == CheckpointUse::Weights ||
+                     use == CheckpointUse::ModelTensors || newDerivedState;
+  bool acceptsUnknown =
+      use == CheckpointUse::Evaluate || use == CheckpointUse::ModelTensors;
 
   std::vector<std::string> mismatches;
   std::vector<const StateInfo *> toLoad;
@@ -81,7 +86,7 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
     bool wanted = !weightsOnly || !training;
     bool required = use == CheckpointUse::Evaluate
                         ? evalReads.contains(info.spec.name)
-                        : !training && !isDerivedState(info);
+                        : !training && (!forTraining || !isDerivedState(info));
     const SafetensorsEntry *entry =
         wanted ? file->lookup(info.spec.name) : nullptr;
     std::string expected = formatTensorType(info.spec.dtype, info.spec.shape);
@@ -89,7 +94,7 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
       if (required) {
         mismatches.push_back("missing tensor '" + info.spec.name + "' (" +
                              expected + ")");
-      } else if (use != CheckpointUse::Evaluate) {
+      } else if (forTraining) {
         result.initialized.push_back(info.spec.name);
         if (isDerivedState(info))
           result.derived.push_back(info.spec.name);
@@ -109,9 +114,10 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
     toLoad.push_back(&info);
   }
   // Training refuses tensors the model does not have (a typo, another
-  // model); evaluation accepts any optimizer's checkpoint, but lists them
-  // next to what is missing, since a renamed tensor shows up as both.
-  if (use != CheckpointUse::Evaluate || !mismatches.empty())
+  // model); evaluation and finalization accept any optimizer's checkpoint,
+  // but list them next to what is missing, since a renamed tensor shows up
+  // as both.
+  if (!acceptsUnknown || !mismatches.empty())
     for (const SafetensorsEntry &entry : file->tensors())
       if (!known.contains(entry.spec.name))
         mismatches.push_back(

@@ -594,11 +594,11 @@ TEST_F(DerivedStateTest, CheckpointWithMasksResumes) {
                     reinterpret_cast<const uint8_t *>(mask.data()), 16))),
             "<success>");
   int64_t seven = 7;
-  ASSERT_EQ(errorOf(pruned.session->writeState(
-                "optimizer.step",
-                llvm::ArrayRef<uint8_t>(
-                    reinterpret_cast<const uint8_t *>(&seven), 8))),
-            "<success>");
+  ASSERT_EQ(
+      errorOf(pruned.session->writeState(
+          "optimizer.step", llvm::ArrayRef<uint8_t>(
+                                reinterpret_cast<const uint8_t *>(&seven), 8))),
+      "<success>");
   std::string path = dir.file("pruned.safetensors");
   ASSERT_EQ(errorOf(saveCheckpoint(*pruned.session, path, 7)), "<success>");
 
@@ -612,6 +612,23 @@ TEST_F(DerivedStateTest, CheckpointWithMasksResumes) {
   EXPECT_TRUE(loaded->initialized.empty());
   EXPECT_TRUE(loaded->derived.empty());
   EXPECT_EQ(readFloats(*resumed.session, "fc.weight.mask"), mask);
+
+  // For finalization: every model tensor, masks included, from a file of
+  // any optimizer; the file's training state is not loaded.
+  CompiledModel finalizing = compileLinear(/*masked=*/true);
+  ASSERT_TRUE(finalizing.session);
+  loaded =
+      loadCheckpoint(*finalizing.session, path, CheckpointUse::ModelTensors);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::None);
+  EXPECT_EQ(readFloats(*finalizing.session, "fc.weight.mask"), mask);
+  auto step = finalizing.session->readState("optimizer.step");
+  ASSERT_TRUE(bool(step));
+  EXPECT_EQ(*step, std::vector<uint8_t>(8, 0));
+  EXPECT_EQ(errorOf(loadCheckpoint(*finalizing.session, unpruned,
+                                   CheckpointUse::ModelTensors)),
+            unpruned + ": does not match the model (1 mismatch): missing "
+                       "tensor 'fc.weight.mask' (F32 [1, 4])");
 
   // Into the unpruned model, the masks are tensors it does not have.
   CompiledModel plain = compileLinear(/*masked=*/false);

@@ -48,6 +48,11 @@ enum class CheckpointUse {
   /// when the file holds some, and training starts at step 0. Derived state
   /// the file lacks keeps its initial value.
   Weights,
+  /// Take the model's tensors to transform or export them (finalizing
+  /// pruning): every model tensor must be in the file, derived state
+  /// included; training state and tensors the model does not have (another
+  /// optimizer's moments) are ignored, as for evaluation.
+  ModelTensors,
 };
 
 /// Why a checkpoint loaded for training did not restore the training state.
