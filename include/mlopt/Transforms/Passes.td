@@ -171,4 +171,110 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptPruneFinalize : Pass<"mlopt-prune-finalize", "::mlir::ModuleOp"> {
+  let summary = "folds the pruning masks into the weights and removes pruned "
+                "neurons";
+  let description = [{
+    Finalizes pruning on the model (PyTorch's `torch.nn.utils.prune.remove`,
+    plus the physical removal that structured pruning allows):
+
+    - every `mlopt.apply_mask` of a mask is replaced by the weight it masks;
+      the mask updates of `mlopt-prune` (the state writes of the masks and
+      of `@pruning.step`, and the schedule, scores and `prune_mask` that
+      only they use) are erased, then the mask states, `@pruning.step` and
+      the `mlopt.masked_by` attributes;
+    - a weight whose mask is structured along a dimension (every slice all
+      zero or all kept, as `ln` pruning makes them) loses its zero slices,
+      together with the slices of every state that shares the dimension.
+      Which states do is read from the ops' sharding rules, never from
+      their names:
+      - output neurons (the dimension is a pass-through factor of the op that
+        contracts the weight, `dim=0` of `linear`): the layer's bias (a
+        post-reduction operand, which must be masked to zero there too,
+        otherwise the neurons output their bias and the layer stays whole)
+        and, after ops that map zero to zero (`MLOpt_PreservesZero`: relu,
+        gelu, tanh, dropout, cast, ...), the operands of the op that sums
+        over them: the next layer's input columns;
+      - input columns (a sum-reduction factor, `dim=1` of `linear`): the
+        rows and bias of the layer that produces the matching input, through
+        any elementwise ops, when nothing else uses that input.
+      The result types of the ops in between are inferred again.
+    - every state initialized with `#mlopt.value` gets its masked and
+      shrunk value, so a model with its weights embedded finalizes
+      completely here. The masks' values come from their `#mlopt.value`
+      initializers; `mlopt-run --load=CHECKPOINT --finalize-pruning
+      --save-model=OUT.mlir --save=OUT.safetensors` supplies them from a
+      checkpoint instead and transforms the checkpoint's tensors the same
+      way (`finalizePruning` and `applyStateChange` in
+      include/mlopt/Transforms/PruneFinalize.h).
+
+    An unstructured mask only folds: the types stay. A mask that prunes
+    every slice folds too (no layer is left without neurons).
+
+    Before (fc1's rows 1 and 3 pruned, with their bias entries):
+    ```mlir
+    mlopt.state @fc1.weight : tensor<4x3xf32> parameter trainable
+        init #mlopt.value<...> {mlopt.masked_by = @fc1.weight.mask}
+    mlopt.state @fc1.bias : tensor<4xf32> parameter trainable
+        init #mlopt.value<...> {mlopt.masked_by = @fc1.bias.mask}
+    mlopt.state @fc2.weight : tensor<2x4xf32> parameter trainable
+        init #mlopt.value<...>
+    mlopt.state @fc1.weight.mask : tensor<4x3xf32> mask
+        init #mlopt.value<dense<[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0],
+                                 [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]> : tensor<4x3xf32>>
+    mlopt.state @fc1.bias.mask : tensor<4xf32> mask
+        init #mlopt.value<dense<[1.0, 0.0, 1.0, 0.0]> : tensor<4xf32>>
+    mlopt.state @pruning.step : tensor<i64> step init #mlopt.zeros
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input}, ...) -> tensor<f32>
+        attributes {mlopt.loss} {
+      ... (the mask updates of mlopt-prune)
+      %w1 = mlopt.state_read @fc1.weight : tensor<4x3xf32>
+      %w1m = mlopt.apply_mask %w1, %mask1 : tensor<4x3xf32>
+      %b1 = mlopt.state_read @fc1.bias : tensor<4xf32>
+      %b1m = mlopt.apply_mask %b1, %bmask1 : tensor<4xf32>
+      %h = mlopt.linear %x, %w1m, %b1m
+          : (tensor<8x3xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+      %a = mlopt.relu %h : tensor<8x4xf32>
+      %w2 = mlopt.state_read @fc2.weight : tensor<2x4xf32>
+      %y = mlopt.linear %a, %w2 : (tensor<8x4xf32>, tensor<2x4xf32>) -> tensor<8x2xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    mlopt.state @fc1.weight : tensor<2x3xf32> parameter trainable
+        init #mlopt.value<...rows 0 and 2...>
+    mlopt.state @fc1.bias : tensor<2xf32> parameter trainable
+        init #mlopt.value<...entries 0 and 2...>
+    mlopt.state @fc2.weight : tensor<2x2xf32> parameter trainable
+        init #mlopt.value<...columns 0 and 2...>
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input}, ...) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %w1 = mlopt.state_read @fc1.weight : tensor<2x3xf32>
+      %b1 = mlopt.state_read @fc1.bias : tensor<2xf32>
+      %h = mlopt.linear %x, %w1, %b1
+          : (tensor<8x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<8x2xf32>
+      %a = mlopt.relu %h : tensor<8x2xf32>
+      %w2 = mlopt.state_read @fc2.weight : tensor<2x2xf32>
+      %y = mlopt.linear %a, %w2 : (tensor<8x2xf32>, tensor<2x2xf32>) -> tensor<8x2xf32>
+      ...
+    }
+    ```
+
+    Errors, located: a mask without a `#mlopt.value` initializer (its
+    trained value lives in a checkpoint); no loss function; pruning state
+    used outside the loss function (the pass runs on the model, before
+    `mlopt-autodiff`) or by ops other than `apply_mask` and the mask
+    updates; and, for a structured mask, whatever prevents the removal, at
+    the op responsible: an op between the layers that does not map zero to
+    zero (`sigmoid`, `exp`, `softmax`, an added constant), outputs of the
+    removed neurons that are returned or reach a loss or an op that does
+    not sum over them, a reshape that mixes the dimension, a weight or
+    input used elsewhere too, input columns that come from the loss
+    function's arguments, and states that two pruned weights would shrink
+    differently.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // MLOPT_TRANSFORMS_PASSES_TD

@@ -1,4 +1,5 @@
-//===- PruneFinalize.h - fold pruning masks, shrink pruned neurons -*- C++ -*-===//
+//===- PruneFinalize.h - fold pruning masks, shrink pruned neurons -*- C++
+//-*-===//
 //
 // The model rewrite behind `mlopt-prune-finalize` and `mlopt-run
 // --finalize-pruning` (issue #10, "Finalize"): masks are folded into the
@@ -46,7 +47,8 @@ struct StateChange {
   /// The indices kept along each shrunk dimension, ascending; dimensions
   /// that are not listed are kept whole.
   std::vector<std::pair<int64_t, std::vector<int64_t>>> keptByDim;
-  /// The state's type after finalization.
+  /// The state's type before and after finalization.
+  RankedTensorType oldType;
   RankedTensorType newType;
 };
 
@@ -76,8 +78,8 @@ FailureOr<PruneFinalization> finalizePruning(
 /// Applies `change` to a state's value: multiplies in `mask` (required when
 /// `change.foldMask` is set, ignored otherwise) and keeps the indices of
 /// `change.keptByDim`. The result has type `change.newType`. Fails, without
-/// a diagnostic, when the value or mask does not have the state's original
-/// shape or element type.
+/// a diagnostic, when the value or mask does not have type
+/// `change.oldType`.
 FailureOr<DenseElementsAttr> applyStateChange(const StateChange &change,
                                               DenseElementsAttr value,
                                               DenseElementsAttr mask);
