@@ -27,7 +27,7 @@ import math
 import struct
 import sys
 
-FORMATS = {"F32": "f", "F64": "d"}
+FORMATS = {"F32": "f", "F64": "d", "I64": "q", "I32": "i", "I8": "b", "BOOL": "?"}
 
 
 def load(path):
