@@ -707,14 +707,15 @@ FailureOr<PruneFinalization> mlopt::finalizePruning(
     StringRef name = maskOf[state.getSymName()];
     if (maskValues.contains(name))
       continue;
-    auto mask = SymbolTable::lookupSymbolIn(module, name);
-    FailureOr<DenseElementsAttr> value = maskValue(cast<StateOp>(mask));
+    auto mask = cast<StateOp>(SymbolTable::lookupSymbolIn(module, name));
+    FailureOr<DenseElementsAttr> value = maskValue(mask);
     if (failed(value))
       return failure();
-    if (value->getType() != cast<StateOp>(mask).getType())
-      return mask->emitOpError("has a value of type ")
-             << value->getType() << ", expected "
-             << cast<StateOp>(mask).getType();
+    if (!*value)
+      return mask.emitOpError("has no value to finalize with");
+    if (value->getType() != mask.getType())
+      return mask.emitOpError("has a value of type ")
+             << value->getType() << ", expected " << mask.getType();
     maskValues[name] = *value;
   }
 

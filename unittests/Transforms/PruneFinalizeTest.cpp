@@ -252,6 +252,29 @@ TEST_F(PruneFinalizeTest, FinalizedMlpEvaluatesLikeTheMaskedOne) {
   EXPECT_GT(std::abs((*unmasked)[0].getAsDouble(0) - expectedLoss), 1e-3);
 }
 
+TEST_F(PruneFinalizeTest, MaskValuesMustFitTheMasks) {
+  OwningOpRef<ModuleOp> module = parse(kMaskedMlp);
+  ASSERT_TRUE(module);
+  FailureOr<PruneFinalization> result = finalizePruning(
+      *module, [&](StateOp mask) -> FailureOr<DenseElementsAttr> {
+        return Tensor::zeros(type({2, 2})).toAttr();
+      });
+  EXPECT_TRUE(failed(result));
+  EXPECT_NE(diagnostics.find("'mlopt.state' op has a value of type "
+                             "'tensor<2x2xf32>', expected 'tensor<8x6xf32>'"),
+            std::string::npos)
+      << diagnostics;
+  diagnostics.clear();
+  result =
+      finalizePruning(*module, [&](StateOp) -> FailureOr<DenseElementsAttr> {
+        return DenseElementsAttr();
+      });
+  EXPECT_TRUE(failed(result));
+  EXPECT_NE(diagnostics.find("has no value to finalize with"),
+            std::string::npos)
+      << diagnostics;
+}
+
 TEST_F(PruneFinalizeTest, ApplyStateChangeFoldsThenGathers) {
   auto oldType = type({2, 3, 2});
   std::vector<double> values;
