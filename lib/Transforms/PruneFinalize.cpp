@@ -51,8 +51,8 @@ static bool isPruningWrite(StateWriteOp write) {
 
 /// The ops of `func` that only maintain the pruning state: the writes of the
 /// masks and of `pruning.step`, and the ops whose results feed nothing else
-/// (the schedule, the scores, `prune_mask`). The shrink check does not count
-/// them as uses of a weight.
+/// but them and the masks of `apply_mask` (the schedule, the scores,
+/// `prune_mask`). The shrink check does not count them as uses of a weight.
 static DenseSet<Operation *> collectMaskComputation(func::FuncOp func) {
   DenseSet<Operation *> ops;
   if (func.isExternal())
@@ -67,8 +67,12 @@ static DenseSet<Operation *> collectMaskComputation(func::FuncOp func) {
       if (op.getNumResults() == 0 || op.getNumRegions() != 0 ||
           !wouldOpBeTriviallyDead(&op))
         continue;
-      if (llvm::all_of(op.getUsers(),
-                       [&](Operation *user) { return ops.contains(user); }))
+      // The new mask also feeds the apply_mask of the forward pass.
+      if (llvm::all_of(op.getUses(), [&](OpOperand &use) {
+            return ops.contains(use.getOwner()) ||
+                   (isa<ApplyMaskOp>(use.getOwner()) &&
+                    use.getOperandNumber() == 1);
+          }))
         ops.insert(&op);
     }
   return ops;

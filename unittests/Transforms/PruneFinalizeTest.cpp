@@ -252,6 +252,80 @@ TEST_F(PruneFinalizeTest, FinalizedMlpEvaluatesLikeTheMaskedOne) {
   EXPECT_GT(std::abs((*unmasked)[0].getAsDouble(0) - expectedLoss), 1e-3);
 }
 
+/// A 3-4-2 MLP as mlopt-prune leaves it with `ln dim=0` on fc1: the
+/// scores read fc1.weight a second time, which the check must not count.
+constexpr const char *kPrunedMlp = R"mlir(
+mlopt.state @fc1.weight : tensor<4x3xf32> parameter trainable
+    init #mlopt.zeros {mlopt.masked_by = @fc1.weight.mask}
+mlopt.state @fc1.weight.mask : tensor<4x3xf32> mask init #mlopt.ones
+mlopt.state @fc1.bias : tensor<4xf32> parameter trainable init #mlopt.zeros
+mlopt.state @fc2.weight : tensor<2x4xf32> parameter trainable
+    init #mlopt.zeros
+mlopt.state @pruning.step : tensor<i64> step init #mlopt.zeros
+func.func @loss(%x: tensor<8x3xf32> {mlopt.input},
+                %y: tensor<8xi64> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %t = mlopt.state_read @pruning.step : tensor<i64>
+  %s, %u = mlopt.sparsity_schedule %t initial = 5.000000e-01
+      final = 5.000000e-01 start = 0 end = 0 frequency = 1 : tensor<i64>
+  %w0 = mlopt.state_read @fc1.weight : tensor<4x3xf32>
+  %m0 = mlopt.state_read @fc1.weight.mask : tensor<4x3xf32>
+  %sq = mlopt.mul %w0, %w0 : tensor<4x3xf32>
+  %norms = mlopt.sum %sq dims = [1] : tensor<4x3xf32> -> tensor<4xf32>
+  %g = mlopt.reshape %norms : tensor<4xf32> to tensor<1x4xf32>
+  %prev = mlopt.slice %m0 start [0, 0] limit [4, 1] step [1, 1]
+      : tensor<4x3xf32> -> tensor<4x1xf32>
+  %p = mlopt.reshape %prev : tensor<4x1xf32> to tensor<1x4xf32>
+  %mg = mlopt.prune_mask %g, %s, %u, %p : tensor<1x4xf32>
+  %rows = mlopt.reshape %mg : tensor<1x4xf32> to tensor<4x1xf32>
+  %mask = mlopt.broadcast_to %rows : tensor<4x1xf32> to tensor<4x3xf32>
+  mlopt.state_write %mask, @fc1.weight.mask : tensor<4x3xf32>
+  %w1 = mlopt.state_read @fc1.weight : tensor<4x3xf32>
+  %w1m = mlopt.apply_mask %w1, %mask : tensor<4x3xf32>
+  %b1 = mlopt.state_read @fc1.bias : tensor<4xf32>
+  %h = mlopt.linear %x, %w1m, %b1
+      : (tensor<8x3xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  %a = mlopt.relu %h : tensor<8x4xf32>
+  %w2 = mlopt.state_read @fc2.weight : tensor<2x4xf32>
+  %o = mlopt.linear %a, %w2 : (tensor<8x4xf32>, tensor<2x4xf32>) -> tensor<8x2xf32>
+  %l = mlopt.cross_entropy %o, %y : (tensor<8x2xf32>, tensor<8xi64>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST_F(PruneFinalizeTest, CheckStructuredShrinkAtPruneTime) {
+  OwningOpRef<ModuleOp> module = parse(kPrunedMlp);
+  ASSERT_TRUE(module);
+  auto loss = *module->getOps<func::FuncOp>().begin();
+  auto state = [&](StringRef name) {
+    return cast<StateOp>(SymbolTable::lookupSymbolIn(*module, name));
+  };
+  // fc1's rows: fc1.bias and fc2's columns follow; the scores' read of
+  // fc1.weight is part of the mask update.
+  EXPECT_TRUE(succeeded(checkStructuredShrink(loss, state("fc1.weight"), 0)))
+      << diagnostics;
+  EXPECT_TRUE(diagnostics.empty()) << diagnostics;
+  // fc2's columns: fc1's rows (and bias) follow.
+  EXPECT_TRUE(succeeded(checkStructuredShrink(loss, state("fc2.weight"), 1)))
+      << diagnostics;
+  // fc2's rows are the classes; fc1's columns are the model's inputs.
+  EXPECT_TRUE(failed(checkStructuredShrink(loss, state("fc2.weight"), 0)));
+  EXPECT_NE(diagnostics.find("'mlopt.cross_entropy' op does not sum over "
+                             "dimension 1 of operand #0"),
+            std::string::npos)
+      << diagnostics;
+  diagnostics.clear();
+  EXPECT_TRUE(failed(checkStructuredShrink(loss, state("fc1.weight"), 1)));
+  EXPECT_NE(diagnostics.find("from an argument of the loss function"),
+            std::string::npos)
+      << diagnostics;
+  diagnostics.clear();
+  EXPECT_TRUE(failed(checkStructuredShrink(loss, state("fc1.weight"), 2)));
+  EXPECT_NE(diagnostics.find("has no dimension 2 to shrink (rank 2)"),
+            std::string::npos)
+      << diagnostics;
+}
+
 TEST_F(PruneFinalizeTest, MaskValuesMustFitTheMasks) {
   OwningOpRef<ModuleOp> module = parse(kMaskedMlp);
   ASSERT_TRUE(module);
