@@ -171,6 +171,187 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptPrune : Pass<"mlopt-prune", "::mlir::ModuleOp"> {
+  let summary = "pruning masks as state, applied in the forward pass";
+  let description = [{
+    A model-level pass (before `mlopt-autodiff`) that prunes weights the way
+    `torch.nn.utils.prune` does, with the masks as training state. For each
+    pruned weight `@W` it adds the state `@W.mask` (kind `mask`, the type of
+    `@W`, initialized to ones) and marks `@W` with
+    `mlopt.masked_by = @W.mask`; one state `@pruning.step` (kind `step`,
+    `tensor<i64>`) counts the training steps. At the start of the loss
+    function the masks are recomputed:
+
+    - `mlopt.sparsity_schedule` on `@pruning.step` gives the target sparsity
+      and whether this step updates the masks (`schedule=oneshot`: sparsity
+      `amount` at step `start-step` only; `schedule=gradual`: the cubic
+      schedule of Zhu & Gupta 2017 from `initial-sparsity` at `start-step` to
+      `final-sparsity` at `end-step`, every `frequency` steps);
+    - every weight's scores are grouped and passed to `mlopt.prune_mask`
+      with the current mask as `previous`; entries the current mask already
+      prunes score -1, below every real score, so a later update never
+      revives them;
+    - the new mask is written to `@W.mask`, then `@pruning.step` + 1 to
+      `@pruning.step`.
+
+    Every other read of `@W` in the loss function is replaced by
+    `mlopt.apply_mask` of the read and the new mask, so pruned weights get
+    no gradient, and `mlopt-optimizer` masks their updated value too (it
+    reads `mlopt.masked_by`). In `@eval_step` (`mlopt-entry-points`) the
+    masks are read as they are.
+
+    Methods (`method=`), with PyTorch's names:
+
+    - `l1` (`l1_unstructured`): scores `|w|`, one group per weight;
+    - `random` (`random_unstructured`): scores drawn from the counter-based
+      generator, `uniform(seed, fnv1a64("<W>.mask"), i)` in [0, 1) through
+      `mlopt.initial_value` of the constant `seed`, so every machine and
+      every rank draws the same mask;
+    - `ln` (`ln_structured`): one score per slice along `dim` (`dim=0`: the
+      rows, i.e. the output neurons of a linear weight `[out, in]`; `dim=1`:
+      the input columns), `sum(|w|^norm)` over the other dimensions (the
+      `norm`-th power of the L_n norm, which orders the slices as the norm
+      does; `norm=inf`: `max |w|`). With `dim=0`, the bias that the op
+      consuming the weight adds to those outputs (a post-reduction operand
+      of its sharding rule, linear's bias) is masked with the rows
+      (`@B.mask`, `@B` marked `masked_by`), so a pruned neuron outputs
+      exactly 0; the pass then checks that `mlopt-prune-finalize` can remove
+      the neurons physically (`checkStructuredShrink`) and reports the op
+      that prevents it otherwise;
+    - `nm` (n:m semi-structured): scores `|w|` in groups of `m` consecutive
+      elements along the weight's reduction dimension (the dimension its op
+      contracts: dim 1 of linear's `[out, in]`, dim 0 of matmul's rhs
+      `[k, n]`; the last dimension for a weight that no op contracts), with
+      sparsity `(m - n) / m`: at most `n` non-zeros in every group of `m`.
+
+    `amount` is a fraction in [0, 1] when it contains `.`, `e` or `E`
+    (`0.5`, `1e-1`, `1.`), and otherwise a count of entries (`l1`, `random`)
+    or of slices (`ln`) to prune, `0 <= count <= ` the group's length `L`;
+    a count becomes the fraction `count / L`, which `prune_mask`'s
+    `round(sparsity * L)` (half to even, as PyTorch's `round(amount * n)`)
+    turns back into exactly `count`. `nm` takes no `amount`. With
+    `schedule=gradual`, `final-sparsity` is the final fraction; when it is
+    not given, `amount` is.
+
+    `scope=global` (`global_unstructured`, methods `l1` and `random`)
+    flattens and concatenates the scores of all targets into one group, so
+    the `round(amount * total)` smallest scores over all of them are pruned,
+    whatever tensor holds them; the masks are sliced back out.
+
+    `targets` is a regular expression (POSIX extended) that must match the
+    whole state name (`fc1\.weight`, `fc[0-9]+\.weight`). By default the
+    targets are the weights of linear and matmul-like ops: the
+    floating-point parameters that some op of the loss function reads as an
+    operand it contracts (a dimension of the operand maps to a reduction
+    factor of the op's sharding rule that another operand shares, and the
+    op has a non-scalar result), never biases, norms or embedding tables.
+    Every target must be a floating-point `parameter` without a mask.
+
+    Before, with `method=l1 amount=0.5 targets=fc\.weight`:
+    ```mlir
+    mlopt.state @fc.weight : tensor<4x3xf32> parameter trainable
+        init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input}, ...) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %y = mlopt.linear %x, %w : (tensor<8x3xf32>, tensor<4x3xf32>)
+          -> tensor<8x4xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    mlopt.state @fc.weight : tensor<4x3xf32> parameter trainable
+        init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+        {mlopt.masked_by = @fc.weight.mask}
+    mlopt.state @fc.weight.mask : tensor<4x3xf32> mask init #mlopt.ones
+    mlopt.state @pruning.step : tensor<i64> step init #mlopt.zeros
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input}, ...) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %t = mlopt.state_read @pruning.step : tensor<i64>
+      %s, %u = mlopt.sparsity_schedule %t initial = 5.000000e-01
+          final = 5.000000e-01 start = 0 end = 0 frequency = 1 : tensor<i64>
+      %w0 = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %m0 = mlopt.state_read @fc.weight.mask : tensor<4x3xf32>
+      %abs = mlopt.abs %w0 : tensor<4x3xf32>
+      %pruned = mlopt.compare eq, %m0, %zero
+          : (tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xi1>
+      %scores = mlopt.select %pruned, %minus_one, %abs : ...
+      %g = mlopt.reshape %scores : tensor<4x3xf32> to tensor<1x12xf32>
+      %p = mlopt.reshape %m0 : tensor<4x3xf32> to tensor<1x12xf32>
+      %mg = mlopt.prune_mask %g, %s, %u, %p : tensor<1x12xf32>
+      %mask = mlopt.reshape %mg : tensor<1x12xf32> to tensor<4x3xf32>
+      mlopt.state_write %mask, @fc.weight.mask : tensor<4x3xf32>
+      ... (@pruning.step + 1, through f64)
+      mlopt.state_write %next, @pruning.step : tensor<i64>
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %wm = mlopt.apply_mask %w, %mask : tensor<4x3xf32>
+      %y = mlopt.linear %x, %wm : (tensor<8x3xf32>, tensor<4x3xf32>)
+          -> tensor<8x4xf32>
+      ...
+    }
+    ```
+
+    A second `mlopt-prune` (other targets, another method) shares
+    `@pruning.step` and the increment of the first.
+
+    Errors, located at the module for options and at the state or op
+    otherwise: an unknown `method`, `scope` or `schedule`; a missing or
+    malformed `amount`, a fraction outside [0, 1], a count above the
+    group's length; `amount` with `nm`; `n < 0`, `m < 1`, `n > m`, a
+    reduction dimension that `m` does not divide; `scope=global` with `ln`
+    or `nm`; an invalid `targets` regex or one that matches no state (or,
+    by default, no weight of a contracting op); a target that is not a
+    parameter, not floating-point or already masked; `dim` out of range;
+    `norm <= 0` or NaN; for `schedule=gradual`: `nm`, `end-step <
+    start-step`, `start-step < 0`, `frequency < 1`, `end-step - start-step`
+    not a multiple of `frequency`, sparsities outside [0, 1], `final` below
+    `initial`, both `amount` and `final-sparsity`; structured pruning (`ln`,
+    `dim=0`) of a weight whose consumer cannot be shrunk; a bias that is a
+    target too; names that already exist (`@W.mask`, a `@pruning.step` that
+    is not a `tensor<i64>` step state).
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"l1\"",
+           "l1, random, ln or nm">,
+    Option<"amount", "amount", "std::string", /*default=*/"\"\"",
+           "what to prune: a fraction in [0, 1] when it contains '.' or 'e', "
+           "otherwise a count of entries (ln: of slices); nm takes none">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"tensor\"",
+           "tensor (each weight on its own) or global (l1, random: all "
+           "targets ranked together)">,
+    Option<"targets", "targets", "std::string", /*default=*/"\"\"",
+           "regular expression over whole state names; empty: the weights "
+           "of linear and matmul-like ops">,
+    Option<"norm", "norm", "double", /*default=*/"2.0",
+           "ln: the n of the L_n norm (> 0, or inf)">,
+    Option<"dim", "dim", "int64_t", /*default=*/"0",
+           "ln: the dimension whose slices are pruned (0: rows / output "
+           "neurons, 1: input columns; negative counts from the end)">,
+    Option<"n", "n", "int64_t", /*default=*/"2",
+           "nm: the non-zeros kept in every group of m">,
+    Option<"m", "m", "int64_t", /*default=*/"4",
+           "nm: the group length along the reduction dimension">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"oneshot\"",
+           "oneshot (prune at start-step) or gradual (Zhu & Gupta's cubic "
+           "schedule)">,
+    Option<"startStep", "start-step", "int64_t", /*default=*/"0",
+           "the first step that prunes (oneshot: the only one)">,
+    Option<"initialSparsity", "initial-sparsity", "double", /*default=*/"0.0",
+           "gradual: the sparsity at start-step">,
+    Option<"finalSparsity", "final-sparsity", "double", /*default=*/"-1.0",
+           "gradual: the sparsity from end-step on; negative: amount">,
+    Option<"endStep", "end-step", "int64_t", /*default=*/"-1",
+           "gradual: the last step that updates the masks">,
+    Option<"frequency", "frequency", "int64_t", /*default=*/"100",
+           "gradual: steps between mask updates (TF Model Optimization's "
+           "default); end-step - start-step must be a multiple">,
+    Option<"seed", "seed", "int64_t", /*default=*/"0",
+           "random: the seed of the scores">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def MLOptPruneFinalize : Pass<"mlopt-prune-finalize", "::mlir::ModuleOp"> {
   let summary = "folds the pruning masks into the weights and removes pruned "
                 "neurons";
