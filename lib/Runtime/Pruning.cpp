@@ -1,0 +1,301 @@
+//===- Pruning.cpp - sparsity and finalization of pruned models -----------===//
+
+#include "mlopt/Runtime/Pruning.h"
+#include "RuntimeError.h"
+
+#include "mlopt/Runtime/CheckpointPolicy.h"
+#include "mlopt/Transforms/Pruning.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using llvm::Error;
+using llvm::Expected;
+using mlir::mlopt::runtime::detail::makeError;
+
+//===----------------------------------------------------------------------===//
+// Sparsity
+//===----------------------------------------------------------------------===//
+
+double TensorSparsity::fraction() const {
+  return elements > 0 ? double(zeros) / double(elements) : 0;
+}
+
+double SparsityReport::overall() const {
+  int64_t zeros = 0, elements = 0;
+  for (const TensorSparsity &tensor : tensors) {
+    zeros += tensor.zeros;
+    elements += tensor.elements;
+  }
+  return elements > 0 ? double(zeros) / double(elements) : 0;
+}
+
+std::vector<std::pair<std::string, double>> SparsityReport::fractions() const {
+  std::vector<std::pair<std::string, double>> result;
+  for (const TensorSparsity &tensor : tensors)
+    result.emplace_back(tensor.name, tensor.fraction());
+  return result;
+}
+
+std::vector<std::string>
+runtime::getPrunedTensors(llvm::ArrayRef<StateInfo> states) {
+  llvm::StringSet<> names;
+  for (const StateInfo &info : states)
+    names.insert(info.spec.name);
+  std::vector<std::string> pruned;
+  for (const StateInfo &info : states) {
+    StringRef name = info.spec.name;
+    if (info.kind == StateKind::Mask && name.consume_back(kMaskStateSuffix) &&
+        names.contains(name))
+      pruned.push_back(name.str());
+  }
+  return pruned;
+}
+
+int64_t runtime::countZeros(DType dtype, llvm::ArrayRef<uint8_t> bytes) {
+  int64_t count = static_cast<int64_t>(bytes.size()) / dtypeSize(dtype);
+  int64_t zeros = 0;
+  bool floating = isFloat(dtype);
+  for (int64_t i = 0; i < count; ++i)
+    zeros += floating ? loadElementAsDouble(dtype, bytes.data(), i) == 0
+                      : loadElementAsInt64(dtype, bytes.data(), i) == 0;
+  return zeros;
+}
+
+Expected<SparsityReport> runtime::measureSparsity(Session &session) {
+  llvm::StringMap<const StateInfo *> byName;
+  for (const StateInfo &info : session.getStates())
+    byName[info.spec.name] = &info;
+  SparsityReport report;
+  for (const std::string &name : getPrunedTensors(session.getStates())) {
+    Expected<std::vector<uint8_t>> bytes = session.readState(name);
+    if (!bytes)
+      return bytes.takeError();
+    DType dtype = byName.lookup(name)->spec.dtype;
+    TensorSparsity tensor;
+    tensor.name = name;
+    tensor.zeros = countZeros(dtype, *bytes);
+    tensor.elements = static_cast<int64_t>(bytes->size()) / dtypeSize(dtype);
+    report.tensors.push_back(std::move(tensor));
+  }
+  return report;
+}
+
+//===----------------------------------------------------------------------===//
+// Finalization
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Keeps the first error diagnostic as "file:line:col: message".
+class FirstError {
+public:
+  explicit FirstError(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) {
+          if (diag.getSeverity() != DiagnosticSeverity::Error ||
+              !message.empty())
+            return success();
+          llvm::raw_string_ostream os(message);
+          if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation()))
+            os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+               << loc.getColumn() << ": ";
+          os << diag.str();
+          return success();
+        }) {}
+
+  Error take(const llvm::Twine &what) {
+    return makeError(what + (message.empty() ? "" : ": " + message));
+  }
+
+private:
+  std::string message;
+  ScopedDiagnosticHandler handler;
+};
+} // namespace
+
+/// `bytes`, the runtime's dense little-endian layout of a tensor of `type`,
+/// as an attribute (i1 is one byte per element there, one bit in MLIR's
+/// raw buffers).
+static FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
+                                                ArrayRef<uint8_t> bytes) {
+  if (type.getElementType().isInteger(1)) {
+    if (static_cast<int64_t>(bytes.size()) != type.getNumElements())
+      return failure();
+    llvm::SmallVector<bool> values(bytes.begin(), bytes.end());
+    return DenseElementsAttr::get(type, ArrayRef<bool>(values));
+  }
+  ArrayRef<char> raw(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+  bool splat = false;
+  if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))
+    return failure();
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+/// The runtime's layout of `attr` (a splat expanded).
+static std::vector<uint8_t> toBytes(DenseElementsAttr attr) {
+  int64_t count = attr.getNumElements();
+  if (attr.getElementType().isInteger(1)) {
+    std::vector<uint8_t> bytes;
+    for (bool value : attr.getValues<bool>())
+      bytes.push_back(value);
+    return bytes;
+  }
+  ArrayRef<char> raw = attr.getRawData();
+  std::vector<uint8_t> bytes;
+  int64_t copies = attr.isSplat() ? count : 1;
+  bytes.reserve(raw.size() * copies);
+  for (int64_t i = 0; i < copies; ++i)
+    bytes.insert(bytes.end(), raw.begin(), raw.end());
+  return bytes;
+}
+
+/// The value of state `name` in `session`, as an attribute of `type`.
+static Expected<DenseElementsAttr>
+readStateAttr(Session &session, StringRef name, RankedTensorType type) {
+  Expected<std::vector<uint8_t>> bytes = session.readState(name);
+  if (!bytes)
+    return bytes.takeError();
+  FailureOr<DenseElementsAttr> attr = toAttribute(type, *bytes);
+  if (failed(attr)) {
+    std::string typeText;
+    llvm::raw_string_ostream os(typeText);
+    os << type;
+    return makeError("the session's state '" + name +
+                     "' does not hold a value of the model's type " + typeText);
+  }
+  return *attr;
+}
+
+Expected<FinalizedModel>
+runtime::finalizePrunedModel(const Model &model,
+                             llvm::ArrayRef<PassBuilder> modelPasses,
+                             Session &session) {
+  MLIRContext &context = *model.getContext();
+  FinalizedModel result;
+  result.module = OwningOpRef<ModuleOp>(model.getModule().clone());
+  ModuleOp module = *result.module;
+  {
+    PassManager pm(&context, ModuleOp::getOperationName());
+    for (const PassBuilder &build : modelPasses)
+      build(pm);
+    FirstError error(context);
+    if (failed(pm.run(module)))
+      return error.take("the model-level passes failed");
+  }
+
+  // The states' types before finalization changes them.
+  llvm::StringMap<RankedTensorType> originalTypes;
+  for (StateOp state : module.getOps<StateOp>())
+    originalTypes[state.getSymName()] = state.getTensorType();
+  if (llvm::none_of(module.getOps<StateOp>(), [](StateOp state) {
+        return state.getKind() == StateKind::Mask;
+      }))
+    return makeError("the model has no pruning masks (state of kind mask) "
+                     "after its model-level passes: give the passes that "
+                     "pruned it (mlopt-prune)");
+
+  // The masks' values, read before the module changes: finalizePruning
+  // asks for them, and applyStateChange folds them into the weights.
+  llvm::StringMap<DenseElementsAttr> masks;
+  for (StateOp state : module.getOps<StateOp>()) {
+    if (state.getKind() != StateKind::Mask)
+      continue;
+    Expected<DenseElementsAttr> value =
+        readStateAttr(session, state.getSymName(), state.getTensorType());
+    if (!value)
+      return value.takeError();
+    masks[state.getSymName()] = *value;
+  }
+  {
+    FirstError error(context);
+    FailureOr<PruneFinalization> finalization =
+        finalizePruning(module, [&](StateOp mask) {
+          return FailureOr<DenseElementsAttr>(masks.lookup(mask.getSymName()));
+        });
+    if (failed(finalization))
+      return error.take("finalizing pruning failed");
+    result.finalization = std::move(*finalization);
+  }
+
+  llvm::StringMap<const StateChange *> changes;
+  for (const StateChange &change : result.finalization.changes)
+    changes[change.state] = &change;
+  for (StateOp state : module.getOps<StateOp>()) {
+    if (isTrainingStateKind(state.getKind()))
+      continue;
+    StringRef name = state.getSymName();
+    RankedTensorType type = state.getTensorType();
+    std::optional<DType> dtype = dtypeOf(type.getElementType());
+    if (!dtype)
+      return makeError("state '" + name + "' has no checkpoint dtype");
+    TensorData tensor;
+    tensor.spec = {
+        name.str(), *dtype,
+        std::vector<int64_t>(type.getShape().begin(), type.getShape().end())};
+    auto original = originalTypes.find(name);
+    if (original == originalTypes.end())
+      return makeError("finalization added state '" + name + "'");
+    Expected<DenseElementsAttr> value =
+        readStateAttr(session, name, original->second);
+    if (!value)
+      return value.takeError();
+    if (const StateChange *change = changes.lookup(name)) {
+      DenseElementsAttr mask;
+      if (!change->foldMask.empty()) {
+        auto it = masks.find(change->foldMask);
+        if (it == masks.end())
+          return makeError("finalization folds mask '" + change->foldMask +
+                           "' into '" + name + "' but did not read it");
+        mask = it->second;
+      }
+      FailureOr<DenseElementsAttr> changed =
+          applyStateChange(*change, *value, mask);
+      if (failed(changed))
+        return makeError("cannot apply the finalization of '" + name +
+                         "' to its value");
+      *value = *changed;
+    }
+    if (value->getType() != type)
+      return makeError("the finalized value of '" + name +
+                       "' does not have the state's type");
+    tensor.bytes = toBytes(*value);
+    result.tensors.push_back(std::move(tensor));
+  }
+  return result;
+}
+
+Error runtime::saveFinalizedModel(const FinalizedModel &finalized,
+                                  StringRef modelPath,
+                                  StringRef checkpointPath) {
+  if (!modelPath.empty())
+    if (Error error =
+            llvm::writeToOutput(modelPath, [&](llvm::raw_ostream &os) {
+              finalized.module.get().print(os);
+              os << "\n";
+              return Error::success();
+            }))
+      return makeError("cannot write '" + modelPath +
+                       "': " + llvm::toString(std::move(error)));
+  if (!checkpointPath.empty()) {
+    std::vector<TensorRef> tensors;
+    for (const TensorData &tensor : finalized.tensors)
+      tensors.push_back({tensor.spec, tensor.bytes});
+    if (Error error = saveModelTensors(tensors, checkpointPath))
+      return error;
+  }
+  return Error::success();
+}
+
+Error runtime::loadFinalizedTensors(const FinalizedModel &finalized,
+                                    Session &session) {
+  for (const TensorData &tensor : finalized.tensors)
+    if (Error error = session.writeState(tensor.spec.name, tensor.bytes))
+      return error;
+  return Error::success();
+}
