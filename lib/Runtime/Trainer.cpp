@@ -6,6 +6,7 @@
 #include "mlopt/Runtime/CheckpointPolicy.h"
 #include "mlopt/Runtime/DatasetSpec.h"
 #include "mlopt/Runtime/Metrics.h"
+#include "mlopt/Runtime/Pruning.h"
 #include "mlopt/Runtime/TrainingLoop.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -121,6 +122,7 @@ static MetricsRecord configRecord(const TrainerOptions &options,
       .add("seed", options.seed)
       .add("load", options.loadPath)
       .add("eval_only", options.evalOnly)
+      .add("finalize_pruning", options.finalizePruning)
       .add("cpu", toJson(detectHostCpu()));
   return record;
 }
@@ -182,6 +184,7 @@ static Error checkOutputPaths(const TrainerOptions &options) {
   addOutput("--metrics", options.metricsPath);
   addOutput("--predict", options.predictPath);
   addOutput("--emit-mlir", options.emitMlirPath);
+  addOutput("--save-model", options.saveModelPath);
   std::vector<std::pair<std::string, std::string>> inputs = {
       {"the model", options.modelPath}};
   if (!options.loadPath.empty())
@@ -218,6 +221,90 @@ static Error checkOutputPaths(const TrainerOptions &options) {
   return Error::success();
 }
 
+/// "F32 [256, 784]" of a state type.
+static std::string formatStateType(RankedTensorType type) {
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
+    return "?";
+  return formatTensorType(*dtype, type.getShape());
+}
+
+/// --finalize-pruning: finalizes the model pruned in `session`, writes it,
+/// and evaluates it on `testSet` when there is one.
+static Error finalizeAndEvaluate(const TrainerOptions &options,
+                                 const Model &model,
+                                 const SessionOptions &sessionOptions,
+                                 Session &session, const Dataset *testSet,
+                                 std::optional<MetricsWriter> &metrics,
+                                 llvm::raw_ostream &out) {
+  Expected<FinalizedModel> finalized =
+      finalizePrunedModel(model, sessionOptions.pipeline.modelPasses, session);
+  if (!finalized)
+    return makeError("--finalize-pruning: " +
+                     llvm::toString(finalized.takeError()));
+  const PruneFinalization &finalization = finalized->finalization;
+  std::vector<std::string> shrunk;
+  llvm::json::Object shapes;
+  for (const StateChange &change : finalization.changes) {
+    auto info = llvm::find_if(session.getStates(), [&](const StateInfo &info) {
+      return info.spec.name == change.state;
+    });
+    if (info == session.getStates().end() ||
+        llvm::ArrayRef<int64_t>(info->spec.shape) == change.newType.getShape())
+      continue;
+    shrunk.push_back(change.state + " " +
+                     formatTensorType(info->spec.dtype, info->spec.shape) +
+                     " -> " + formatStateType(change.newType));
+    shapes[change.state] = llvm::json::Array(change.newType.getShape());
+  }
+  out << "finalized pruning: removed "
+      << llvm::join(finalization.removedStates, ", ") << "; "
+      << (shrunk.empty() ? std::string("no shape changed (masks folded into "
+                                       "the weights)")
+                         : "shrank " + llvm::join(shrunk, ", "))
+      << "\n";
+  if (Error error = saveFinalizedModel(*finalized, options.saveModelPath,
+                                       options.savePath))
+    return error;
+  if (!options.saveModelPath.empty())
+    out << "wrote the finalized model to " << options.saveModelPath << "\n";
+  if (!options.savePath.empty())
+    out << "saved " << options.savePath << " (the finalized model's tensors)\n";
+
+  MetricsRecord record;
+  record.add("event", "finalize")
+      .add("model", options.saveModelPath)
+      .add("checkpoint", options.savePath)
+      .add("removed_states", llvm::json::Array(finalization.removedStates))
+      .add("shapes", std::move(shapes));
+  if (testSet) {
+    // The finalized model is a model of its own: no model-level passes.
+    Expected<std::unique_ptr<Model>> finalModel =
+        Model::fromModule(*finalized->module);
+    if (!finalModel)
+      return finalModel.takeError();
+    SessionOptions finalOptions = sessionOptions;
+    finalOptions.pipeline.modelPasses.clear();
+    Expected<std::unique_ptr<Session>> finalSession =
+        Session::compile(**finalModel, finalOptions);
+    if (!finalSession)
+      return makeError("--finalize-pruning: compiling the finalized model: " +
+                       llvm::toString(finalSession.takeError()));
+    if (Error error = (*finalSession)->init(options.seed))
+      return error;
+    if (Error error = loadFinalizedTensors(*finalized, **finalSession))
+      return error;
+    Expected<Evaluation> eval = evaluate(**finalSession, *testSet);
+    if (!eval)
+      return eval.takeError();
+    out << "finalized model: " << formatMetrics(*eval, "test_") << "\n";
+    addMetrics(record, *eval);
+  }
+  if (metrics)
+    return metrics->write(record);
+  return Error::success();
+}
+
 Error runtime::runTrainer(const TrainerOptions &options,
                           llvm::raw_ostream &out) {
   if (options.epochs < 0 || options.steps < 0 || options.batchSize < 0 ||
@@ -232,6 +319,16 @@ Error runtime::runTrainer(const TrainerOptions &options,
   if (!options.predictPath.empty() && options.test.empty())
     return makeError("--predict writes the predictions of the --test "
                      "samples: give --test");
+  if (options.finalizePruning && options.loadPath.empty())
+    return makeError("--finalize-pruning needs --load: the checkpoint of the "
+                     "model pruned with the same --passes");
+  if (options.finalizePruning && options.savePath.empty() &&
+      options.saveModelPath.empty())
+    return makeError("--finalize-pruning writes the finalized model: give "
+                     "--save-model=OUT.mlir and/or --save=OUT.safetensors");
+  if (!options.saveModelPath.empty() && !options.finalizePruning)
+    return makeError("--save-model writes the model that --finalize-pruning "
+                     "makes: give --finalize-pruning");
   Expected<SessionOptions> sessionOptions = buildSessionOptions(options);
   if (!sessionOptions)
     return sessionOptions.takeError();
@@ -298,6 +395,14 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return makeError("--predict: the model has no @predict_step (its loss is "
                      "not the result of a loss op such as mlopt.cross_entropy; "
                      "docs/TrainingIR.md)");
+  // The pruned tensors, whose sparsity the run reports.
+  bool pruned = !getPrunedTensors(session.getStates()).empty();
+  if (options.finalizePruning &&
+      llvm::none_of(session.getStates(), [](const StateInfo &info) {
+        return info.kind == StateKind::Mask;
+      }))
+    return makeError("--finalize-pruning: the model has no pruning masks "
+                     "(state of kind mask): give the --passes that pruned it");
   if (options.report)
     session.getReport().print(out);
   if (!options.emitMlirPath.empty())
@@ -311,11 +416,15 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return error;
   int64_t startStep = 0;
   if (!options.loadPath.empty()) {
-    Expected<CheckpointLoad> loaded =
-        loadCheckpoint(session, options.loadPath,
-                       options.evalOnly          ? CheckpointUse::Evaluate
-                       : options.loadWeightsOnly ? CheckpointUse::Weights
-                                                 : CheckpointUse::Train);
+    // Finalizing without training needs every model tensor of any
+    // optimizer's checkpoint.
+    bool training = trainSet.has_value();
+    Expected<CheckpointLoad> loaded = loadCheckpoint(
+        session, options.loadPath,
+        options.finalizePruning && !training ? CheckpointUse::ModelTensors
+        : options.evalOnly                   ? CheckpointUse::Evaluate
+        : options.loadWeightsOnly            ? CheckpointUse::Weights
+                                             : CheckpointUse::Train);
     if (!loaded)
       return loaded.takeError();
     startStep = loaded->step;
@@ -429,6 +538,13 @@ Error runtime::runTrainer(const TrainerOptions &options,
         line += ", " + formatMetrics(*eval, "test_");
         finalEval = std::move(*eval);
       }
+      if (pruned) {
+        Expected<SparsityReport> sparsity = measureSparsity(session);
+        if (!sparsity)
+          return sparsity.takeError();
+        addSparsity(record, sparsity->fractions(), sparsity->overall());
+        line += llvm::formatv(", sparsity {0:f2}%", sparsity->overall() * 100);
+      }
       out << line << "\n";
       out.flush();
       if (metrics)
@@ -478,10 +594,22 @@ Error runtime::runTrainer(const TrainerOptions &options,
         << options.predictPath << "\n";
   }
 
-  if (!options.savePath.empty()) {
+  if (options.finalizePruning) {
+    if (Error error =
+            finalizeAndEvaluate(options, **model, *sessionOptions, session,
+                                testSet ? &*testSet : nullptr, metrics, out))
+      return error;
+  } else if (!options.savePath.empty()) {
     if (Error error = saveCheckpoint(session, options.savePath, trained.steps))
       return error;
     out << "saved " << options.savePath << "\n";
+  }
+  if (pruned) {
+    Expected<SparsityReport> sparsity = measureSparsity(session);
+    if (!sparsity)
+      return sparsity.takeError();
+    summary.sparsity = sparsity->fractions();
+    summary.sparsityOverall = sparsity->overall();
   }
 
   std::vector<TensorSpec> specs;

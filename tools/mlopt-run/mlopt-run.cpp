@@ -86,7 +86,10 @@ static cl::opt<uint64_t> seed("seed",
                               cl::desc("seed of initialization and shuffling"),
                               cl::init(0), cl::cat(category));
 static cl::opt<std::string>
-    save("save", cl::desc("write a safetensors checkpoint"), cl::cat(category));
+    save("save",
+         cl::desc("write a safetensors checkpoint (with --finalize-pruning: "
+                  "the finalized model's tensors)"),
+         cl::cat(category));
 static cl::opt<std::string>
     load("load",
          cl::desc("start from a safetensors checkpoint: resumes, or starts "
@@ -98,6 +101,17 @@ static cl::opt<bool> loadWeightsOnly(
     cl::desc("with --load: take only the model's tensors and start fresh "
              "training from step 0 (fine-tuning)"),
     cl::cat(category));
+static cl::opt<bool> finalizePruning(
+    "finalize-pruning",
+    cl::desc("with --load of a pruned checkpoint and the --passes that "
+             "pruned it: fold the masks into the weights, remove pruned "
+             "neurons, write --save-model and --save, evaluate on --test"),
+    cl::cat(category));
+static cl::opt<std::string> saveModel(
+    "save-model",
+    cl::desc("with --finalize-pruning: write the finalized model (a model "
+             "file mlopt-run takes with no --passes)"),
+    cl::value_desc("file.mlir"), cl::cat(category));
 static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
 static cl::opt<std::string> predictPath(
@@ -163,6 +177,8 @@ int main(int argc, char **argv) {
   options.printPipeline = printPipelineFlag;
   options.report = report;
   options.emitMlirPath = emitMlir;
+  options.finalizePruning = finalizePruning;
+  options.saveModelPath = saveModel;
   if (llvm::Error error = runTrainer(options, llvm::outs())) {
     llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mlopt-run")

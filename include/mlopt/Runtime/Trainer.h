@@ -39,6 +39,8 @@ struct TrainerOptions {
   /// Must match the model's batch dimension; 0 takes the model's.
   int64_t batchSize = 0;
   uint64_t seed = 0;
+  /// A checkpoint of the state after the run; with finalizePruning, the
+  /// finalized model's tensors only.
   std::string savePath;
   std::string loadPath;
   std::string metricsPath;
@@ -56,6 +58,15 @@ struct TrainerOptions {
   bool printPipeline = false;
   /// Print the compile-time step report before training.
   bool report = false;
+  /// After training (or after loading alone), finalize pruning
+  /// (finalizePrunedModel in Pruning.h): write the model with the masks
+  /// folded in and pruned neurons removed to saveModelPath and its tensors
+  /// to savePath, and evaluate it on `test`. Needs loadPath, a checkpoint
+  /// of the model pruned with `passes` (which training may continue from
+  /// before the finalization).
+  bool finalizePruning = false;
+  /// With finalizePruning: the finalized model's IR, a model file.
+  std::string saveModelPath;
   /// Write the module after the full pipeline printed by printPipeline
   /// (training pipeline and the backend's lowering) to this file.
   std::string emitMlirPath;
