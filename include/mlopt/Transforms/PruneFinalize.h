@@ -27,13 +27,21 @@
 namespace mlir::mlopt {
 
 /// Checks that the slices of `weight` along `dim` can be removed physically
-/// from the model whose loss function is `loss`: the weight's consumer is
-/// linear-like (its sharding rule maps `dim` to a pass-through factor that
-/// reaches the result, for dim 0) and the shrunk dimension reaches only ops
-/// that map zero to zero elementwise (`MLOpt_PreservesZero`) before a
-/// consumer that reduces over it (the next layer's input dimension), whose
-/// other operands shrink along with it. On failure, emits a located error at
-/// the op that prevents the shrink.
+/// from the model whose loss function is `loss`, following the factor of
+/// `dim` through the ops' sharding rules:
+/// - a pass-through factor of an op that contracts the weight (dim 0 of
+///   `linear`: output neurons): the op's post-reduction operands (the bias)
+///   shrink too, and its result must reach, through ops that map zero to
+///   zero elementwise (`MLOpt_PreservesZero`), only ops that sum over the
+///   dimension, whose other operands on it (the next layer's input columns)
+///   shrink;
+/// - a sum-reduction factor (dim 1 of `linear`: input columns): the operand
+///   that shares it must come, through elementwise ops and values with no
+///   other use, from states (the previous layer's rows and bias), which
+///   shrink.
+/// Every state that shrinks must be used only there (reads in the mask
+/// update of `mlopt-prune` do not count) and only by the loss function. On
+/// failure, emits a located error at the op that prevents the shrink.
 LogicalResult checkStructuredShrink(func::FuncOp loss, StateOp weight,
                                     int64_t dim);
 
@@ -62,15 +70,22 @@ struct PruneFinalization {
 };
 
 /// Finalizes pruning of the model-level `module`: replaces every
-/// `apply_mask(w, m)` by `w`, erases the mask computation (the state writes
-/// of the masks and of `pruning.step`, then the ops left dead), the mask
-/// states, `pruning.step` and the `mlopt.masked_by` attributes. Then, for
-/// every masked weight, the rows (dim 0) whose mask slice is all zero, and
-/// whose bias mask entry is zero when the bias is masked, are removed where
-/// `checkStructuredShrink` allows it, with the state types and the result
-/// types of the ops in between updated. `maskValue` supplies the value of a
-/// mask state (from its initializer or a checkpoint). On failure, an error
-/// has been emitted and the module may be partially rewritten.
+/// `apply_mask(w, m)` of a mask by `w`, erases the mask update (the state
+/// writes of the masks and of `pruning.step`, then the ops left dead), the
+/// mask states, `pruning.step` and the `mlopt.masked_by` attributes. Then
+/// every masked weight whose mask is structured along a dimension (every
+/// slice of more than one element all zero or all non-zero) loses its zero
+/// slices where `checkStructuredShrink` allows it (an error otherwise), with
+/// the states that share them, the state types and the result types of the
+/// ops in between updated. Output neurons go only where the layer's
+/// post-reduction operands (its bias) are masked to zero too; with an
+/// unmasked bias the weight only folds. Plans of the same neurons (fc1's
+/// rows, fc2's columns) remove their union. States initialized with
+/// `#mlopt.value` get their new value (applyStateChange). `maskValue`
+/// supplies the value of each mask state (from its initializer or a
+/// checkpoint); it emits its own error when it fails. A module without
+/// pruning state is left unchanged. On failure, an error has been emitted
+/// and the module may be partially rewritten.
 FailureOr<PruneFinalization> finalizePruning(
     ModuleOp module,
     llvm::function_ref<FailureOr<DenseElementsAttr>(StateOp mask)> maskValue);
