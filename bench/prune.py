@@ -18,7 +18,11 @@ recipes, where the pruned models keep their dense shapes.
 Step times are medians over the steps of a `--train=synthetic:1024` run, as
 in bench/run.sh. Compare the columns as ratios within this run only.
 
-Usage: bench/prune.py [--build build] [--dense-epochs 5]
+Both sides run with --threads threads (default: all CPUs; OpenBLAS and
+PyTorch's intra-op pool). On a loaded machine --threads=1 gives steadier
+figures: a descheduled worker thread stalls every parallel region.
+
+Usage: bench/prune.py [--build build] [--dense-epochs 5] [--threads N]
 """
 
 import argparse
@@ -96,9 +100,17 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--dense-epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
     args = ap.parse_args()
-    threads = os.cpu_count()
+    threads = args.threads
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
     print(f"CPU: {cpu_description()}")
+    try:
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+              f", {threads} threads")
+    except OSError:
+        pass
 
     with tempfile.TemporaryDirectory(prefix="mlopt-prune-bench-") as workdir:
         r = Runner(args.build, workdir)
