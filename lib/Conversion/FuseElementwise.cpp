@@ -6,18 +6,19 @@
 // vectorization paths and run as scalar loops. This pass keeps only the
 // producer-consumer fusion of elementwise generics.
 //
-// Compile time is linear in the length of a chain. Upstream's pairwise
-// fusion builds each fused op by cloning both payloads, so a chain of N ops
-// fused one link at a time clones O(N^2) operations, and the greedy driver
-// revisits the growing op after every step (1,000 ops: 12 s). The common
-// case (an all-parallel producer with one result and one use, a permutation
-// result map and no linalg.index, into an all-parallel consumer) is fused
-// here first in one walk over the ops in program order: the fused op takes
-// the region of the larger of the two (O(1), no copy) and only the smaller
-// payload is moved into it, so a chain costs O(N) and any tree O(N log N).
-// Inputs that become identical (same value, same map) are merged at each
-// step, which keeps the operand list of a chain with repeated side inputs
-// bounded. What the fast path declines (reductions, index-using producers,
+// Compile time is linear in the number of fused ops and their operands.
+// Upstream's pairwise fusion builds each fused op by cloning both payloads,
+// so a chain of N ops fused one link at a time clones O(N^2) operations and
+// rebuilds an operand list that grows by one side input per link (1,000
+// ops: 12 s). The common case (all-parallel producers with one result, a
+// permutation result map and no linalg.index, into an all-parallel
+// consumer) is fused here first, a whole group at a time: from each
+// consumer, in reverse program order, one walk collects every producer it
+// absorbs (a tree, or a DAG where a value feeds several ops of the group),
+// and one new generic is built whose payload is every member's payload
+// moved (not cloned) into one block, with the group's inputs merged where
+// value and map agree. Every op and operand is visited a bounded number of
+// times. What the fast path declines (reductions, index-using producers,
 // multi-result producers) is left to upstream's patterns, which then see
 // only a few, already fused, ops.
 //
@@ -30,6 +31,7 @@
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTFUSEELEMENTWISE
@@ -40,183 +42,228 @@ using namespace mlir;
 using namespace mlir::mlopt;
 
 namespace {
+/// The most inputs a fusion may give one generic (unless it has more
+/// already). One-shot bufferization's analysis and the LLVM passes spend
+/// time per operand that grows with the operands of the op, so an op
+/// reading thousands of values (the sum of thousands of parameters, the
+/// backward of a long chain reading every activation) is quadratic there;
+/// groups of at most this many cost one intermediate buffer each.
+constexpr unsigned kMaxFusedInputs = 64;
+
 bool isAllParallel(linalg::GenericOp op) {
   return op.getNumParallelLoops() == op.getNumLoops();
 }
 
-/// Payload facts, computed once per original op and carried over to fused
-/// ops: recomputing them (a walk, or ilist::size(), which is O(n)) on the
-/// growing op at every step would make a chain quadratic again.
-struct PayloadInfo {
-  size_t size = 0;
-  bool usesIndex = false;
-};
-
-class PayloadInfoCache {
-public:
-  PayloadInfo get(linalg::GenericOp op) {
-    auto [it, inserted] = cache.try_emplace(op);
-    if (inserted)
-      for (Operation &inner : op.getRegion().front()) {
-        ++it->second.size;
-        it->second.usesIndex |= isa<linalg::IndexOp>(inner);
-      }
-    return it->second;
-  }
-  void set(Operation *op, PayloadInfo info) { cache[op] = info; }
-  void erase(Operation *op) { cache.erase(op); }
-
-private:
-  llvm::DenseMap<Operation *, PayloadInfo> cache;
-};
-
-/// The input of `consumer` whose producer the fast path fuses, if any.
-OpOperand *findFusableInput(linalg::GenericOp consumer,
-                            PayloadInfoCache &payloads) {
-  if (!isAllParallel(consumer))
-    return nullptr;
-  for (OpOperand *operand : consumer.getDpsInputOperands()) {
-    auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
-    if (!producer || producer->getNumResults() != 1 || !producer->hasOneUse() ||
-        !isAllParallel(producer) || producer.getNumDpsInits() != 1 ||
-        payloads.get(producer).usesIndex ||
-        !isa<RankedTensorType>(operand->get().getType()))
-      continue;
-    OpOperand *init = producer.getDpsInitOperand(0);
-    if (!producer.getMatchingIndexingMap(init).isPermutation() ||
-        !producer.getMatchingBlockArgument(init).use_empty() ||
-        consumer.getMatchingIndexingMap(operand).getNumResults() !=
-            producer.getNumLoops())
-      continue;
-    return operand;
-  }
-  return nullptr;
+/// Whether the fast path may inline `producer`, read through `map` (in the
+/// root's loops), into the ops that read it: one result, all-parallel, a
+/// permutation result map whose init it ignores, no linalg.index.
+bool isFusableProducer(linalg::GenericOp producer, AffineMap map) {
+  if (producer->getNumResults() != 1 || !isAllParallel(producer) ||
+      producer.getNumDpsInits() != 1 ||
+      !isa<RankedTensorType>(producer->getResult(0).getType()) ||
+      map.getNumResults() != producer.getNumLoops())
+    return false;
+  OpOperand *init = producer.getDpsInitOperand(0);
+  if (!producer.getMatchingIndexingMap(init).isPermutation() ||
+      !producer.getMatchingBlockArgument(init).use_empty())
+    return false;
+  return !producer.getRegion()
+              .walk([](linalg::IndexOp) { return WalkResult::interrupt(); })
+              .wasInterrupted();
 }
 
-/// Fuses the producer of `fused` into its consumer; returns the new op.
-/// Cost: O(size of the smaller payload + number of operands).
-linalg::GenericOp fuseInto(RewriterBase &rewriter, OpOperand *fused,
-                           PayloadInfoCache &payloads) {
-  auto consumer = cast<linalg::GenericOp>(fused->getOwner());
-  auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
-  unsigned fusedIndex = fused->getOperandNumber();
-  AffineMap consumerMap = consumer.getMatchingIndexingMap(fused);
-  // Producer loops in terms of consumer loops.
-  AffineMap producerLoops =
-      inversePermutation(
-          producer.getMatchingIndexingMap(producer.getDpsInitOperand(0)))
-          .compose(consumerMap);
-
-  // Fused inputs in upstream's order: the consumer's, with the producer's
-  // (in the consumer's loops) in place of the fused one; merged where value
-  // and map agree.
+/// The ops one fused generic replaces (the root and the producers it
+/// absorbs) and that generic's inputs.
+///
+/// A producer is absorbed once every use of its result is an input of a
+/// member, all read through one map in the root's loops: then the fused
+/// payload computes it once for all of them. (A producer read by two
+/// members, say a gradient feeding two backward ops that fuse, is a DAG,
+/// not a tree: the count of its uses by members tells when the last one
+/// has joined.) The inputs are the members' other operands, each distinct
+/// (value, map) once, in upstream's order: a consumer's inputs with an
+/// absorbed producer's inputs in place of its result.
+struct FusionGroup {
+  /// Members, producers before their users; the root last.
+  SmallVector<linalg::GenericOp> members;
+  /// Per member: its loops in terms of the root's.
+  llvm::DenseMap<Operation *, AffineMap> loops;
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
+  /// (value, map in the root's loops) -> index into `inputs`.
   llvm::DenseMap<std::pair<Value, AffineMap>, unsigned> inputIndex;
-  // Block arguments of the two payloads -> index into `inputs`.
-  SmallVector<unsigned> producerArgInput, consumerArgInput;
-  auto addInput = [&](Value value, AffineMap map) {
-    auto [it, inserted] = inputIndex.try_emplace({value, map}, inputs.size());
-    if (inserted) {
-      inputs.push_back(value);
-      maps.push_back(map);
-    }
-    return it->second;
+};
+
+FusionGroup collectGroup(linalg::GenericOp root) {
+  FusionGroup group;
+  if (!isAllParallel(root))
+    return group;
+  /// Per value read by members: its uses by members' inputs, its uses in
+  /// all, and the map it is read through (conflicting once two differ).
+  struct Reads {
+    unsigned byMembers = 0;
+    unsigned total = 0;
+    AffineMap map;
+    bool conflicting = false;
   };
-  for (OpOperand *operand : consumer.getDpsInputOperands()) {
-    if (operand->getOperandNumber() != fusedIndex) {
-      consumerArgInput.push_back(
-          addInput(operand->get(), consumer.getMatchingIndexingMap(operand)));
+  llvm::DenseMap<Value, Reads> reads;
+  // Every (value, map) members read; those of absorbed producers' results
+  // are not inputs.
+  llvm::DenseSet<std::pair<Value, AffineMap>> pairs;
+  unsigned numAbsorbed = 0;
+  SmallVector<Value> worklist;
+  auto forEachInput = [](linalg::GenericOp op, AffineMap loops, auto callback) {
+    for (unsigned i = 0, e = op.getNumDpsInputs(); i < e; ++i) {
+      // Inputs come first in a generic's operands.
+      OpOperand &operand = op->getOpOperand(i);
+      callback(operand.get(),
+               op.getMatchingIndexingMap(&operand).compose(loops));
+    }
+  };
+  auto addMember = [&](linalg::GenericOp op, AffineMap loops) {
+    group.loops[op] = loops;
+    forEachInput(op, loops, [&](Value value, AffineMap map) {
+      pairs.insert({value, map});
+      auto [it, first] = reads.try_emplace(value);
+      Reads &read = it->second;
+      if (first) {
+        read.total = std::distance(value.use_begin(), value.use_end());
+        read.map = map;
+      }
+      read.conflicting |= read.map != map;
+      ++read.byMembers;
+      worklist.push_back(value);
+    });
+  };
+  addMember(root, AffineMap::getMultiDimIdentityMap(root.getNumLoops(),
+                                                    root.getContext()));
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    const Reads &read = reads[value];
+    if (read.byMembers != read.total || read.conflicting)
+      continue;
+    auto producer = value.getDefiningOp<linalg::GenericOp>();
+    if (!producer || group.loops.count(producer) ||
+        !isFusableProducer(producer, read.map))
+      continue;
+    AffineMap loops = inversePermutation(producer.getMatchingIndexingMap(
+                                             producer.getDpsInitOperand(0)))
+                          .compose(read.map);
+    llvm::DenseSet<std::pair<Value, AffineMap>> added;
+    forEachInput(producer, loops, [&](Value value, AffineMap map) {
+      if (!pairs.contains({value, map}))
+        added.insert({value, map});
+    });
+    unsigned numInputs = pairs.size() - numAbsorbed;
+    unsigned fusedInputs = numInputs - 1 + added.size();
+    if (fusedInputs > kMaxFusedInputs && fusedInputs > numInputs)
+      continue;
+    ++numAbsorbed;
+    addMember(producer, loops);
+  }
+
+  // Depth-first from the root over the members' inputs: members in post
+  // order (producers first), inputs as met (upstream's order).
+  llvm::DenseSet<Operation *> visited = {root};
+  SmallVector<std::pair<linalg::GenericOp, unsigned>> stack = {{root, 0}};
+  while (!stack.empty()) {
+    auto &[op, next] = stack.back();
+    if (next == op.getNumDpsInputs()) {
+      group.members.push_back(op);
+      stack.pop_back();
       continue;
     }
-    consumerArgInput.push_back(~0u);
-    for (OpOperand *input : producer.getDpsInputOperands())
-      producerArgInput.push_back(addInput(
-          input->get(),
-          producer.getMatchingIndexingMap(input).compose(producerLoops)));
+    OpOperand &operand = op->getOpOperand(next++);
+    Operation *producer = operand.get().getDefiningOp();
+    if (producer && group.loops.count(producer)) {
+      if (visited.insert(producer).second)
+        stack.push_back({cast<linalg::GenericOp>(producer), 0});
+      continue;
+    }
+    AffineMap map =
+        op.getMatchingIndexingMap(&operand).compose(group.loops.lookup(op));
+    if (group.inputIndex.try_emplace({operand.get(), map}, group.inputs.size())
+            .second) {
+      group.inputs.push_back(operand.get());
+      group.maps.push_back(map);
+    }
   }
-  for (OpOperand &init : consumer.getDpsInitsMutable())
-    maps.push_back(consumer.getMatchingIndexingMap(&init));
-
-  rewriter.setInsertionPoint(consumer);
-  auto fusedOp = linalg::GenericOp::create(
-      rewriter, consumer.getLoc(), consumer->getResultTypes(), inputs,
-      consumer.getDpsInits(), rewriter.getAffineMapArrayAttr(maps),
-      consumer.getIteratorTypes(), /*doc=*/nullptr, /*library_call=*/nullptr);
-
-  Block &producerBlock = producer.getRegion().front();
-  Block &consumerBlock = consumer.getRegion().front();
-  unsigned numProducerInputs = producer.getNumDpsInputs();
-  unsigned numConsumerInputs = consumer.getNumDpsInputs();
-  unsigned numInits = consumer.getNumDpsInits();
-  PayloadInfo consumerInfo = payloads.get(consumer);
-  PayloadInfo producerInfo = payloads.get(producer);
-  bool keepConsumer = consumerInfo.size >= producerInfo.size;
-  Block &big = keepConsumer ? consumerBlock : producerBlock;
-  Block &small = keepConsumer ? producerBlock : consumerBlock;
-  unsigned oldBigArgs = big.getNumArguments();
-
-  // New block arguments, appended after the big block's own ones: one per
-  // fused input, then one per init.
-  SmallVector<BlockArgument> newArgs;
-  for (Value input : inputs)
-    newArgs.push_back(
-        big.addArgument(getElementTypeOrSelf(input.getType()), input.getLoc()));
-  for (Value init : consumer.getDpsInits())
-    newArgs.push_back(
-        big.addArgument(getElementTypeOrSelf(init.getType()), init.getLoc()));
-
-  // The producer's yielded value stands for the consumer's fused argument.
-  auto producerYield = cast<linalg::YieldOp>(producerBlock.getTerminator());
-  Value produced = producerYield.getValues()[0];
-  if (auto arg = dyn_cast<BlockArgument>(produced);
-      arg && arg.getOwner() == &producerBlock)
-    produced = newArgs[producerArgInput[arg.getArgNumber()]];
-  for (unsigned i = 0; i < numProducerInputs; ++i)
-    rewriter.replaceAllUsesWith(producerBlock.getArgument(i),
-                                newArgs[producerArgInput[i]]);
-  for (unsigned i = 0; i < numConsumerInputs; ++i)
-    rewriter.replaceAllUsesWith(
-        consumerBlock.getArgument(i),
-        consumerArgInput[i] == ~0u ? produced : newArgs[consumerArgInput[i]]);
-  for (unsigned i = 0; i < numInits; ++i)
-    rewriter.replaceAllUsesWith(
-        consumerBlock.getArgument(numConsumerInputs + i),
-        newArgs[inputs.size() + i]);
-
-  // Producer payload (without its yield) first, then the consumer's.
-  rewriter.eraseOp(producerYield);
-  if (keepConsumer)
-    big.getOperations().splice(big.begin(), small.getOperations());
-  else
-    big.getOperations().splice(big.end(), small.getOperations());
-  big.eraseArguments(0, oldBigArgs);
-  fusedOp.getRegion().takeBody(keepConsumer ? consumer.getRegion()
-                                            : producer.getRegion());
-
-  payloads.erase(consumer);
-  payloads.erase(producer);
-  rewriter.replaceOp(consumer, fusedOp->getResults());
-  rewriter.eraseOp(producer);
-  // One yield fewer; the producer has no linalg.index.
-  payloads.set(fusedOp, {consumerInfo.size + producerInfo.size - 1,
-                         consumerInfo.usesIndex});
-  return fusedOp;
+  return group;
 }
 
-/// One walk in program order: producers are fused (as consumers) before
-/// their users are visited, so every fusion adds an already fused producer.
-void fuseChains(Operation *root) {
+/// Builds one generic for `group` in place of its root and erases the
+/// members: every payload op moves once, every block argument's uses are
+/// replaced once.
+void fuseGroup(RewriterBase &rewriter, const FusionGroup &group) {
+  linalg::GenericOp root = group.members.back();
+  SmallVector<AffineMap> maps(group.maps);
+  for (OpOperand &init : root.getDpsInitsMutable())
+    maps.push_back(root.getMatchingIndexingMap(&init));
+  rewriter.setInsertionPoint(root);
+  auto fused = linalg::GenericOp::create(
+      rewriter, root.getLoc(), root->getResultTypes(), group.inputs,
+      root.getDpsInits(), rewriter.getAffineMapArrayAttr(maps),
+      root.getIteratorTypes(), /*doc=*/nullptr, /*library_call=*/nullptr);
+  Block *block = new Block();
+  fused.getRegion().push_back(block);
+  for (Value input : group.inputs)
+    block->addArgument(getElementTypeOrSelf(input.getType()), input.getLoc());
+  for (Value init : root.getDpsInits())
+    block->addArgument(getElementTypeOrSelf(init.getType()), init.getLoc());
+
+  // Producers first: an input read from a member is the value its payload
+  // yields.
+  llvm::DenseMap<Operation *, Value> produced;
+  for (linalg::GenericOp op : group.members) {
+    Block &body = op.getRegion().front();
+    AffineMap loops = group.loops.lookup(op);
+    for (unsigned i = 0, e = op.getNumDpsInputs(); i < e; ++i) {
+      OpOperand &operand = op->getOpOperand(i);
+      Value replacement = produced.lookup(operand.get().getDefiningOp());
+      if (!replacement) {
+        AffineMap map = op.getMatchingIndexingMap(&operand).compose(loops);
+        replacement =
+            block->getArgument(group.inputIndex.lookup({operand.get(), map}));
+      }
+      body.getArgument(i).replaceAllUsesWith(replacement);
+    }
+    if (op != root) {
+      // A producer's init is unused (isFusableProducer).
+      auto yield = cast<linalg::YieldOp>(body.getTerminator());
+      produced[op] = yield.getValues()[0];
+      rewriter.eraseOp(yield);
+    } else {
+      unsigned numInputs = op.getNumDpsInputs();
+      for (unsigned i = 0, e = root.getNumDpsInits(); i < e; ++i)
+        body.getArgument(numInputs + i)
+            .replaceAllUsesWith(block->getArgument(group.inputs.size() + i));
+    }
+    block->getOperations().splice(block->end(), body.getOperations());
+  }
+  rewriter.replaceOp(root, fused->getResults());
+  // Users before their producers: each result's uses go first.
+  for (linalg::GenericOp op : llvm::reverse(group.members))
+    if (op != root)
+      rewriter.eraseOp(op);
+}
+
+/// From the last op back, each generic not yet absorbed fuses the whole
+/// group of producers it can absorb.
+void fuseGroups(Operation *root) {
   SmallVector<linalg::GenericOp> generics;
   root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
   IRRewriter rewriter(root->getContext());
-  PayloadInfoCache payloads;
-  // A fused producer precedes its consumer, so it was visited (and is never
-  // met again) when it is erased; the consumer is replaced while visited.
-  for (linalg::GenericOp op : generics) {
-    linalg::GenericOp current = op;
-    while (OpOperand *operand = findFusableInput(current, payloads))
-      current = fuseInto(rewriter, operand, payloads);
+  // Erased members; the list is never dereferenced for them.
+  llvm::DenseSet<Operation *> absorbed;
+  for (linalg::GenericOp op : llvm::reverse(generics)) {
+    if (absorbed.contains(op))
+      continue;
+    FusionGroup group = collectGroup(op);
+    if (group.members.size() < 2)
+      continue;
+    for (linalg::GenericOp member : group.members)
+      absorbed.insert(member);
+    fuseGroup(rewriter, group);
   }
 }
 
@@ -226,13 +273,18 @@ struct FuseElementwisePass
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    fuseChains(getOperation());
+    fuseGroups(getOperation());
     RewritePatternSet patterns(ctx);
     // Fusing a producer with several users would recompute it per user.
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {
-          Operation *producer = fused->get().getDefiningOp();
-          return producer && producer->hasOneUse();
+          auto producer = fused->get().getDefiningOp<linalg::LinalgOp>();
+          if (!producer || !producer->hasOneUse())
+            return false;
+          auto consumer = cast<linalg::LinalgOp>(fused->getOwner());
+          unsigned numInputs = consumer.getNumDpsInputs();
+          unsigned fusedInputs = numInputs - 1 + producer.getNumDpsInputs();
+          return fusedInputs <= kMaxFusedInputs || fusedInputs <= numInputs;
         });
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
