@@ -5,6 +5,19 @@
 // state values into their arguments in destination-passing style, so that
 // one-shot bufferization updates the runtime's buffers in place.
 //
+// It also prepares the function for one-shot bufferization in linear time,
+// which upstream's eliminate-empty-tensors does not: that pass runs a whole
+// one-shot analysis first, and both analyses are quadratic in the uses of one
+// tensor.empty (CSE merges all empties of a type, so every op of a long chain
+// writes into the same one: a 4,000-op chain took 5 s in the two). Here the
+// op chain computing each stored value writes into its destination directly
+// (empty-tensor elimination for this IR: no analysis is needed to replace an
+// undefined init), every other tensor.empty gets one use, and no tensor is
+// read by more than a few linalg ops: the analysis visits every read of a
+// value for each of its reads, so one input read by 1,300 ops of a chain
+// (or one gradient read by the updates of 4,000 parameters) is quadratic
+// too; further readers read a copy.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Conversion/Passes.h"
@@ -28,6 +41,110 @@ using namespace mlir::mlopt;
 // Not `mlopt.`: the dialect verifies those; no dialect is named mlopt_abi.
 static constexpr StringLiteral kStateArgAttrName = "mlopt_abi.state";
 static constexpr StringLiteral kResultArgAttrName = "mlopt_abi.result";
+
+/// Makes the destination-passing chain that computes `value` write into
+/// `dest`: from `value` back through the tied init of each op (an
+/// intermediate with one use, so nothing else sees its buffer) to a
+/// tensor.empty, whose use becomes `dest`. An empty's contents are
+/// undefined, so any tensor may stand for it; one-shot bufferization then
+/// computes in `dest`'s buffer, or copies where that would conflict with a
+/// later read of `dest`. `dest` is an entry-block argument: it dominates
+/// every use. O(length of the chain).
+static void computeInDestination(Value value, Value dest) {
+  while (auto result = dyn_cast<OpResult>(value)) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!dps || !dps.hasPureTensorSemantics())
+      return;
+    OpOperand *init = dps.getTiedOpOperand(result);
+    if (!init)
+      return;
+    Value next = init->get();
+    if (auto empty = next.getDefiningOp<tensor::EmptyOp>()) {
+      if (next.getType() == dest.getType()) {
+        init->set(dest);
+        if (empty->use_empty())
+          empty->erase();
+      }
+      return;
+    }
+    if (!next.hasOneUse())
+      return;
+    value = next;
+  }
+}
+
+/// Gives every tensor.empty in `func` one use (clones right after it, so
+/// they dominate the same ops). One-shot analysis treats the results
+/// written into one empty as aliases and checks each write against every
+/// use of all of them: a shared empty makes it quadratic. Bufferization
+/// allocates each written empty separately either way.
+static void splitEmptyTensors(func::FuncOp func) {
+  SmallVector<tensor::EmptyOp> empties;
+  func.walk([&](tensor::EmptyOp empty) { empties.push_back(empty); });
+  OpBuilder builder(func.getContext());
+  for (tensor::EmptyOp empty : empties) {
+    SmallVector<OpOperand *> uses = llvm::map_to_vector(
+        empty->getUses(), [](OpOperand &use) { return &use; });
+    if (uses.size() < 2)
+      continue;
+    builder.setInsertionPointAfter(empty);
+    for (OpOperand *use : llvm::drop_begin(uses))
+      use->set(builder.clone(*empty)->getResult(0));
+  }
+}
+
+/// The most linalg ops that read one tensor before the next ones read a
+/// copy of it.
+static constexpr unsigned kMaxReaders = 16;
+
+/// Bounds the linalg readers of every tensor defined in `func`'s entry
+/// block: in program order, each group of kMaxReaders readers after the
+/// first reads a copy of the previous group's tensor, made before the
+/// group's first reader (a chain of copies, so no tensor gets more than
+/// kMaxReaders + 1 uses). Models read a value a handful of times; the copies
+/// are for generated IR that reads one tensor thousands of times.
+static void boundReaders(func::FuncOp func) {
+  Block &entry = func.getBody().front();
+  llvm::DenseMap<Operation *, unsigned> order;
+  SmallVector<Value> values(entry.getArguments());
+  for (Operation &op : entry) {
+    order[&op] = order.size();
+    llvm::append_range(values, op.getResults());
+  }
+  OpBuilder builder(func.getContext());
+  for (Value value : values) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !type.hasStaticShape())
+      continue;
+    // (position of the reader's ancestor in the entry block, the use)
+    SmallVector<std::pair<unsigned, OpOperand *>> reads;
+    for (OpOperand &use : value.getUses()) {
+      auto reader = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      if (!reader || !reader.isDpsInput(&use))
+        continue;
+      if (Operation *ancestor = entry.findAncestorOpInBlock(*reader))
+        reads.push_back({order.lookup(ancestor), &use});
+    }
+    if (reads.size() <= kMaxReaders)
+      continue;
+    llvm::stable_sort(reads, llvm::less_first());
+    Value current = value;
+    for (size_t first = kMaxReaders; first < reads.size();
+         first += kMaxReaders) {
+      Operation *reader = reads[first].second->getOwner();
+      builder.setInsertionPoint(entry.findAncestorOpInBlock(*reader));
+      Location loc = value.getLoc();
+      Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                            type.getElementType());
+      current = linalg::CopyOp::create(builder, loc, TypeRange{type},
+                                       ValueRange{current}, ValueRange{empty})
+                    .getResult(0);
+      size_t last = std::min(first + kMaxReaders, reads.size());
+      for (size_t i = first; i < last; ++i)
+        reads[i].second->set(current);
+    }
+  }
+}
 
 /// Rewrites one function; `states` in declaration order.
 static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
@@ -153,9 +270,13 @@ static LogicalResult externalize(func::FuncOp func, ArrayRef<StateOp> states,
                                    ValueRange{value}, ValueRange{empty})
                 .getResult(0);
   }
-  for (auto [value, dest] : stores)
+  for (auto [value, dest] : stores) {
+    computeInDestination(value, dest);
     bufferization::MaterializeInDestinationOp::create(
         builder, loc, dest.getType(), value, dest);
+  }
+  boundReaders(func);
+  splitEmptyTensors(func);
   func::ReturnOp::create(builder, loc);
   returnOp.erase();
   if (cInterface) {
@@ -186,8 +307,9 @@ struct ExternalizeStatePass
 
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
-    // For the #llvm.linkage attribute of the c-interface entry points.
-    registry.insert<LLVM::LLVMDialect>();
+    // For the #llvm.linkage attribute of the c-interface entry points, and
+    // the manifest of a module that holds no mlopt op.
+    registry.insert<LLVM::LLVMDialect, MLOptDialect>();
   }
 
   void runOnOperation() override {

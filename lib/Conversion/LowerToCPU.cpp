@@ -16,6 +16,7 @@ using namespace mlir::mlopt;
 
 void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
                                           const LowerToCPUOptions &options) {
+  pm.addPass(createMLOptForwardStateReads());
   pm.addPass(createConvertMLOptToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -23,11 +24,12 @@ void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // No canonicalization from here to bufferization: the destination-passing
-  // stores have no uses.
+  // stores have no uses. The pass also does the empty-tensor elimination
+  // this IR needs, in linear time (upstream's eliminate-empty-tensors runs a
+  // whole one-shot analysis first, quadratic in long chains).
   MLOptExternalizeStateOptions externalize;
   externalize.cInterface = options.cInterface;
   pm.addPass(createMLOptExternalizeState(externalize));
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -46,11 +48,13 @@ void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
     break;
   }
   pm.addPass(createMLOptAllocsToGlobals());
+  pm.addPass(createMLOptOutlineChunks());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(createMLOptSplitBlocksAtLoops());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

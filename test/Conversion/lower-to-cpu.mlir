@@ -6,7 +6,7 @@
 // NOALLOC: llvm.mlir.global private @__mlopt_buffer_train_step_0
 // NOALLOC-NOT: llvm.call @malloc
 // NOALLOC-NOT: llvm.call @free
-// RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,mlopt-fuse-elementwise,canonicalize,cse,mlopt-externalize-state,eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF
+// RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,mlopt-fuse-elementwise,canonicalize,cse,mlopt-externalize-state,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF
 
 // A linear regression trained with SGD, written as mlopt-optimizer would.
 

@@ -47,14 +47,35 @@ def ConvertMLOptToLinalg : Pass<"convert-mlopt-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def MLOptForwardStateReads : Pass<"mlopt-forward-state-reads"> {
+  let summary = "replaces repeated state reads by the value already read";
+  let description = [{
+    In each block, replaces an `mlopt.state_read` by the state's value as the
+    block last read or wrote it (`mlopt.state_write`), until an op that may
+    write memory otherwise. The training-step passes read a parameter again
+    where they use it, with writes of other states in between; CSE, to
+    merge two reads, scans the ops between them for a write, which is
+    quadratic in the number of parameters. `mlopt-externalize-state`
+    forwards every read in the same way.
+
+    ```mlir
+    %a = mlopt.state_read @w : tensor<4xf32>
+    mlopt.state_write %n, @v : tensor<4xf32>
+    %b = mlopt.state_read @w : tensor<4xf32>   // uses of %b become %a
+    ```
+  }];
+}
+
 def MLOptFuseElementwise : Pass<"mlopt-fuse-elementwise"> {
   let summary = "fuses chains of elementwise linalg.generic ops";
   let description = [{
     Producer-consumer fusion of elementwise `linalg.generic` ops on tensors
-    (a producer with one use is inlined into its consumer), as upstream's
-    `linalg-fuse-elementwise-ops` but without its reshape propagation, which
-    turns named matmuls into generic contractions that then run as scalar
-    loops instead of BLAS or vectorized code.
+    (a producer all of whose uses are in the fused op is inlined into it), as
+    upstream's `linalg-fuse-elementwise-ops` but without its reshape
+    propagation, which turns named matmuls into generic contractions that
+    then run as scalar loops instead of BLAS or vectorized code. A fused op
+    reads at most 64 inputs (unless one op already reads more): long chains
+    become several fused ops.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -71,10 +92,19 @@ def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> 
     (`mlopt_abi.result = index`); the function returns nothing. `mlopt.state_read` becomes the
     state's current value, and the final value of every written state and
     every result is stored with `bufferization.materialize_in_destination`
-    into its argument, so that after `eliminate-empty-tensors` and one-shot
-    bufferization the runtime's buffers are updated in place. The
-    `mlopt.state` symbols are erased; the module keeps (or gains) the
-    `mlopt.manifest` attribute.
+    into its argument, and the destination-passing chain computing it
+    (each op's tied init back to a `tensor.empty`) writes into that argument
+    instead, so that one-shot bufferization updates the runtime's buffers in
+    place (the empty-tensor elimination this IR needs, without
+    `eliminate-empty-tensors`' whole one-shot analysis). The `mlopt.state`
+    symbols are erased; the module keeps (or gains) the `mlopt.manifest`
+    attribute.
+
+    For one-shot bufferization's analysis, which visits every use of a
+    tensor's aliases for each of them, the pass also gives every
+    `tensor.empty` one use (CSE merges them) and lets no tensor be read by
+    more than 16 linalg ops: later readers read a copy (a chain of copies,
+    one per 16 readers), which only generated IR needs.
 
     With `c-interface` (the default) each rewritten function is marked
     `llvm.emit_c_interface`, gets internal linkage and is always inlined
@@ -120,11 +150,16 @@ def MLOptAllocsToGlobals : Pass<"mlopt-allocs-to-globals", "::mlir::ModuleOp"> {
   let description = [{
     Replaces every statically shaped `memref.alloc` directly in the body of
     a function (gradients, activations, optimizer temporaries) by a
-    `memref.get_global` of a private, uninitialized `memref.global` of its
-    own, so a training step allocates nothing per call: its buffers are
-    planned once, when the module loads. Valid because entry points are not
-    re-entrant and every such buffer is written before it is read within
-    one call. Allocations inside loops or with dynamic sizes are left alone.
+    `memref.get_global` of a private, uninitialized `memref.global`, so a
+    training step allocates nothing per call: its buffers are planned once,
+    when the module loads. Valid because entry points are not re-entrant and
+    every such buffer is written before it is read within one call.
+    Buffers of one type whose live ranges in the block do not overlap (the
+    ops using them or values derived from them: views, extracted pointers)
+    share a global, as does a buffer that an all-parallel linalg op writes
+    while it last reads another elementwise through the same map, as
+    one-shot bufferization would do in place: a linear scan over the live
+    ranges. Allocations inside loops or with dynamic sizes are left alone.
     Run after bufferization and before buffer deallocation.
 
     ```mlir
@@ -135,6 +170,76 @@ def MLOptAllocsToGlobals : Pass<"mlopt-allocs-to-globals", "::mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def MLOptSplitBlocksAtLoops : Pass<"mlopt-split-blocks-at-loops",
+                                    "::mlir::func::FuncOp"> {
+  let summary = "ends a function's block after every scf op";
+  let description = [{
+    Splits each block of the function body after every `scf` op with
+    regions (loops, conditionals) that is not the last op before the
+    terminator, joining the pieces with `cf.br`. `convert-scf-to-cf` splits
+    the block at each such op and moves every op after it to a new block;
+    with N loop nests in one block that is quadratic. Split here from the
+    last op back, each op moves once. Run right before `convert-scf-to-cf`.
+
+    ```mlir
+    scf.for ... { ... }
+    %x = arith.addf ...
+    // becomes
+    scf.for ... { ... }
+    cf.br ^bb1
+  ^bb1:
+    %x = arith.addf ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::cf::ControlFlowDialect"];
+}
+
+def MLOptOutlineChunks : Pass<"mlopt-outline-chunks", "::mlir::ModuleOp"> {
+  let summary = "splits functions with thousands of ops into chunk functions";
+  let description = [{
+    A function whose body holds more than `threshold` structured ops
+    (linalg ops, ops with regions, calls, copies) is cut into consecutive
+    chunks of about `chunk-size` such ops (fewer where a chunk would read
+    more than `max-arguments` values from before it: LLVM's
+    CalledValuePropagation is quadratic in the arguments of one call); each
+    chunk becomes a private,
+    never-inlined function that the original calls in its place. The
+    values a chunk reads from before it become its arguments (constants
+    and `memref.get_global`s are recreated inside instead) and the values
+    read after it its results; a cut never lets another buffer live across
+    it. LLVM's loop passes (IndVarSimplify, LoopRotate, full unrolling)
+    and its schedulers take time per loop or instruction that grows with
+    the size of the function or block around it: one function of N loop
+    nests is quadratic, N/chunk-size functions are not. Models of usual
+    size stay below the threshold and are not changed. Run on buffers,
+    after `mlopt-allocs-to-globals`.
+
+    ```mlir
+    func.func @train_step(%w: memref<4xf32>, ...) {
+      // 4,000 linalg ops
+    }
+    // becomes
+    func.func private @train_step_chunk0(%w: memref<4xf32>, ...) -> f32
+        attributes {passthrough = ["noinline"], ...} { ... }
+    func.func @train_step(%w: memref<4xf32>, ...) {
+      %0 = call @train_step_chunk0(%w, ...) : (...) -> f32
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"threshold", "threshold", "unsigned", /*default=*/"256",
+           "split functions with more structured ops than this">,
+    Option<"chunkSize", "chunk-size", "unsigned", /*default=*/"64",
+           "structured ops per chunk">,
+    Option<"maxArguments", "max-arguments", "unsigned", /*default=*/"32",
+           "values a chunk reads from before it (a chunk ends once it "
+           "reaches this many)">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"];
 }
 
 def MLOptLinalgToBlas : Pass<"mlopt-linalg-to-blas", "::mlir::ModuleOp"> {
