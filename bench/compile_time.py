@@ -15,7 +15,11 @@ Series:
 
 Per size it prints the whole compile (`compile s`: the MLIR pipeline, LLVM's
 O3 and code generation) and the MLIR pipeline alone (`mlir s`), each with its
-ratio to the previous size.
+ratio to the previous size, and beside each the CPU time (user + system) of
+the process that ran it (`cpu s`): on a machine shared with other work the
+CPU time varies less than the wall time. (The CPU time of mlopt-run also
+covers its start and one training step, that of mlopt-opt parsing and
+printing the module.)
 
 Usage: bench/compile_time.py [--build build] [--sizes 1000,2000,4000]
                              [--series chain,unused,used] [--top 5]
@@ -103,41 +107,54 @@ SERIES = {
 }
 
 
+def run_timed(command, **kwargs):
+    """(completed process, wall seconds, CPU seconds of the child)."""
+    before = os.times()
+    start = time.monotonic()
+    proc = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    elapsed = time.monotonic() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user +
+           after.children_system - before.children_system)
+    return proc, elapsed, cpu
+
+
 def compile_seconds(run, model, workdir):
+    """(compile wall seconds as mlopt-run reports them, CPU seconds)."""
     cache = tempfile.mkdtemp(prefix="cache-", dir=workdir)
     env = dict(os.environ, MLOPT_CACHE_DIR=cache)
-    start = time.monotonic()
-    proc = subprocess.run(
+    proc, elapsed, cpu = run_timed(
         [run, model, "--backend=cpu", "--steps=1", "--train=synthetic:64"],
-        env=env, capture_output=True, text=True)
-    elapsed = time.monotonic() - start
+        env=env)
     shutil.rmtree(cache, ignore_errors=True)
     if proc.returncode != 0:
         sys.exit(f"mlopt-run failed on {model}:\n{proc.stderr}")
     m = re.search(r"compiled .* in ([0-9.]+) s", proc.stdout + proc.stderr)
-    return float(m.group(1)) if m else elapsed, elapsed
+    return (float(m.group(1)) if m else elapsed), cpu
 
 
 def mlir_timing(run, opt, model):
-    """(total seconds of the MLIR pipeline, [(seconds, percent, pass)])."""
+    """(wall seconds of the MLIR pipeline, CPU seconds of mlopt-opt,
+    [(seconds, percent, pass)])."""
     pipeline = subprocess.run(
         [run, model, "--backend=cpu", "--print-pipeline"],
         capture_output=True, text=True, check=True).stdout.strip()
-    proc = subprocess.run(
+    proc, _, cpu = run_timed(
         [opt, model, f"--pass-pipeline={pipeline}", "--mlir-timing",
-         "-o", os.devnull], capture_output=True, text=True)
+         "-o", os.devnull])
     if proc.returncode != 0:
         sys.exit(f"mlopt-opt failed on {model}:\n{proc.stderr.strip()[:400]}")
     rows = []
     for line in proc.stderr.splitlines():
-        # "  1.2345 ( 66.5%)    1.2000 ( 67.4%)  PassName"
-        m = re.match(r"\s*([0-9.]+) \(\s*[0-9.]+%\)\s+([0-9.]+) \(\s*([0-9.]+)%\)\s+(\S.*)$", line)
-        if m and m.group(4).strip() not in ("Total", "'func.func' Pipeline"):
-            rows.append((float(m.group(2)), float(m.group(3)), m.group(4).strip()))
+        # "  1.2345 ( 66.5%)    1.2000 ( 67.4%)  PassName" (user and wall
+        # time) or "  1.2000 ( 67.4%)  PassName" (wall time only)
+        m = (re.match(r"\s*[0-9.]+ \(\s*[0-9.]+%\)\s+([0-9.]+) \(\s*([0-9.]+)%\)\s+(\S.*)$", line)
+             or re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)\s+(\S.*)$", line))
+        if m and m.group(3).strip() not in ("Total", "'func.func' Pipeline"):
+            rows.append((float(m.group(1)), float(m.group(2)), m.group(3).strip()))
     rows.sort(reverse=True)
-    total = re.search(r"[0-9.]+ \(100.0%\)\s+([0-9.]+) \(100.0%\)\s+Total",
-                      proc.stderr)
-    return (float(total.group(1)) if total else float("nan")), rows
+    total = re.search(r"([0-9.]+) \(100.0%\)\s+Total", proc.stderr)
+    return (float(total.group(1)) if total else float("nan")), cpu, rows
 
 
 def main():
@@ -164,23 +181,28 @@ def main():
             title, generate = SERIES[key]
             print(f"\n== {key}: {title}")
             # compile s: mlopt-run's whole compile (MLIR pipeline, LLVM O3
-            # and code generation); mlir s: the MLIR pipeline alone.
-            print(f"{'N':>6} {'compile s':>10} {'x':>6} {'mlir s':>8} {'x':>6}")
-            prev = prev_mlir = None
+            # and code generation); mlir s: the MLIR pipeline alone; cpu s:
+            # the CPU time of the process that ran each.
+            print(f"{'N':>6} {'compile s':>10} {'x':>6} {'cpu s':>8} {'x':>6}"
+                  f" {'mlir s':>8} {'x':>6} {'cpu s':>8} {'x':>6}")
+            prev = None
             rows = []
             for n in sizes:
                 model = os.path.join(workdir, f"{key}_{n}.mlir")
                 with open(model, "w") as f:
                     f.write(generate(n))
-                compiled = (float("nan") if args.mlir_only else
-                            compile_seconds(run, model, workdir)[0])
-                mlir, rows = mlir_timing(run, opt, model)
-                ratio = (f"{compiled / prev:.2f}x"
-                         if prev and not args.mlir_only else "-")
-                mratio = f"{mlir / prev_mlir:.2f}x" if prev_mlir else "-"
-                print(f"{n:>6} {compiled:>10.2f} {ratio:>6} {mlir:>8.2f} {mratio:>6}",
-                      flush=True)
-                prev, prev_mlir = compiled, mlir
+                compiled, cpu = ((float("nan"), float("nan")) if args.mlir_only
+                                 else compile_seconds(run, model, workdir))
+                mlir, mlir_cpu, rows = mlir_timing(run, opt, model)
+                values = (compiled, cpu, mlir, mlir_cpu)
+                cells = []
+                for k, value in enumerate(values):
+                    ratio = (f"{value / prev[k]:.2f}x"
+                             if prev and prev[k] == prev[k] and prev[k] > 0
+                             else "-")
+                    cells.append(f"{value:>{10 if k == 0 else 8}.2f} {ratio:>6}")
+                print(f"{n:>6} " + " ".join(cells), flush=True)
+                prev = values
             print(f"top passes at N = {sizes[-1]} (mlopt-opt --mlir-timing):")
             for t, p, name in rows[:args.top]:
                 print(f"  {t:8.3f} s {p:5.1f}%  {name}", flush=True)

@@ -30,6 +30,8 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -37,6 +39,8 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/IPO/AlwaysInliner.h"
+#include "llvm/Transforms/IPO/GlobalDCE.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -189,6 +193,35 @@ createHostTargetMachine(unsigned optLevel) {
   return builder->createTargetMachine();
 }
 
+/// The LLVM pipeline: the always-inline entry points go into their C
+/// wrappers first, then the optimization pipeline of `optLevel`. O3 runs
+/// interprocedural passes (CalledValuePropagation) before its inliner, and
+/// they are quadratic in the arguments of a call: the wrapper's call of the
+/// entry point passes every state's descriptor (1,000 states: 6 of 7 s of
+/// O3). A wrapper with its callee inlined has no such call.
+static std::function<Error(llvm::Module *)>
+makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
+  std::function<Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm);
+  return [optimize](llvm::Module *module) -> Error {
+    llvm::LoopAnalysisManager loops;
+    llvm::FunctionAnalysisManager functions;
+    llvm::CGSCCAnalysisManager sccs;
+    llvm::ModuleAnalysisManager modules;
+    llvm::PassBuilder builder;
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(sccs);
+    builder.registerFunctionAnalyses(functions);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functions, sccs, modules);
+    llvm::ModulePassManager inliner;
+    inliner.addPass(llvm::AlwaysInlinerPass());
+    inliner.addPass(llvm::GlobalDCEPass());
+    inliner.run(*module, modules);
+    return optimize(module);
+  };
+}
+
 /// Loads a cached object into a fresh LLJIT.
 static Expected<std::unique_ptr<llvm::orc::LLJIT>>
 loadObject(std::unique_ptr<llvm::MemoryBuffer> object) {
@@ -300,8 +333,7 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
     auto tm = createHostTargetMachine(options.optLevel);
     if (!tm)
       return tm.takeError();
-    auto transformer = makeOptimizingTransformer(options.optLevel,
-                                                 /*sizeLevel=*/0, tm->get());
+    auto transformer = makeTransformer(options.optLevel, tm->get());
     ExecutionEngineOptions engineOptions;
     engineOptions.transformer = transformer;
     engineOptions.jitCodeGenOptLevel = (*tm)->getOptLevel();
