@@ -60,10 +60,35 @@ LogicalResult CastOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
   return success();
 }
 
+/// Whether every value of the element type `from` is exactly a value of
+/// `to` (f16 and bf16 in f32, f32 in f64, but neither of f16 and bf16 in the
+/// other); only float types qualify.
+static bool representsExactly(Type from, Type to) {
+  auto fromFloat = dyn_cast<FloatType>(from);
+  auto toFloat = dyn_cast<FloatType>(to);
+  return fromFloat && toFloat &&
+         APFloat::isRepresentableBy(fromFloat.getFloatSemantics(),
+                                    toFloat.getFloatSemantics());
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  return {};
+  // cast(cast(x : A -> B) : B -> C) is cast(x : A -> C) when B holds every
+  // value of A: the first cast is then exact, so the second rounds the same
+  // value that a direct cast would. Any other pair rounds twice (f32 -> bf16
+  // -> f32 loses bits; f64 -> f32 -> bf16 can differ from f64 -> bf16).
+  auto producer = getInput().getDefiningOp<CastOp>();
+  if (!producer)
+    return {};
+  Value source = producer.getInput();
+  if (!representsExactly(getElementTypeOrSelf(source.getType()),
+                         getElementTypeOrSelf(getInput().getType())))
+    return {};
+  if (source.getType() == getType())
+    return source;
+  getInputMutable().assign(source);
+  return getResult();
 }
 
 LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,

@@ -171,6 +171,17 @@ def MLOpt_CastOp : MLOpt_ComputeOp<"cast", [
     ```mlir
     %h = mlopt.cast %x : tensor<4x8xf32> to tensor<4x8xbf16>
     ```
+
+    Folding (canonicalization) removes only casts that change no value:
+    - a cast to its own type is its input;
+    - `cast(cast(x : A -> B) : B -> C)` becomes `cast(x : A -> C)`, and `x`
+      itself when C is A, if the float type B represents every value of
+      the float type A exactly (f16 or bf16 in f32 or f64, f32 in f64):
+      the first cast is then exact, so the pair rounds once, as the direct
+      cast does. `f32 -> bf16 -> f32` stays (it rounds to bf16's 8-bit
+      significand), as do `f64 -> f32 -> bf16` (rounding twice can differ
+      from rounding once), `f16 -> bf16` chains (neither type holds the
+      other) and chains through integers.
   }];
   let arguments = (ins MLOpt_Tensor:$input);
   let results = (outs MLOpt_Tensor:$result);
