@@ -458,4 +458,85 @@ def MLOptPruneFinalize : Pass<"mlopt-prune-finalize", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptAmp : Pass<"mlopt-amp", "::mlir::ModuleOp"> {
+  let summary = "mixed precision: low-precision casts by op class";
+  let description = [{
+    A model-level pass (before `mlopt-autodiff`) that makes the loss
+    function compute in `dtype` (`bf16` or `f16`) where it pays, as PyTorch's
+    `torch.autocast` does. Each op's class comes from its
+    `PrecisionOpInterface` (docs/DialectRationale.md, "Precision classes"):
+
+    - `low_precision` (`linear`, `matmul`, `batch_matmul`): every float
+      operand is cast to `dtype`, and the op computes in `dtype` (the
+      lowering accumulates in f32);
+    - `keep_f32` (softmax, log-like and exp-like functions, norms,
+      reductions, losses, metrics): low-precision operands are cast back to
+      f32;
+    - `follow_input` (other elementwise ops, shape ops, ...): the op
+      computes in the widest type of its float operands, casting the others
+      to it (`relu` of a low-precision `linear` stays low precision; `add` of
+      an f32 and a bf16 value computes in f32).
+
+    Only the f32 computation changes: an op with a float operand or result
+    of another type in the input (f64, or an f16/bf16 the model chose) and
+    every op that produces nothing (`state_write`) or that has no
+    `PrecisionOpInterface` (`func.return`, calls) gets its operands in their
+    original types back, so the loss and the metrics stay f32, and states are
+    written in their own types. A cast is inserted only where a value's type
+    changes, once per value and type, right after the value's definition.
+
+    Master weights stay f32: the states keep their types; a parameter that a
+    low-precision op reads is cast after its `state_read`, inside the step,
+    so `mlopt-autodiff` (the VJP of `cast` casts the cotangent back to the
+    input's type) gives f32 gradients and `mlopt-optimizer` updates the f32
+    state. `@eval_step` and `@predict_step` (`mlopt-entry-points`) compute
+    like the loss function. Redundant cast pairs fold away in
+    canonicalization (`mlopt.cast`).
+
+    Before, with `dtype=bf16`:
+    ```mlir
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input},
+                    %y: tensor<8xi64> {mlopt.label}) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %h = mlopt.linear %x, %w : (tensor<8x3xf32>, tensor<4x3xf32>)
+          -> tensor<8x4xf32>
+      %a = mlopt.relu %h : tensor<8x4xf32>
+      %loss = mlopt.cross_entropy %a, %y
+          : (tensor<8x4xf32>, tensor<8xi64>) -> tensor<f32>
+      return %loss : tensor<f32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input},
+                    %y: tensor<8xi64> {mlopt.label}) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %xl = mlopt.cast %x : tensor<8x3xf32> to tensor<8x3xbf16>
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %wl = mlopt.cast %w : tensor<4x3xf32> to tensor<4x3xbf16>
+      %h = mlopt.linear %xl, %wl : (tensor<8x3xbf16>, tensor<4x3xbf16>)
+          -> tensor<8x4xbf16>
+      %a = mlopt.relu %h : tensor<8x4xbf16>
+      %af = mlopt.cast %a : tensor<8x4xbf16> to tensor<8x4xf32>
+      %loss = mlopt.cross_entropy %af, %y
+          : (tensor<8x4xf32>, tensor<8xi64>) -> tensor<f32>
+      return %loss : tensor<f32>
+    }
+    ```
+
+    Errors, located: a `dtype` other than `bf16` and `f16` (at the module);
+    no loss function with a body; a module that already has `@train_step`
+    (the pass runs before `mlopt-autodiff`, whose gradients would miss the
+    casts); a trainable state of type f16 or bf16 (the master weights must
+    be f32 for the optimizer to update them in f32; declare it f32 and let
+    the pass make the low-precision copy).
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"bf16\"",
+           "the low-precision type: bf16 or f16">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // MLOPT_TRANSFORMS_PASSES_TD
