@@ -224,10 +224,13 @@ LogicalResult ReverseMode::run() {
   builder.setInsertionPoint(returnOp);
   if (isActive(loss)) {
     auto lossType = cast<RankedTensorType>(loss.getType());
-    cotangents[loss] = ConstantOp::create(
+    auto seed = ConstantOp::create(
         builder, trainStep.getLoc(),
         DenseElementsAttr::get(
             lossType, builder.getFloatAttr(lossType.getElementType(), 1.0)));
+    // Marked, so that mlopt-loss-scaling can scale the sweep's seed.
+    seed->setAttr(MLOptDialect::kLossCotangentAttrName, builder.getUnitAttr());
+    cotangents[loss] = seed;
     for (Operation *op : llvm::reverse(forward))
       if (failed(differentiate(op)))
         return failure();

@@ -2,8 +2,8 @@
 //
 // Consumes the gradient results of @train_step: validates the options, adds
 // the optimizer states, writes the update with OptimizerRules (masked for a
-// state with `mlopt.masked_by`) and drops the gradients from the function's
-// results.
+// state with `mlopt.masked_by`, conditional on a `mlopt.grads_finite` result
+// of mlopt-loss-scaling) and drops the gradients from the function's results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <optional>
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTOPTIMIZER
@@ -272,6 +273,21 @@ void MLOptOptimizerPass::runOnOperation() {
     slots.push_back({i, param, returnOp.getOperand(i), {}});
   }
 
+  // mlopt-loss-scaling's verdict: the update applies only when it holds.
+  std::optional<unsigned> finiteIndex;
+  for (unsigned i = 0, e = trainStep.getNumResults(); i < e; ++i) {
+    if (!trainStep.getResultAttr(i, MLOptDialect::kGradsFiniteAttrName))
+      continue;
+    if (finiteIndex) {
+      trainStep.emitError("mlopt-optimizer: results #")
+          << *finiteIndex << " and #" << i << " are both marked '"
+          << MLOptDialect::kGradsFiniteAttrName << "'";
+      return signalPassFailure();
+    }
+    finiteIndex = i;
+  }
+  Value applyUpdate = finiteIndex ? returnOp.getOperand(*finiteIndex) : Value();
+
   for (unsigned i = 0, e = trainStep.getNumResults(); i < e; ++i) {
     auto metric = trainStep.getResultAttrOfType<StringAttr>(
         i, MLOptDialect::kMetricAttrName);
@@ -332,6 +348,14 @@ void MLOptOptimizerPass::runOnOperation() {
     return StateReadOp::create(b, trainStep.getLoc(), state.getType(),
                                state.getSymName());
   };
+  // Every state this pass writes keeps its value, bit for bit, on a step
+  // whose gradients are not all finite: no update, no step, no schedule.
+  auto write = [&](Value value, Value previous, StateOp state) {
+    if (applyUpdate)
+      value =
+          SelectOp::create(b, trainStep.getLoc(), applyUpdate, value, previous);
+    StateWriteOp::create(b, trainStep.getLoc(), value, state.getSymName());
+  };
   Value step = read(stepState);
   SmallVector<Value> grads;
   for (GradientSlot &slot : slots)
@@ -353,13 +377,12 @@ void MLOptOptimizerPass::runOnOperation() {
       if (auto mask = symbols.lookup<StateOp>(maskName.getValue()))
         newParam =
             ApplyMaskOp::create(b, trainStep.getLoc(), newParam, read(mask));
-    StateWriteOp::create(b, trainStep.getLoc(), newParam,
-                         slot.param.getSymName());
-    for (auto [state, value] : llvm::zip_equal(slot.states, update.states))
-      StateWriteOp::create(b, trainStep.getLoc(), value, state.getSymName());
+    write(newParam, param, slot.param);
+    for (auto [state, value, previous] :
+         llvm::zip_equal(slot.states, update.states, states))
+      write(value, previous, state);
   }
-  StateWriteOp::create(b, trainStep.getLoc(), rules.nextStep(),
-                       stepState.getSymName());
+  write(rules.nextStep(), step, stepState);
 
   // The learning rate this step applied, as an extra metric result.
   Value appliedLr = emitter.asF64(rules.appliedLearningRate());
@@ -368,6 +391,8 @@ void MLOptOptimizerPass::runOnOperation() {
   llvm::BitVector erase(trainStep.getNumResults());
   for (const GradientSlot &slot : slots)
     erase.set(slot.resultIndex);
+  if (finiteIndex)
+    erase.set(*finiteIndex);
   SmallVector<Value> kept;
   for (auto [i, operand] : llvm::enumerate(returnOp.getOperands()))
     if (!erase.test(i))

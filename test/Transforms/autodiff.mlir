@@ -19,7 +19,7 @@ mlopt.state @fc.bias : tensor<1xf32> parameter trainable init #mlopt.zeros
 // CHECK:         %[[B:.*]] = mlopt.state_read @fc.bias
 // CHECK:         %[[P:.*]] = mlopt.linear %[[X]], %[[W]], %[[B]]
 // CHECK:         %[[L:.*]] = mlopt.mse_loss %[[P]], %[[Y]]
-// CHECK:         %[[SEED:.*]] = mlopt.constant dense<1.000000e+00> : tensor<f32>
+// CHECK:         %[[SEED:.*]] = mlopt.constant {mlopt.loss_cotangent} dense<1.000000e+00> : tensor<f32>
 // CHECK:         %[[DIFF:.*]] = mlopt.sub %[[P]], %[[Y]] : tensor<4x1xf32>
 // CHECK:         %[[TWO_N:.*]] = mlopt.constant dense<5.000000e-01> : tensor<f32>
 // CHECK:         %[[F:.*]] = mlopt.mul %[[SEED]], %[[TWO_N]] : tensor<f32>

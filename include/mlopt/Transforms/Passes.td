@@ -136,6 +136,112 @@ def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptLossScaling : Pass<"mlopt-loss-scaling", "::mlir::ModuleOp"> {
+  let summary = "loss scaling with a finite check that skips bad steps";
+  let description = [{
+    A post-autodiff pass (between `mlopt-autodiff` and `mlopt-optimizer`)
+    for low-precision training, PyTorch's `torch.cuda.amp.GradScaler` with
+    DeepSpeed's `hysteresis` and `min_loss_scale`, compiled into the step:
+
+    - the state `@loss_scaler.scale` (kind `loss_scale`, `tensor<f32>`,
+      initialized to `init-scale`) seeds the reverse sweep in place of 1,
+      i.e. the backward computes the gradients of `scale * loss` (the
+      `mlopt.constant` that `mlopt-autodiff` marks `mlopt.loss_cotangent`);
+      the returned loss stays unscaled;
+    - every gradient is unscaled, `g * (1 / scale)` (the reciprocal in f64,
+      cast to the gradient's type, as GradScaler's `inv_scale`);
+    - one finite check covers all the unscaled gradients: `sum(g * 0)` is
+      0 for a finite tensor and NaN for one holding an inf or a NaN; the
+      sum over the gradients goes through `agreeOnNonFiniteAcrossRanks`
+      (include/mlopt/Transforms/LossScaling.h, the hook of the distributed
+      agreement) and is compared with 0;
+    - the verdict is appended to `@train_step`'s results as a `tensor<i1>`
+      marked `mlopt.grads_finite`: `mlopt-optimizer` then writes
+      `select(finite, new, old)` to every state it updates, so that on a
+      skipped step the parameters, moments and `@optimizer.step` (and with
+      it the learning-rate schedule) stay bit for bit as they were; state
+      that `@train_step` wrote before this pass (pruning masks and step,
+      `rng` states) is restored to its value at the start of the step;
+    - the scale is updated (mode `dynamic`): on a finite step the growth
+      tracker counts up and, at `growth-interval`, the scale is multiplied
+      by `growth-factor` (and the hysteresis refilled); on a skipped step
+      the tracker restarts and, once `hysteresis` overflows in a row have
+      used up the hysteresis, the scale is multiplied by `backoff-factor`,
+      never below `min-scale`. Mode `static` keeps `init-scale`.
+
+    States (kind `loss_scale`): `@loss_scaler.scale`,
+    `@loss_scaler.growth_tracker` (dynamic), `@loss_scaler.hysteresis`
+    (dynamic, `hysteresis > 1`), `@loss_scaler.skipped_steps`. Metrics
+    (0-d f64 results): `loss_scale` (the scale this step applied),
+    `skipped`, `nonfinite_grad` (the index in the function attribute
+    `mlopt.checked_grads`, the gradients' states in order, of the first
+    non-finite gradient; -1) and `scale_at_floor` (the step was skipped and
+    the scale cannot back off further: `min-scale` reached with the
+    hysteresis used up, or any skipped step in `static` mode), on which
+    the runtime stops naming the step and the gradient.
+
+    Before (from `mlopt-autodiff`):
+    ```mlir
+    func.func @train_step(...) -> (tensor<f32>,
+        tensor<4x3xf32> {mlopt.grad_of = @fc.weight}) attributes {mlopt.train_step} {
+      ...
+      %seed = mlopt.constant {mlopt.loss_cotangent} dense<1.0> : tensor<f32>
+      ... (the reverse sweep from %seed)
+      return %loss, %gw : tensor<f32>, tensor<4x3xf32>
+    }
+    ```
+    After:
+    ```mlir
+    mlopt.state @loss_scaler.scale : tensor<f32> loss_scale
+        init #mlopt.constant<value = 65536.0>
+    func.func @train_step(...) -> (tensor<f32>,
+        tensor<4x3xf32> {mlopt.grad_of = @fc.weight},
+        tensor<i1> {mlopt.grads_finite},
+        tensor<f64> {mlopt.metric = "loss_scale"}, ...)
+        attributes {mlopt.checked_grads = [@fc.weight], mlopt.train_step} {
+      %scale = mlopt.state_read @loss_scaler.scale : tensor<f32>
+      ... (the reverse sweep from %scale)
+      %g = mlopt.mul %gw, %inv_scale : (tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xf32>
+      %z = mlopt.mul %g, %zero : ...
+      %s = mlopt.sum %z dims = [0, 1] : tensor<4x3xf32> -> tensor<f32>
+      %finite = mlopt.compare eq, %s, %zero : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      ... (the scale update, state_write @loss_scaler.*)
+      return %loss, %g, %finite, %applied, ...
+    }
+    ```
+
+    Errors, located: bad options (`init-scale`, `min-scale` not positive
+    and finite or `min-scale > init-scale`, `growth-factor <= 1`,
+    `backoff-factor` outside (0, 1), `growth-interval < 1`,
+    `hysteresis < 1`, an unknown `mode`); no `@train_step`, or one without
+    gradients (`mlopt-autodiff` did not run, or `mlopt-optimizer` already
+    consumed them) or without the marked seed; a second run (the states or
+    metrics exist).
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"dynamic\"",
+           "dynamic (GradScaler's updates) or static (the scale stays "
+           "init-scale)">,
+    Option<"initScale", "init-scale", "double", /*default=*/"65536.0",
+           "the initial scale (> 0)">,
+    Option<"growthFactor", "growth-factor", "double", /*default=*/"2.0",
+           "dynamic: the scale's factor after growth-interval finite steps "
+           "(> 1)">,
+    Option<"backoffFactor", "backoff-factor", "double", /*default=*/"0.5",
+           "dynamic: the scale's factor after a skipped step (in (0, 1))">,
+    Option<"growthInterval", "growth-interval", "int64_t",
+           /*default=*/"2000",
+           "dynamic: consecutive finite steps before the scale grows (>= 1)">,
+    Option<"hysteresis", "hysteresis", "int64_t", /*default=*/"1",
+           "dynamic: overflows in a row before the scale backs off "
+           "(DeepSpeed's; 1: every overflow, as GradScaler)">,
+    Option<"minScale", "min-scale", "double", /*default=*/"1.0",
+           "dynamic: the floor of the scale (DeepSpeed's min_loss_scale; "
+           "> 0, <= init-scale); a skipped step at the floor stops the run">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
   let summary =
       "adds the init, eval_step and predict_step entry points and the manifest";

@@ -182,6 +182,23 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
   }
   if (name == kMaskedByAttrName)
     return verifyMaskedBy(op, attr.getValue());
+  if (name == kLossCotangentAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError("'") << name << "' must be a unit attribute";
+    if (!isa<ConstantOp>(op))
+      return op->emitError("'") << name << "' only applies to mlopt.constant";
+    return success();
+  }
+  if (name == kCheckedGradsAttrName) {
+    auto names = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!names || !llvm::all_of(names, llvm::IsaPred<FlatSymbolRefAttr>))
+      return op->emitError("'")
+             << name << "' must be an array of state names (@name)";
+    if (!op->hasAttr(kTrainStepAttrName))
+      return op->emitError("'") << name << "' needs a function marked '"
+                                << kTrainStepAttrName << "'";
+    return success();
+  }
   if (attr.getName() != kLossAttrName)
     return op->emitError("unknown mlopt attribute '")
            << attr.getName().getValue() << "' on an operation";
@@ -238,6 +255,21 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
       return op->emitError("'")
              << kGradOfAttrName << "' needs a function marked '"
              << kTrainStepAttrName << "'";
+    return success();
+  }
+  if (attr.getName() == kGradsFiniteAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError("'")
+             << kGradsFiniteAttrName << "' must be a unit attribute";
+    if (!op->hasAttr(kTrainStepAttrName))
+      return op->emitError("'")
+             << kGradsFiniteAttrName << "' needs a function marked '"
+             << kTrainStepAttrName << "'";
+    auto type = dyn_cast<RankedTensorType>(
+        cast<FunctionOpInterface>(op).getResultTypes()[resultIndex]);
+    if (!type || type.getRank() != 0 || !type.getElementType().isInteger(1))
+      return op->emitError("'")
+             << kGradsFiniteAttrName << "' must mark a tensor<i1> result";
     return success();
   }
   if (attr.getName() != kMetricAttrName)

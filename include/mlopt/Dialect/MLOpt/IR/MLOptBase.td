@@ -61,6 +61,20 @@ def MLOpt_Dialect : Dialect {
     /// On a parameter `mlopt.state`: the `mask` state that prunes it
     /// (`mlopt-prune`); the optimizer keeps its pruned elements at zero.
     static constexpr llvm::StringLiteral kMaskedByAttrName = "mlopt.masked_by";
+    /// On the `mlopt.constant` that seeds the reverse sweep of @train_step
+    /// (the loss's cotangent, 1; `mlopt-autodiff`): `mlopt-loss-scaling`
+    /// replaces its uses by the loss scale.
+    static constexpr llvm::StringLiteral kLossCotangentAttrName =
+        "mlopt.loss_cotangent";
+    /// On a `tensor<i1>` result of @train_step (`mlopt-loss-scaling`): true
+    /// when every gradient is finite; `mlopt-optimizer` applies its update
+    /// only then and consumes the result.
+    static constexpr llvm::StringLiteral kGradsFiniteAttrName =
+        "mlopt.grads_finite";
+    /// On @train_step (`mlopt-loss-scaling`): the states whose gradients the
+    /// finite check covers, in order; the `nonfinite_grad` metric indexes it.
+    static constexpr llvm::StringLiteral kCheckedGradsAttrName =
+        "mlopt.checked_grads";
   }];
 }
 
