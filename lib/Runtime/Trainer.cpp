@@ -51,6 +51,14 @@ buildSessionOptions(const TrainerOptions &options) {
   };
   if (Error error = addSlot(options.passes, session.pipeline.modelPasses))
     return std::move(error);
+  // Mixed precision comes after the model's own passes (DESIGN section 4:
+  // mlopt-amp follows pruning, quantization and distillation).
+  if (!options.amp.empty()) {
+    MLOptAmpOptions amp;
+    amp.dtype = options.amp;
+    session.pipeline.modelPasses.push_back(
+        [amp](OpPassManager &pm) { pm.addPass(createMLOptAmp(amp)); });
+  }
   if (Error error = addSlot(options.postAutodiffPasses,
                             session.pipeline.postAutodiffPasses))
     return std::move(error);
@@ -113,6 +121,7 @@ static MetricsRecord configRecord(const TrainerOptions &options,
       .add("backend", sessionOptions.backend)
       .add("passes", options.passes)
       .add("post_autodiff_passes", options.postAutodiffPasses)
+      .add("amp", options.amp)
       .add("optimizer", std::move(optimizer))
       .add("train", options.evalOnly ? std::string() : options.train)
       .add("test", options.test)
@@ -311,6 +320,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
       options.logEvery < 0)
     return makeError(
         "--epochs, --steps, --batch-size and --log-every must be >= 0");
+  if (!options.amp.empty() && options.amp != "bf16" && options.amp != "f16")
+    return makeError("--amp must be bf16 or f16, got '" + options.amp + "'");
   if (options.loadWeightsOnly && options.loadPath.empty())
     return makeError("--load-weights-only needs --load");
   if (options.loadWeightsOnly && options.evalOnly)

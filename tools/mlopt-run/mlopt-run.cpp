@@ -38,6 +38,11 @@ static cl::opt<std::string> postAutodiffPasses(
     cl::desc("the post-autodiff slot: passes run between autodiff and the "
              "optimizer"),
     cl::cat(category));
+static cl::opt<std::string>
+    amp("amp",
+        cl::desc("mixed precision: bf16 or f16 adds mlopt-amp{dtype=...} to "
+                 "the model-level slot, after --passes"),
+        cl::value_desc("bf16|f16"), cl::cat(category));
 static cl::opt<bool> printPipelineFlag(
     "print-pipeline",
     cl::desc("print the exact pass pipeline (mlopt-opt --pass-pipeline= "
@@ -161,6 +166,7 @@ int main(int argc, char **argv) {
 #undef MLOPT_COPY_FLAG
       options.passes = passes;
   options.postAutodiffPasses = postAutodiffPasses;
+  options.amp = amp;
   options.train = train;
   options.test = test;
   options.epochs = epochs;

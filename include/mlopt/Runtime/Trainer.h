@@ -28,6 +28,10 @@ struct TrainerOptions {
   /// model-level slot (before autodiff) and the post-autodiff slot.
   std::string passes;
   std::string postAutodiffPasses;
+  /// Mixed precision (docs/MixedPrecision.md): `bf16` or `f16` adds
+  /// mlopt-amp with that dtype to the model-level slot, after `passes`;
+  /// empty trains in the model's precision.
+  std::string amp;
   /// `fashion-mnist`, `IMAGES:LABELS` (IDX), `X.npy:Y.npy` or
   /// `synthetic[:N]`; empty for none.
   std::string train;
