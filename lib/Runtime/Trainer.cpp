@@ -62,6 +62,12 @@ buildSessionOptions(const TrainerOptions &options) {
   if (Error error = addSlot(options.postAutodiffPasses,
                             session.pipeline.postAutodiffPasses))
     return std::move(error);
+  // f16's narrow range needs dynamic loss scaling (GradScaler's defaults);
+  // bf16 has f32's exponent range and trains without it, as in PyTorch.
+  if (options.amp == "f16")
+    session.pipeline.postAutodiffPasses.push_back([](OpPassManager &pm) {
+      pm.addPass(createMLOptLossScaling(MLOptLossScalingOptions()));
+    });
   // The model's own batch is only known once it is loaded; at that size the
   // pass changes nothing.
   if (options.batchSize > 0)

@@ -41,7 +41,8 @@ static cl::opt<std::string> postAutodiffPasses(
 static cl::opt<std::string>
     amp("amp",
         cl::desc("mixed precision: bf16 or f16 adds mlopt-amp{dtype=...} to "
-                 "the model-level slot, after --passes"),
+                 "the model-level slot, after --passes (f16 also "
+                 "mlopt-loss-scaling with its defaults)"),
         cl::value_desc("bf16|f16"), cl::cat(category));
 static cl::opt<bool> printPipelineFlag(
     "print-pipeline",

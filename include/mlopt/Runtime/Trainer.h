@@ -29,8 +29,9 @@ struct TrainerOptions {
   std::string passes;
   std::string postAutodiffPasses;
   /// Mixed precision (docs/MixedPrecision.md): `bf16` or `f16` adds
-  /// mlopt-amp with that dtype to the model-level slot, after `passes`;
-  /// empty trains in the model's precision.
+  /// mlopt-amp with that dtype to the model-level slot, after `passes`, and
+  /// for `f16` mlopt-loss-scaling with its defaults to the post-autodiff
+  /// slot, after `postAutodiffPasses`; empty trains in the model's precision.
   std::string amp;
   /// `fashion-mnist`, `IMAGES:LABELS` (IDX), `X.npy:Y.npy` or
   /// `synthetic[:N]`; empty for none.
