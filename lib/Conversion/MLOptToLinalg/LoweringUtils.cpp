@@ -263,6 +263,29 @@ Value lowering::convertScalar(OpBuilder &b, Location loc, Value value,
   return arith::TruncIOp::create(b, loc, to, value);
 }
 
+bool lowering::isLowPrecisionFloat(Type type) {
+  return type.isF16() || type.isBF16();
+}
+
+Type lowering::getAccumulatorType(Type elementType) {
+  if (isLowPrecisionFloat(elementType))
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+Value lowering::convertElements(OpBuilder &b, Location loc, Value value,
+                                Type elementType) {
+  RankedTensorType type = tensorType(value);
+  if (type.getElementType() == elementType)
+    return value;
+  return buildElementwise(
+      b, loc, value, type.clone(elementType),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        return SmallVector<Value>{
+            convertScalar(nested, nestedLoc, args[0], elementType)};
+      });
+}
+
 namespace {
 /// The counter-hash arithmetic of mlopt/Support/CounterHash.h as arith ops
 /// on i64 (which wrap like uint64_t) and f64.

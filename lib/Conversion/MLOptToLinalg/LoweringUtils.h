@@ -94,6 +94,20 @@ Value clampToIndex(OpBuilder &b, Location loc, Value value, int64_t size);
 /// Converts a scalar between float and integer types as mlopt.cast does.
 Value convertScalar(OpBuilder &b, Location loc, Value value, Type to);
 
+/// Whether `type` is f16 or bf16: a float type that the lowerings widen to
+/// f32 for arithmetic (docs/CpuLowering.md, "Low precision").
+bool isLowPrecisionFloat(Type type);
+
+/// The element type a matrix product of `elementType` operands accumulates
+/// in: f32 for f16/bf16, else `elementType` itself.
+Type getAccumulatorType(Type elementType);
+
+/// `value` with its elements converted to `elementType` (one elementwise
+/// generic, as mlopt.cast), or `value` itself when the type is already
+/// `elementType`.
+Value convertElements(OpBuilder &b, Location loc, Value value,
+                      Type elementType);
+
 /// The generator of docs/TrainingIR.md on i64 values (wrapping arithmetic):
 /// bits(seed, stream, index), and uniform in [0, 1) as f64.
 Value buildRandomBits(OpBuilder &b, Location loc, Value seed, Value stream,

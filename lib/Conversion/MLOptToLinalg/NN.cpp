@@ -39,26 +39,29 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
     RankedTensorType weightType = tensorType(op.getWeight());
     RankedTensorType resultType = tensorType(op.getResult());
     Type elementType = resultType.getElementType();
+    Type accElementType = getAccumulatorType(elementType);
     int64_t in = weightType.getDimSize(1), out = weightType.getDimSize(0);
     int64_t rows = inputType.getNumElements() / std::max<int64_t>(in, 1);
     if (in == 0)
       rows = resultType.getNumElements() / std::max<int64_t>(out, 1);
     auto lhsType = RankedTensorType::get({rows, in}, elementType);
-    auto accType = RankedTensorType::get({rows, out}, elementType);
+    auto accType = RankedTensorType::get({rows, out}, accElementType);
     Value lhs = reshapeTensor(rewriter, loc, op.getInput(), lhsType);
     Value init;
     if (Value bias = op.getBias())
       init = buildElementwise(rewriter, loc, bias, accType,
-                              [](OpBuilder &, Location, ValueRange args) {
-                                return SmallVector<Value>{args[0]};
+                              [&](OpBuilder &b, Location l, ValueRange args) {
+                                return SmallVector<Value>{convertScalar(
+                                    b, l, args[0], accElementType)};
                               });
     else
       init = createFilled(rewriter, loc, accType,
-                          createScalar(rewriter, loc, elementType, 0.0));
+                          createScalar(rewriter, loc, accElementType, 0.0));
     Value product = linalg::MatmulTransposeBOp::create(
                         rewriter, loc, TypeRange{accType},
                         ValueRange{lhs, op.getWeight()}, ValueRange{init})
                         .getResult(0);
+    product = convertElements(rewriter, loc, product, elementType);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
     return success();
   }
@@ -114,14 +117,15 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = tensorType(op.getResult());
-    Value init =
-        createFilled(rewriter, loc, type,
-                     createScalar(rewriter, loc, type.getElementType(), 0.0));
+    Type accElementType = getAccumulatorType(type.getElementType());
+    Value init = createFilled(rewriter, loc, type.clone(accElementType),
+                              createScalar(rewriter, loc, accElementType, 0.0));
     Value product = buildProduct<linalg::MatmulOp, linalg::MatmulTransposeAOp,
                                  linalg::MatmulTransposeBOp>(
         rewriter, loc, op.getLhs(), op.getRhs(), init,
         [](Value v) { return v; });
-    rewriter.replaceOp(op, product);
+    rewriter.replaceOp(
+        op, convertElements(rewriter, loc, product, type.getElementType()));
     return success();
   }
 };
@@ -145,15 +149,17 @@ struct BatchMatmulLowering : public OpRewritePattern<BatchMatmulOp> {
                                                   t.getDimSize(rank - 1)},
                                                  elementType));
     };
+    Type accElementType = getAccumulatorType(elementType);
     auto accType = RankedTensorType::get(
         {batch, type.getDimSize(rank - 2), type.getDimSize(rank - 1)},
-        elementType);
+        accElementType);
     Value init = createFilled(rewriter, loc, accType,
-                              createScalar(rewriter, loc, elementType, 0.0));
+                              createScalar(rewriter, loc, accElementType, 0.0));
     Value product =
         buildProduct<linalg::BatchMatmulOp, linalg::BatchMatmulTransposeAOp,
                      linalg::BatchMatmulTransposeBOp>(
             rewriter, loc, op.getLhs(), op.getRhs(), init, collapse);
+    product = convertElements(rewriter, loc, product, elementType);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, type));
     return success();
   }
