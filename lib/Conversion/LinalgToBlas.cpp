@@ -1,4 +1,4 @@
-//===- LinalgToBlas.cpp - f32 matmuls on buffers to mlopt_sgemm calls -----===//
+//===- LinalgToBlas.cpp - matmuls on buffers to mlopt_sgemm calls ---------===//
 //
 // OpenBLAS' sgemm runs near the CPU's peak; this pass hands it every f32
 // linalg.matmul / linalg.batch_matmul whose operands are row-major with unit
@@ -6,7 +6,9 @@
 // function (lib/Runtime/CpuKernels.cpp) takes all arguments as i64:
 //   mlopt_sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc,
 //               batch, strideA, strideB, strideC)
-// and computes C += op(A) op(B), linalg's semantics.
+// and computes C += op(A) op(B), linalg's semantics. Products of bf16 (f16)
+// operands into an f32 C call mlopt_gemm_bf16 (mlopt_gemm_f16) the same way
+// (lib/Runtime/CpuKernelsLowPrecision.cpp, dispatched on the CPU's features).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,7 +28,17 @@ namespace mlir::mlopt {
 using namespace mlir;
 using namespace mlir::mlopt;
 
-static constexpr StringLiteral kSgemmName = "mlopt_sgemm";
+/// The runtime function for operands of `elementType` into an f32 C, or
+/// an empty name.
+static StringRef getGemmName(Type elementType) {
+  if (elementType.isF32())
+    return "mlopt_sgemm";
+  if (elementType.isBF16())
+    return "mlopt_gemm_bf16";
+  if (elementType.isF16())
+    return "mlopt_gemm_f16";
+  return "";
+}
 
 namespace {
 
@@ -61,10 +73,10 @@ std::optional<bool> isTransposed(AffineMap map, ArrayRef<unsigned> batch,
   return std::nullopt;
 }
 
-/// f32 with unit inner stride and a static layout.
-bool isBlasCompatible(Value value) {
+/// Element type `elementType` with unit inner stride and a static layout.
+bool isBlasCompatible(Value value, Type elementType) {
   auto type = dyn_cast<MemRefType>(value.getType());
-  if (!type || !type.getElementType().isF32())
+  if (!type || type.getElementType() != elementType)
     return false;
   SmallVector<int64_t> strides;
   int64_t offset;
@@ -106,7 +118,11 @@ struct LinalgToBlasPass
     Value a = op.getDpsInputOperand(0)->get();
     Value b = op.getDpsInputOperand(1)->get();
     Value c = op.getDpsInitOperand(0)->get();
-    if (!isBlasCompatible(a) || !isBlasCompatible(b) || !isBlasCompatible(c))
+    Type operandType = getElementTypeOrSelf(a.getType());
+    StringRef callee = getGemmName(operandType);
+    Type f32 = Float32Type::get(op->getContext());
+    if (callee.empty() || !isBlasCompatible(a, operandType) ||
+        !isBlasCompatible(b, operandType) || !isBlasCompatible(c, f32))
       return;
 
     OpBuilder builder(op);
@@ -125,8 +141,10 @@ struct LinalgToBlasPass
           memref::ExtractStridedMetadataOp::create(builder, loc, memref);
       Value pointer = toI64(
           memref::ExtractAlignedPointerAsIndexOp::create(builder, loc, memref));
+      int64_t elementBytes =
+          getElementTypeOrSelf(memref.getType()).getIntOrFloatBitWidth() / 8;
       Value offsetBytes = arith::MulIOp::create(
-          builder, loc, toI64(metadata.getOffset()), constant(4));
+          builder, loc, toI64(metadata.getOffset()), constant(elementBytes));
       pointer = arith::AddIOp::create(builder, loc, pointer, offsetBytes);
       auto strides = metadata.getStrides();
       unsigned rank = strides.size();
@@ -145,22 +163,22 @@ struct LinalgToBlasPass
     auto [pb, ldb, sb] = describe(b);
     auto [pc, ldc, sc] = describe(c);
 
-    func::FuncOp callee = getOrCreateSgemm(op->getParentOfType<ModuleOp>());
-    func::CallOp::create(builder, loc, callee,
+    func::FuncOp function =
+        getOrCreateGemm(op->getParentOfType<ModuleOp>(), callee);
+    func::CallOp::create(builder, loc, function,
                          ValueRange{constant(*transA), constant(*transB), rows,
                                     cols, depth, pa, lda, pb, ldb, pc, ldc,
                                     count, sa, sb, sc});
     op->erase();
   }
 
-  func::FuncOp getOrCreateSgemm(ModuleOp module) {
-    if (auto existing = module.lookupSymbol<func::FuncOp>(kSgemmName))
+  func::FuncOp getOrCreateGemm(ModuleOp module, StringRef name) {
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
       return existing;
     OpBuilder builder = OpBuilder::atBlockBegin(module.getBody());
     Type i64 = builder.getI64Type();
     auto type = builder.getFunctionType(SmallVector<Type>(15, i64), {});
-    auto func =
-        func::FuncOp::create(builder, module.getLoc(), kSgemmName, type);
+    auto func = func::FuncOp::create(builder, module.getLoc(), name, type);
     func.setPrivate();
     return func;
   }

@@ -108,6 +108,8 @@ getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
                                llvm::JITSymbolFlags::Exported};
   };
   add("mlopt_sgemm", &mlopt_sgemm);
+  add("mlopt_gemm_bf16", &mlopt_gemm_bf16);
+  add("mlopt_gemm_f16", &mlopt_gemm_f16);
   add("mlopt_prune_mask_f32", &mlopt_prune_mask_f32);
   add("mlopt_prune_mask_f64", &mlopt_prune_mask_f64);
   return symbols;

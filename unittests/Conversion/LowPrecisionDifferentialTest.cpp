@@ -25,6 +25,7 @@
 #include "mlopt/InitAll.h"
 #include "mlopt/Reference/Evaluator.h"
 #include "mlopt/Runtime/CpuExecutable.h"
+#include "mlopt/Runtime/CpuKernels.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -443,8 +444,20 @@ const char *kProducts = R"mlir(
     }
 )mlir";
 
+/// mlopt_gemm_bf16 / mlopt_gemm_f16: on a CPU with AVX512_BF16, bf16 runs
+/// the dot-product kernel.
 TEST_P(LowPrecisionForwardTest, MatrixProductsBlas) {
+  RecordProperty("bf16_dot_product_kernel",
+                 runtime::hasBf16DotProductKernel() ? "yes" : "no");
   runModule(kProducts, {}, "blas");
+}
+
+/// The same through the f32 fallback of mlopt_gemm_bf16 (the path of CPUs
+/// without AVX512_BF16), on a CPU that has the dot-product kernel.
+TEST_P(LowPrecisionForwardTest, MatrixProductsBlasWithoutDotKernel) {
+  bool previous = runtime::setBf16DotProductKernelAllowed(false);
+  runModule(kProducts, {}, "blas");
+  runtime::setBf16DotProductKernelAllowed(previous);
 }
 
 TEST_P(LowPrecisionForwardTest, MatrixProductsVector) {

@@ -20,6 +20,19 @@ void mlopt_sgemm(int64_t transA, int64_t transB, int64_t m, int64_t n,
                  int64_t c, int64_t ldc, int64_t batch, int64_t strideA,
                  int64_t strideB, int64_t strideC);
 
+/// As mlopt_sgemm with bf16 (f16) A and B and an f32 C: C += op(A) op(B),
+/// accumulating in f32, `stride*` in elements of each operand. bf16 uses
+/// the CPU's AVX512_BF16 dot products where the CPU has them (detected at
+/// run time), else converts to f32 for OpenBLAS; f16 always converts.
+void mlopt_gemm_bf16(int64_t transA, int64_t transB, int64_t m, int64_t n,
+                     int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
+                     int64_t c, int64_t ldc, int64_t batch, int64_t strideA,
+                     int64_t strideB, int64_t strideC);
+void mlopt_gemm_f16(int64_t transA, int64_t transB, int64_t m, int64_t n,
+                    int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
+                    int64_t c, int64_t ldc, int64_t batch, int64_t strideA,
+                    int64_t strideB, int64_t strideC);
+
 /// The selection of mlopt.prune_mask (convert-mlopt-to-linalg): `scores`
 /// and `mask` point (as integers) to `groups * length` contiguous row-major
 /// elements; each group of `length` gets 0 at its
@@ -32,5 +45,14 @@ void mlopt_prune_mask_f32(int64_t scores, int64_t mask, int64_t groups,
 void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
                           int64_t length, double sparsity);
 }
+
+namespace mlir::mlopt::runtime {
+/// Whether mlopt_gemm_bf16 uses the AVX512_BF16 kernel: the CPU has the
+/// instructions and the kernel is allowed.
+bool hasBf16DotProductKernel();
+/// Allows or forbids the AVX512_BF16 kernel (tests run the f32 fallback on
+/// CPUs with the instructions); returns the previous setting.
+bool setBf16DotProductKernelAllowed(bool allowed);
+} // namespace mlir::mlopt::runtime
 
 #endif // MLOPT_RUNTIME_CPUKERNELS_H
