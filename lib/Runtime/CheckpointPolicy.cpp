@@ -4,6 +4,7 @@
 #include "RuntimeError.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Transforms/LossScaling.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
@@ -134,6 +135,16 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   if (it != file->metadata().end() &&
       (StringRef(it->second).getAsInteger(10, step) || step < 0))
     return makeError(path + ": bad 'mlopt.step' metadata '" + it->second + "'");
+  // Steps that mlopt-loss-scaling skipped left the step counters as they
+  // were: those lag the run's step by the skipped steps the file records.
+  int64_t skipped = 0;
+  if (const SafetensorsEntry *entry = file->lookup(kSkippedStepsStateName);
+      entry && !file->data(*entry).empty())
+    skipped = readCounter(entry->spec.dtype, file->data(*entry));
+  if (it != file->metadata().end() && (skipped < 0 || skipped > step))
+    return makeError(path + ": tensor '" + kSkippedStepsStateName + "' holds " +
+                     llvm::Twine(skipped) + " skipped steps, outside [0, " +
+                     llvm::Twine(step) + "] ('mlopt.step')");
   // Cross-check what the file says of itself before anything is loaded.
   for (const StateInfo *info : toLoad) {
     ArrayRef<uint8_t> bytes = file->data(*file->lookup(info->spec.name));
@@ -142,10 +153,13 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
       return makeError(path + ": tensor '" + info->spec.name + "' holds " +
                        *bad);
     if (info->kind == StateKind::Step && it != file->metadata().end() &&
-        !bytes.empty() && readCounter(info->spec.dtype, bytes) != step)
+        !bytes.empty() &&
+        readCounter(info->spec.dtype, bytes) != step - skipped)
       return makeError(path + ": 'mlopt.step' metadata says step " +
-                       llvm::Twine(step) + " but tensor '" + info->spec.name +
-                       "' holds " +
+                       llvm::Twine(step) +
+                       (skipped ? " with " + llvm::Twine(skipped) + " skipped"
+                                : llvm::Twine()) +
+                       " but tensor '" + info->spec.name + "' holds " +
                        llvm::Twine(readCounter(info->spec.dtype, bytes)));
   }
   for (const StateInfo *info : toLoad) {

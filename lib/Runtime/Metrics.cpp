@@ -275,6 +275,9 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
       os << std::string(15, ' ') << llvm::left_justify(name, width)
          << llvm::format(" %.2f%%", fraction * 100) << "\n";
   }
+  if (summary.lossScale)
+    row("loss scale") << llvm::format("%g", *summary.lossScale) << ", "
+                      << summary.skippedSteps.value_or(0) << " steps skipped\n";
   if (!summary.stateBytes.empty()) {
     row("state");
     uint64_t total = 0;
@@ -323,6 +326,10 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
   record.add("peak_rss_mb", summary.peakRssMb);
   if (summary.sparsityOverall)
     addSparsity(record, summary.sparsity, *summary.sparsityOverall);
+  if (summary.lossScale) {
+    record.add("loss_scale", *summary.lossScale);
+    record.add("skipped_steps", summary.skippedSteps.value_or(0));
+  }
   llvm::json::Object bytes;
   for (const auto &[dtype, count] : summary.stateBytes)
     bytes[dtype] = count;

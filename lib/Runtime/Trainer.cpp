@@ -5,6 +5,7 @@
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
 #include "mlopt/Runtime/DatasetSpec.h"
+#include "mlopt/Runtime/LossScaling.h"
 #include "mlopt/Runtime/Metrics.h"
 #include "mlopt/Runtime/Pruning.h"
 #include "mlopt/Runtime/TrainingLoop.h"
@@ -13,6 +14,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -414,6 +416,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
                      "docs/TrainingIR.md)");
   // The pruned tensors, whose sparsity the run reports.
   bool pruned = !getPrunedTensors(session.getStates()).empty();
+  bool lossScaled = hasLossScaling(session);
   if (options.finalizePruning &&
       llvm::none_of(session.getStates(), [](const StateInfo &info) {
         return info.kind == StateKind::Mask;
@@ -476,6 +479,15 @@ Error runtime::runTrainer(const TrainerOptions &options,
   std::optional<Evaluation> finalEval;
 
   RunSummary summary;
+  // The loss scaler's skipped steps before this epoch (a resumed run's too).
+  int64_t skippedBefore = 0;
+  if (lossScaled) {
+    Expected<std::optional<LossScalingStatus>> status =
+        readLossScaling(session);
+    if (!status)
+      return status.takeError();
+    skippedBefore = (*status)->skippedSteps;
+  }
   // Time spent evaluating between epochs, which is not training time.
   double evalSeconds = 0;
   TrainLoopResult trained;
@@ -562,6 +574,19 @@ Error runtime::runTrainer(const TrainerOptions &options,
         addSparsity(record, sparsity->fractions(), sparsity->overall());
         line += llvm::formatv(", sparsity {0:f2}%", sparsity->overall() * 100);
       }
+      if (lossScaled) {
+        Expected<std::optional<LossScalingStatus>> status =
+            readLossScaling(session);
+        if (!status)
+          return status.takeError();
+        int64_t skipped = (*status)->skippedSteps - skippedBefore;
+        skippedBefore = (*status)->skippedSteps;
+        record.add("loss_scale", (*status)->scale)
+            .add("skipped_steps", skipped);
+        llvm::raw_string_ostream(line)
+            << ", loss_scale " << llvm::format("%g", (*status)->scale)
+            << ", skipped_steps " << skipped;
+      }
       out << line << "\n";
       out.flush();
       if (metrics)
@@ -627,6 +652,14 @@ Error runtime::runTrainer(const TrainerOptions &options,
       return sparsity.takeError();
     summary.sparsity = sparsity->fractions();
     summary.sparsityOverall = sparsity->overall();
+  }
+  if (lossScaled) {
+    Expected<std::optional<LossScalingStatus>> status =
+        readLossScaling(session);
+    if (!status)
+      return status.takeError();
+    summary.lossScale = (*status)->scale;
+    summary.skippedSteps = (*status)->skippedSteps;
   }
 
   std::vector<TensorSpec> specs;

@@ -4,6 +4,7 @@
 #include "RuntimeError.h"
 
 #include "mlopt/Runtime/DatasetSpec.h"
+#include "mlopt/Runtime/LossScaling.h"
 #include "mlopt/Runtime/Metrics.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -195,6 +196,9 @@ Expected<TrainLoopResult> runtime::train(Session &session,
                          " at step " + llvm::Twine(step + 1) + " (epoch " +
                          llvm::Twine(epoch + 1) + ", batch " +
                          llvm::Twine(b + 1) + ")");
+      // A step skipped at the floor of the loss scale repeats forever.
+      if (Error error = checkLossScaleFloor(session, *values, step + 1))
+        return std::move(error);
       if (result.stepSeconds.size() == 1)
         result.firstStepLoss = loss;
       lossSum += loss;

@@ -171,6 +171,10 @@ struct RunSummary {
   /// and of all of them together (their zeros over their elements).
   std::vector<std::pair<std::string, double>> sparsity;
   std::optional<double> sparsityOverall;
+  /// With loss scaling (mlopt-loss-scaling): the scale after the last step
+  /// and the steps skipped since training began.
+  std::optional<double> lossScale;
+  std::optional<int64_t> skippedSteps;
   /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
   std::vector<std::pair<std::string, uint64_t>> stateBytes;
   /// FLOPs of one training step as the compiler counts them

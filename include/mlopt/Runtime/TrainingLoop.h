@@ -116,7 +116,9 @@ struct TrainLoopResult {
 };
 
 /// Trains on shuffled full batches of a fitted data set. A loss that becomes
-/// NaN or infinite stops with an error naming the step.
+/// NaN or infinite stops with an error naming the step, and so does a step
+/// that mlopt-loss-scaling skipped with the scale at its floor
+/// (checkLossScaleFloor in LossScaling.h).
 llvm::Expected<TrainLoopResult> train(Session &session, const Dataset &dataset,
                                       const TrainLoopOptions &options,
                                       const TrainLoopCallbacks &callbacks = {});
