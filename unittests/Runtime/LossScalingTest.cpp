@@ -20,6 +20,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -74,7 +75,8 @@ class LossScalingTest : public ::testing::TestWithParam<std::string> {
 protected:
   /// Compiles kModel with Adam, a step schedule (the lr halves every step)
   /// and mlopt-loss-scaling with `scaling`.
-  std::unique_ptr<Session> compile(const MLOptLossScalingOptions &scaling) {
+  std::unique_ptr<Session> compile(const MLOptLossScalingOptions &scaling,
+                                   std::vector<PassBuilder> modelPasses = {}) {
     auto parsed = Model::parse(kModel, "loss-scaling-test");
     EXPECT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
     if (!parsed)
@@ -88,6 +90,7 @@ protected:
     options.pipeline.optimizer.schedule = "step";
     options.pipeline.optimizer.stepSize = 1;
     options.pipeline.optimizer.gamma = 0.5;
+    options.pipeline.modelPasses = std::move(modelPasses);
     options.pipeline.postAutodiffPasses.push_back([scaling](OpPassManager &pm) {
       pm.addPass(createMLOptLossScaling(scaling));
     });
@@ -334,6 +337,47 @@ TEST(LossScalingSummaryTest, ReportsTheScaleAndTheSkippedSteps) {
   EXPECT_EQ(formatSummary(plain).find("loss scale"), std::string::npos);
   EXPECT_EQ(summaryRecord(plain).toJson().find("loss_scale"),
             std::string::npos);
+}
+
+// With mlopt-prune the step writes the masks and pruning.step before the
+// update: a skipped step restores them, so the one-shot pruning happens at
+// the next applied step.
+TEST_P(LossScalingTest, SkippedStepRestoresThePruningMasks) {
+  MLOptPruneOptions prune;
+  prune.method = "l1";
+  prune.amount = "0.5";
+  prune.targets = "fc\\.weight";
+  std::unique_ptr<Session> session = compile(
+      MLOptLossScalingOptions(),
+      {[prune](OpPassManager &pm) { pm.addPass(createMLOptPrune(prune)); }});
+  ASSERT_TRUE(session);
+  auto before = snapshot(*session);
+  StepResult skipped = step(*session, /*overflow=*/true);
+  EXPECT_EQ(metric(skipped, kSkippedMetricName), 1.0);
+  auto after = snapshot(*session);
+  for (const auto &[name, bytes] : before) {
+    if (!llvm::StringRef(name).starts_with("loss_scaler.")) {
+      EXPECT_EQ(bytes, after[name]) << name << " changed on a skipped step";
+    }
+  }
+  EXPECT_EQ(scalar(*session, "pruning.step"), 0.0);
+
+  step(*session, /*overflow=*/false);
+  EXPECT_EQ(scalar(*session, "pruning.step"), 1.0);
+  auto mask = session->readState("fc.weight.mask");
+  ASSERT_TRUE(bool(mask)) << llvm::toString(mask.takeError());
+  std::vector<float> values(mask->size() / sizeof(float));
+  std::memcpy(values.data(), mask->data(), mask->size());
+  EXPECT_EQ(std::count(values.begin(), values.end(), 0.0f), 3);
+  auto weight = session->readState("fc.weight");
+  ASSERT_TRUE(bool(weight));
+  std::vector<float> w(weight->size() / sizeof(float));
+  std::memcpy(w.data(), weight->data(), weight->size());
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (values[i] == 0.0f) {
+      EXPECT_EQ(w[i], 0.0f) << "pruned weight " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LossScalingTest,
