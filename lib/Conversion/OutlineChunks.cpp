@@ -42,6 +42,15 @@ bool isStructured(Operation &op) {
          isa<linalg::LinalgOp, CallOpInterface, memref::CopyOp>(op);
 }
 
+/// The operations in `op`, itself and nested ones: a loop nest's payload
+/// is straight-line code once LLVM unrolls short loops, and its passes and
+/// schedulers are quadratic in the size of a basic block.
+size_t countOps(Operation &op) {
+  size_t count = 0;
+  op.walk([&](Operation *) { ++count; });
+  return count;
+}
+
 /// Values a chunk recreates rather than receives: side-effect free ops
 /// without operands (constants, memref.get_global).
 bool isRematerializable(Value value) {
@@ -55,9 +64,10 @@ public:
   Outliner(func::FuncOp func, SymbolTable &symbols)
       : func(func), body(func.getBody().front()), symbols(symbols) {}
 
-  /// Cuts the body into chunks of about `chunkSize` structured ops that
-  /// read about `maxArguments` values from before them at most.
-  void run(unsigned chunkSize, unsigned maxArguments) {
+  /// Cuts the body into chunks of about `chunkSize` structured ops or
+  /// `maxOps` operations, whichever comes first, that read about
+  /// `maxArguments` values from before them at most.
+  void run(unsigned chunkSize, unsigned maxOps, unsigned maxArguments) {
     SmallVector<Operation *> ops;
     for (Operation &op : body.without_terminator())
       ops.push_back(&op);
@@ -65,7 +75,7 @@ public:
       position[op] = i;
     // The last position at which each buffer defined so far is used.
     SmallVector<std::pair<size_t, size_t>> chunks; // [begin, end)
-    size_t begin = 0, structured = 0, bufferEnd = 0;
+    size_t begin = 0, structured = 0, numOps = 0, bufferEnd = 0;
     // The values the current chunk reads from before it.
     llvm::DenseSet<Value> arguments;
     for (auto [i, op] : llvm::enumerate(ops)) {
@@ -74,6 +84,7 @@ public:
             !isRematerializable(result))
           bufferEnd = std::max(bufferEnd, lastUse(result));
       structured += isStructured(*op);
+      numOps += countOps(*op);
       op->walk([&](Operation *nested) {
         for (Value operand : nested->getOperands()) {
           auto arg = dyn_cast<BlockArgument>(operand);
@@ -85,11 +96,13 @@ public:
       });
       // A call passes a memref as 3 + 2 * rank scalars, and LLVM's
       // CalledValuePropagation is quadratic in a call's arguments.
-      if ((structured >= chunkSize || arguments.size() >= maxArguments) &&
+      if ((structured >= chunkSize || numOps >= maxOps ||
+           arguments.size() >= maxArguments) &&
           bufferEnd <= i) {
         chunks.push_back({begin, i + 1});
         begin = i + 1;
         structured = 0;
+        numOps = 0;
         arguments.clear();
       }
     }
@@ -222,9 +235,13 @@ struct OutlineChunksPass
         continue;
       Block &body = func.getBody().front();
       size_t structured = llvm::count_if(body, isStructured);
-      if (structured > threshold)
+      size_t numOps = 0;
+      for (Operation &op : body)
+        numOps += countOps(op);
+      if (structured > threshold || numOps > opThreshold)
         Outliner(func, symbols)
-            .run(size, std::max(1u, maxArguments.getValue()));
+            .run(size, std::max(1u, maxOps.getValue()),
+                 std::max(1u, maxArguments.getValue()));
     }
   }
 };

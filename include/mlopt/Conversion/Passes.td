@@ -200,8 +200,11 @@ def MLOptOutlineChunks : Pass<"mlopt-outline-chunks", "::mlir::ModuleOp"> {
   let summary = "splits functions with thousands of ops into chunk functions";
   let description = [{
     A function whose body holds more than `threshold` structured ops
-    (linalg ops, ops with regions, calls, copies) is cut into consecutive
-    chunks of about `chunk-size` such ops (fewer where a chunk would read
+    (linalg ops, ops with regions, calls, copies) or more than
+    `op-threshold` operations (counting those nested in regions: the
+    payloads of fused loop nests, which LLVM unrolls into straight-line
+    code when the loops are short) is cut into consecutive chunks of about
+    `chunk-size` such ops or `max-ops` operations (fewer where a chunk would read
     more than `max-arguments` values from before it: LLVM's
     CalledValuePropagation is quadratic in the arguments of one call); each
     chunk becomes a private,
@@ -234,6 +237,11 @@ def MLOptOutlineChunks : Pass<"mlopt-outline-chunks", "::mlir::ModuleOp"> {
            "split functions with more structured ops than this">,
     Option<"chunkSize", "chunk-size", "unsigned", /*default=*/"64",
            "structured ops per chunk">,
+    Option<"opThreshold", "op-threshold", "unsigned", /*default=*/"4096",
+           "split functions with more operations (nested ones included) "
+           "than this">,
+    Option<"maxOps", "max-ops", "unsigned", /*default=*/"1024",
+           "operations (nested ones included) per chunk">,
     Option<"maxArguments", "max-arguments", "unsigned", /*default=*/"32",
            "values a chunk reads from before it (a chunk ends once it "
            "reaches this many)">,
