@@ -27,6 +27,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -195,17 +196,45 @@ createHostTargetMachine(unsigned optLevel) {
   return builder->createTargetMachine();
 }
 
-/// The LLVM pipeline: the always-inline entry points go into their C
-/// wrappers first, then the optimization pipeline of `optLevel`. O3 runs
-/// interprocedural passes (CalledValuePropagation) before its inliner, and
-/// they are quadratic in the arguments of a call: the wrapper's call of the
-/// entry point passes every state's descriptor (1,000 states: 6 of 7 s of
-/// O3). A wrapper with its callee inlined has no such call.
+/// The most instructions of a loop-free packed wrapper that LLVM
+/// optimizes; see makeTransformer.
+constexpr unsigned kMaxOptimizedPlumbingInstructions = 1000;
+
+/// The LLVM pipeline. First each entry point goes into its C wrapper and
+/// that into the ExecutionEngine's packed wrapper
+/// (`_mlir__mlir_ciface_f(void **)`, the only symbol the runtime calls):
+/// each wrapper's call of the next passes every state's descriptor, and
+/// O3's interprocedural passes (CalledValuePropagation) and code
+/// generation are quadratic in the arguments of a call (1,000 states: 6 of
+/// 7 s of O3). Then the optimization pipeline of `optLevel`, except for a
+/// packed wrapper that is only plumbing: a body without loops of thousands
+/// of instructions, which is what an entry point of thousands of states
+/// whose work mlopt-outline-chunks moved into chunk functions becomes. Its
+/// loads of the descriptors all precede the first call, one basic block
+/// that the schedulers (and the post-RA one of AMD CPUs in particular) are
+/// quadratic in; compiled without optimization it costs linear time, and
+/// the chunks it calls are optimized as usual.
 static std::function<Error(llvm::Module *)>
 makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
   std::function<Error(llvm::Module *)> optimize =
       makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm);
   return [optimize](llvm::Module *module) -> Error {
+    SmallVector<llvm::Function *> packedWrappers;
+    for (llvm::Function &function : *module) {
+      llvm::StringRef name = function.getName();
+      if (!name.consume_front("_mlir__mlir_ciface_") ||
+          function.isDeclaration())
+        continue;
+      packedWrappers.push_back(&function);
+      for (const std::string &inner :
+           {("_mlir_ciface_" + name).str(), name.str()}) {
+        llvm::Function *callee = module->getFunction(inner);
+        if (!callee || callee->isDeclaration())
+          continue;
+        callee->addFnAttr(llvm::Attribute::AlwaysInline);
+        callee->setLinkage(llvm::GlobalValue::InternalLinkage);
+      }
+    }
     llvm::LoopAnalysisManager loops;
     llvm::FunctionAnalysisManager functions;
     llvm::CGSCCAnalysisManager sccs;
@@ -220,6 +249,16 @@ makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
     inliner.addPass(llvm::AlwaysInlinerPass());
     inliner.addPass(llvm::GlobalDCEPass());
     inliner.run(*module, modules);
+    for (llvm::Function *wrapper : packedWrappers) {
+      SmallVector<std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
+          backEdges;
+      llvm::FindFunctionBackedges(*wrapper, backEdges);
+      if (backEdges.empty() &&
+          wrapper->getInstructionCount() > kMaxOptimizedPlumbingInstructions) {
+        wrapper->addFnAttr(llvm::Attribute::NoInline);
+        wrapper->addFnAttr(llvm::Attribute::OptimizeNone);
+      }
+    }
     return optimize(module);
   };
 }

@@ -830,6 +830,88 @@ TEST_F(DifferentialTest, TrainStepMatchesReference) {
   llvm::consumeError(eval.takeError());
 }
 
+// A model of 400 parameters (800 states with the momentum buffers): its
+// entry points are cut into chunk functions (mlopt-outline-chunks) and the
+// packed wrappers that only pass the states on are compiled without
+// optimization (CpuExecutable); both must leave the numbers unchanged.
+TEST_F(DifferentialTest, ChunkedTrainStepMatchesReference) {
+  constexpr int kParameters = 400;
+  std::string model;
+  llvm::raw_string_ostream os(model);
+  for (int i = 0; i < kParameters; ++i)
+    os << llvm::formatv("mlopt.state @w{0} : tensor<4xf32> parameter "
+                        "trainable init #mlopt.constant<value = {1:e}>\n",
+                        i, 0.001 * (i % 97) - 0.05);
+  os << "func.func @loss(%x: tensor<4xf32> {mlopt.input}, %y: tensor<4xf32> "
+        "{mlopt.label}) -> tensor<f32> attributes {mlopt.loss} {\n"
+        "  %h0 = mlopt.mul %x, %x : tensor<4xf32>\n";
+  for (int i = 0; i < kParameters; ++i) {
+    os << llvm::formatv("  %w{0} = mlopt.state_read @w{0} : tensor<4xf32>\n",
+                        i);
+    // Gradients of either sign; a state mixed up with another shows in
+    // its initial value.
+    const char *op = i % 2 ? "sub" : "add";
+    os << llvm::formatv("  %h{0} = mlopt.{1} %h{2}, %w{2} : tensor<4xf32>\n",
+                        i + 1, op, i);
+  }
+  os << llvm::formatv("  %l = mlopt.mse_loss %h{0}, %y : (tensor<4xf32>, "
+                      "tensor<4xf32>) -> tensor<f32>\n  return %l : "
+                      "tensor<f32>\n}\n",
+                      kParameters);
+  OwningOpRef<ModuleOp> module = parse(model);
+  ASSERT_TRUE(module);
+  mlir::mlopt::registerAllPasses();
+  PassManager pm(&context, ModuleOp::getOperationName());
+  ASSERT_TRUE(succeeded(parsePassPipeline(
+      "mlopt-autodiff,mlopt-optimizer{optimizer=sgd lr=0.01 momentum=0.9},"
+      "mlopt-entry-points",
+      pm)));
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+
+  std::unique_ptr<CpuExecutable> exec = compile(*module);
+  ASSERT_TRUE(exec);
+  // The lowering does cut the training step into chunks (compile() has
+  // registered the bufferization models it needs).
+  {
+    OwningOpRef<ModuleOp> lowered = module->clone();
+    PassManager lower(&context, ModuleOp::getOperationName());
+    LowerToCPUOptions options;
+    buildLowerToCPUPipeline(lower, options);
+    ASSERT_TRUE(succeeded(lower.run(*lowered)));
+    int chunks = 0;
+    lowered->walk([&](Operation *op) {
+      if (auto symbol = op->getAttrOfType<StringAttr>("sym_name"))
+        chunks += symbol.getValue().starts_with("train_step_chunk");
+    });
+    EXPECT_GT(chunks, 4);
+  }
+
+  reference::Evaluator evaluator(*module);
+  reference::StateMap state;
+  ASSERT_FALSE(static_cast<bool>(exec->init(7)));
+  reference::Tensor seed = Tensor::fromInts(
+      RankedTensorType::get({}, IntegerType::get(&context, 64)), {7});
+  ASSERT_TRUE(succeeded(evaluator.call("init", {seed}, state)));
+  auto type = RankedTensorType::get({4}, Float32Type::get(&context));
+  for (int step = 0; step < 2; ++step) {
+    SCOPED_TRACE(step);
+    Tensor inputs = randomTensor(type, {0.5, 1.0});
+    Tensor labels = randomTensor(type, {});
+    HostBuffer hostInputs = toHost(inputs), hostLabels = toHost(labels);
+    auto metrics = exec->trainStep({&hostInputs, &hostLabels});
+    ASSERT_TRUE(static_cast<bool>(metrics))
+        << llvm::toString(metrics.takeError());
+    auto expected = evaluator.call("train_step", {inputs, labels}, state);
+    ASSERT_TRUE(succeeded(expected));
+    EXPECT_NEAR((*metrics)[0], (*expected)[0].getAsDouble(0),
+                1e-4 * std::max(1.0, std::abs((*metrics)[0])));
+    for (auto [i, name] : llvm::enumerate(exec->getStateNames())) {
+      SCOPED_TRACE(name);
+      expectClose(exec->getStates()[i], state[name], Tolerance{1e-4, 1e-5});
+    }
+  }
+}
+
 TEST_F(DifferentialTest, SecondCompileLoadsFromCache) {
   const char *source = R"mlir(
     mlopt.state @w : tensor<4xf32> parameter trainable init #mlopt.zeros
