@@ -331,6 +331,8 @@ void MLOptLossScalingPass::runOnOperation() {
     Value unscaled = mb.mul(grad, mb.cast(invScale, element));
     returnOp.setOperand(index, unscaled);
     // 0 for finite elements, NaN for an inf or a NaN; the sum keeps NaN.
+    // This needs IEEE arithmetic (no fast-math "no NaNs" in the lowering);
+    // unittests/Runtime/LossScalingTest.cpp checks it on every backend.
     Value check =
         mb.cast(mb.sumAll(mb.mul(unscaled, mb.constantLike(unscaled, 0.0))),
                 f32Scalar.getElementType());
