@@ -406,7 +406,9 @@ TEST_P(LowPrecisionForwardTest, ShapeOps) {
   )mlir");
 }
 
-/// The matrix products, including sizes the tiled and BLAS paths take.
+/// The matrix products, including sizes the tiled and BLAS paths take
+/// (matmul_threaded is large enough for mlopt_gemm_bf16 to split it over
+/// threads, with an odd k and a partial column panel).
 const char *kProducts = R"mlir(
     func.func @linear(%x: tensor<2x3x20xELT>, %w: tensor<7x20xELT>, %b: tensor<7xELT>) -> tensor<2x3x7xELT> {
       %y = mlopt.linear %x, %w, %b : (tensor<2x3x20xELT>, tensor<7x20xELT>, tensor<7xELT>) -> tensor<2x3x7xELT>
@@ -432,6 +434,10 @@ const char *kProducts = R"mlir(
     func.func @matmul_odd(%a: tensor<37x131xELT>, %b: tensor<131x45xELT>) -> tensor<37x45xELT> {
       %c = mlopt.matmul %a, %b : (tensor<37x131xELT>, tensor<131x45xELT>) -> tensor<37x45xELT>
       return %c : tensor<37x45xELT>
+    }
+    func.func @matmul_threaded(%a: tensor<256x129xELT>, %b: tensor<129x300xELT>) -> tensor<256x300xELT> {
+      %c = mlopt.matmul %a, %b : (tensor<256x129xELT>, tensor<129x300xELT>) -> tensor<256x300xELT>
+      return %c : tensor<256x300xELT>
     }
     func.func @batch_matmul(%a: tensor<2x3x5x8xELT>, %b: tensor<2x3x8x4xELT>) -> tensor<2x3x5x4xELT> {
       %c = mlopt.batch_matmul %a, %b : (tensor<2x3x5x8xELT>, tensor<2x3x8x4xELT>) -> tensor<2x3x5x4xELT>
