@@ -6,7 +6,8 @@
 //   bf16 products per f32 lane per instruction), 8 x 32 blocks of C in
 //   registers, column panels split over the CPU's threads for large
 //   products. Measured against OpenBLAS' sgemm on the same (converted)
-//   operands it was 1.4-1.9x faster at the MLP's shapes (docs/CpuLowering.md).
+//   operands it was 1.2-2x faster at the MLP's and the transformer
+//   block's shapes (docs/CpuLowering.md).
 //   VDPBF16PS treats subnormal inputs as zero and flushes subnormal results.
 // - otherwise (bf16 without AVX512_BF16, and f16 everywhere): the operands
 //   are converted to f32 (exact) and OpenBLAS' sgemm computes the product.
@@ -20,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cblas.h>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -227,8 +229,15 @@ bool detectBf16DotProducts() { return false; }
 
 #endif
 
+/// The CPU's answer, unless MLOPT_NO_BF16_DOT_KERNEL=1 asks for the f32
+/// fallback (bench/amp.py times the path of CPUs without AVX512_BF16 so).
 bool cpuHasBf16DotProducts() {
-  static const bool has = detectBf16DotProducts();
+  static const bool has = [] {
+    const char *off = std::getenv("MLOPT_NO_BF16_DOT_KERNEL");
+    if (off && std::strcmp(off, "1") == 0)
+      return false;
+    return detectBf16DotProducts();
+  }();
   return has;
 }
 

@@ -251,7 +251,8 @@ def MLOptOutlineChunks : Pass<"mlopt-outline-chunks", "::mlir::ModuleOp"> {
 }
 
 def MLOptLinalgToBlas : Pass<"mlopt-linalg-to-blas", "::mlir::ModuleOp"> {
-  let summary = "replaces f32 matmuls on buffers by calls of mlopt_sgemm";
+  let summary = "replaces f32, bf16 and f16 matmuls on buffers by calls of "
+                "mlopt_sgemm / mlopt_gemm_bf16 / mlopt_gemm_f16";
   let description = [{
     Rewrites `linalg.matmul` and `linalg.batch_matmul` on f32 memrefs with
     identity layouts, including the variants whose indexing maps transpose
@@ -259,8 +260,12 @@ def MLOptLinalgToBlas : Pass<"mlopt-linalg-to-blas", "::mlir::ModuleOp"> {
     `mlopt_sgemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, batch,
     strideA, strideB, strideC)` with linalg's semantics, C += A B (pointers
     and sizes as i64), which the runtime serves with OpenBLAS's
-    `cblas_sgemm`. Other matmuls (other element types, non-unit inner
-    strides) are left for the loop lowering. Run after bufferization.
+    `cblas_sgemm`. Products of bf16 (f16) operands into an f32 C call
+    `mlopt_gemm_bf16` (`mlopt_gemm_f16`) with the same arguments: the
+    runtime's AVX512_BF16 kernel where the CPU has it, else sgemm on the
+    operands converted to f32 (docs/CpuLowering.md, "Low precision"). Other
+    matmuls (other element types, non-unit inner strides) are left for the
+    loop lowering. Run after bufferization.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",

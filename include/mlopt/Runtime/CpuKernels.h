@@ -48,7 +48,8 @@ void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
 
 namespace mlir::mlopt::runtime {
 /// Whether mlopt_gemm_bf16 uses the AVX512_BF16 kernel: the CPU has the
-/// instructions and the kernel is allowed.
+/// instructions, MLOPT_NO_BF16_DOT_KERNEL=1 is not set, and the kernel is
+/// allowed.
 bool hasBf16DotProductKernel();
 /// Allows or forbids the AVX512_BF16 kernel (tests run the f32 fallback on
 /// CPUs with the instructions); returns the previous setting.
