@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -120,9 +121,7 @@ private:
     if (!cast) {
       OpBuilder builder(value.getContext());
       builder.setInsertionPointAfterValue(value);
-      cast = CastOp::create(builder, value.getLoc(),
-                            floatTensorType(value).clone(type), value)
-                 .getResult();
+      cast = MLOptBuilder(builder, value.getLoc()).cast(value, type);
     }
     return cast;
   }
