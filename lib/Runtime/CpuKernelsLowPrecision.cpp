@@ -4,7 +4,7 @@
 // Which code runs is decided at run time from the CPU:
 // - bf16 where the CPU has AVX512_BF16: a packed kernel on VDPBF16PS (two
 //   bf16 products per f32 lane per instruction), 8 x 32 blocks of C in
-//   registers, column panels split over the CPU's threads for large
+//   registers, column panels split over OpenBLAS' threads for large
 //   products. Measured against OpenBLAS' sgemm on the same (converted)
 //   operands it was 1.2-2x faster at the MLP's and the transformer
 //   block's shapes (docs/CpuLowering.md).
@@ -199,9 +199,11 @@ void gemmBf16Dot(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
       }
     }
   };
+  // As many threads as OpenBLAS uses for sgemm (OPENBLAS_NUM_THREADS, or
+  // the CPUs), so f32 and bf16 products get the same share of the machine.
   int64_t threads = std::min<int64_t>(
-      {static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())),
-       panels, std::max<int64_t>(1, m * n * k / kParallelWork)});
+      {static_cast<int64_t>(std::max(1, openblas_get_num_threads())), panels,
+       std::max<int64_t>(1, m * n * k / kParallelWork)});
   if (threads <= 1) {
     work(0, panels);
     return;
