@@ -200,6 +200,28 @@ createHostTargetMachine(unsigned optLevel) {
 /// optimizes; see makeTransformer.
 constexpr unsigned kMaxOptimizedPlumbingInstructions = 1000;
 
+/// The instructions per basic block of an unoptimized packed wrapper.
+constexpr unsigned kPlumbingBlockSize = 256;
+
+/// Splits the blocks of `function` into blocks of at most `size`
+/// instructions (joined by branches): instruction selection and scheduling
+/// work on one block at a time and are quadratic in its size, even without
+/// optimization.
+static void splitIntoBlocks(llvm::Function &function, unsigned size) {
+  SmallVector<llvm::Instruction *> cuts;
+  for (llvm::BasicBlock &block : function) {
+    unsigned count = 0;
+    for (llvm::Instruction &instruction : block)
+      if (++count > size && !instruction.isTerminator() &&
+          !isa<llvm::PHINode>(instruction)) {
+        cuts.push_back(&instruction);
+        count = 1;
+      }
+  }
+  for (llvm::Instruction *cut : cuts)
+    cut->getParent()->splitBasicBlock(cut);
+}
+
 /// The LLVM pipeline. First each entry point goes into its C wrapper and
 /// that into the ExecutionEngine's packed wrapper
 /// (`_mlir__mlir_ciface_f(void **)`, the only symbol the runtime calls):
@@ -212,8 +234,9 @@ constexpr unsigned kMaxOptimizedPlumbingInstructions = 1000;
 /// whose work mlopt-outline-chunks moved into chunk functions becomes. Its
 /// loads of the descriptors all precede the first call, one basic block
 /// that the schedulers (and the post-RA one of AMD CPUs in particular) are
-/// quadratic in; compiled without optimization it costs linear time, and
-/// the chunks it calls are optimized as usual.
+/// quadratic in; compiled without optimization, cut into blocks of a
+/// bounded size, it costs linear time, and the chunks it calls are
+/// optimized as usual.
 static std::function<Error(llvm::Module *)>
 makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
   std::function<Error(llvm::Module *)> optimize =
@@ -249,6 +272,7 @@ makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
     inliner.addPass(llvm::AlwaysInlinerPass());
     inliner.addPass(llvm::GlobalDCEPass());
     inliner.run(*module, modules);
+    SmallVector<llvm::Function *> plumbing;
     for (llvm::Function *wrapper : packedWrappers) {
       SmallVector<std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
           backEdges;
@@ -257,9 +281,17 @@ makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
           wrapper->getInstructionCount() > kMaxOptimizedPlumbingInstructions) {
         wrapper->addFnAttr(llvm::Attribute::NoInline);
         wrapper->addFnAttr(llvm::Attribute::OptimizeNone);
+        plumbing.push_back(wrapper);
       }
     }
-    return optimize(module);
+    if (Error error = optimize(module))
+      return error;
+    // After the IR pipeline, which does not skip optnone functions (it runs
+    // without the instrumentation that would) and merges the blocks again;
+    // code generation does honour optnone.
+    for (llvm::Function *wrapper : plumbing)
+      splitIntoBlocks(*wrapper, kPlumbingBlockSize);
+    return Error::success();
   };
 }
 

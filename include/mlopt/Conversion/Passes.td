@@ -237,10 +237,10 @@ def MLOptOutlineChunks : Pass<"mlopt-outline-chunks", "::mlir::ModuleOp"> {
            "split functions with more structured ops than this">,
     Option<"chunkSize", "chunk-size", "unsigned", /*default=*/"64",
            "structured ops per chunk">,
-    Option<"opThreshold", "op-threshold", "unsigned", /*default=*/"4096",
+    Option<"opThreshold", "op-threshold", "unsigned", /*default=*/"2048",
            "split functions with more operations (nested ones included) "
            "than this">,
-    Option<"maxOps", "max-ops", "unsigned", /*default=*/"1024",
+    Option<"maxOps", "max-ops", "unsigned", /*default=*/"512",
            "operations (nested ones included) per chunk">,
     Option<"maxArguments", "max-arguments", "unsigned", /*default=*/"32",
            "values a chunk reads from before it (a chunk ends once it "
