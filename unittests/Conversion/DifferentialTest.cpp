@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompiledTestFixture.h"
+
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/InitAll.h"
@@ -36,67 +38,25 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using reference::Tensor;
+using testutil::CompiledTest;
+using testutil::InputRange;
 
 namespace {
-
-/// How the random inputs of a module's functions are drawn.
-struct InputRange {
-  double low = -2.0, high = 2.0;
-  /// Integer inputs are drawn from [0, maxIndex).
-  int64_t maxIndex = 10;
-};
 
 struct Tolerance {
   double rtol = 1e-5, atol = 1e-5;
 };
 
-class DifferentialTest : public ::testing::Test {
+class DifferentialTest : public CompiledTest<> {
 protected:
-  void SetUp() override {
-    DialectRegistry registry;
-    mlir::mlopt::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-    llvm::SmallString<128> dir;
-    ASSERT_FALSE(
-        llvm::sys::fs::createUniqueDirectory("mlopt-differential", dir));
-    cacheDir = std::string(dir);
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(cacheDir); }
+  DifferentialTest() : CompiledTest("mlopt-differential") {}
 
   OwningOpRef<ModuleOp> parse(llvm::StringRef source) {
     return parseSourceString<ModuleOp>(source, &context);
   }
 
-  std::unique_ptr<CpuExecutable> compile(ModuleOp module,
-                                         llvm::StringRef matmul = "blas") {
-    CpuCompileOptions options;
-    options.cacheDir = cacheDir;
-    options.matmul = matmul.str();
-    auto exec = CpuExecutable::compile(module, options);
-    if (!exec) {
-      ADD_FAILURE() << llvm::toString(exec.takeError());
-      return nullptr;
-    }
-    return std::move(*exec);
-  }
-
   Tensor randomTensor(RankedTensorType type, const InputRange &range) {
-    int64_t count = type.getNumElements();
-    Type element = type.getElementType();
-    if (isa<FloatType>(element)) {
-      std::uniform_real_distribution<double> dist(range.low, range.high);
-      std::vector<double> values(count);
-      for (double &value : values)
-        value = dist(rng);
-      return Tensor::fromDoubles(type, values);
-    }
-    int64_t high = element.isInteger(1) ? 2 : range.maxIndex;
-    std::uniform_int_distribution<int64_t> dist(0, high - 1);
-    std::vector<int64_t> values(count);
-    for (int64_t &value : values)
-      value = dist(rng);
-    return Tensor::fromInts(type, values);
+    return testutil::randomTensor(type, range, rng);
   }
 
   /// Runs every public function of `source` on both backends and compares.
@@ -203,8 +163,6 @@ protected:
     EXPECT_EQ(mismatches, 0);
   }
 
-  MLIRContext context;
-  std::string cacheDir;
   std::mt19937_64 rng{20261125};
 };
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Transforms/GradientCases.h"
+#include "CompiledTestFixture.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/InitAll.h"
@@ -49,29 +50,10 @@ struct Tolerance {
 constexpr Tolerance kF64Tolerance{1e-9, 1e-12};
 constexpr Tolerance kF32Tolerance{1e-5, 1e-5};
 
-class GradientDifferentialTest : public ::testing::TestWithParam<GradCase> {
+class GradientDifferentialTest
+    : public testutil::CompiledTest<::testing::TestWithParam<GradCase>> {
 protected:
-  GradientDifferentialTest()
-      : handler(&context, [this](Diagnostic &diag) {
-          messages += diag.str() + "\n";
-          return success();
-        }) {
-    DialectRegistry registry;
-    mlir::mlopt::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  void SetUp() override {
-    llvm::SmallString<128> dir;
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory(
-        "mlopt-gradient-differential", dir));
-    cacheDir = std::string(dir);
-  }
-  void TearDown() override {
-    if (!cacheDir.empty())
-      llvm::sys::fs::remove_directories(cacheDir);
-  }
+  GradientDifferentialTest() : CompiledTest("mlopt-gradient-differential") {}
 
   /// `count` values in [low, high] (sign flipped at random where asked),
   /// rounded to multiples of `quantum` when it is set.
@@ -128,10 +110,6 @@ protected:
     EXPECT_EQ(mismatches, 0);
   }
 
-  MLIRContext context;
-  ScopedDiagnosticHandler handler;
-  std::string messages;
-  std::string cacheDir;
   std::mt19937_64 generator{20261125};
 };
 

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Transforms/GradientCases.h"
+#include "CompiledTestFixture.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/InitAll.h"
@@ -48,6 +49,7 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using reference::Tensor;
+using testutil::InputRange;
 
 namespace {
 
@@ -168,66 +170,13 @@ void expectClose(const HostBuffer &actual, const Tensor &expected,
   EXPECT_EQ(mismatches, 0);
 }
 
-/// How the random inputs of a module's functions are drawn.
-struct InputRange {
-  double low = -2.0, high = 2.0;
-  /// Integer inputs are drawn from [0, maxIndex).
-  int64_t maxIndex = 10;
-};
-
-class LowPrecisionTest : public ::testing::TestWithParam<LowType> {
+class LowPrecisionTest
+    : public testutil::CompiledTest<::testing::TestWithParam<LowType>> {
 protected:
-  LowPrecisionTest()
-      : handler(&context, [this](Diagnostic &diag) {
-          messages += diag.str() + "\n";
-          return success();
-        }) {
-    DialectRegistry registry;
-    mlir::mlopt::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  void SetUp() override {
-    llvm::SmallString<128> dir;
-    ASSERT_FALSE(
-        llvm::sys::fs::createUniqueDirectory("mlopt-low-precision", dir));
-    cacheDir = std::string(dir);
-  }
-  void TearDown() override {
-    if (!cacheDir.empty())
-      llvm::sys::fs::remove_directories(cacheDir);
-  }
-
-  std::unique_ptr<CpuExecutable> compile(ModuleOp module,
-                                         llvm::StringRef matmul = "blas") {
-    CpuCompileOptions options;
-    options.cacheDir = cacheDir;
-    options.matmul = matmul.str();
-    auto exec = CpuExecutable::compile(module, options);
-    if (!exec) {
-      ADD_FAILURE() << llvm::toString(exec.takeError()) << "\n" << messages;
-      return nullptr;
-    }
-    return std::move(*exec);
-  }
+  LowPrecisionTest() : CompiledTest("mlopt-low-precision") {}
 
   Tensor randomTensor(RankedTensorType type, const InputRange &range) {
-    int64_t count = type.getNumElements();
-    Type element = type.getElementType();
-    if (isa<FloatType>(element)) {
-      std::uniform_real_distribution<double> dist(range.low, range.high);
-      std::vector<double> values(count);
-      for (double &value : values)
-        value = dist(rng);
-      return Tensor::fromDoubles(type, values);
-    }
-    int64_t high = element.isInteger(1) ? 2 : range.maxIndex;
-    std::uniform_int_distribution<int64_t> dist(0, high - 1);
-    std::vector<int64_t> values(count);
-    for (int64_t &value : values)
-      value = dist(rng);
-    return Tensor::fromInts(type, values);
+    return testutil::randomTensor(type, range, rng);
   }
 
   /// Runs every public function of `source` (with ELT the dtype under test)
@@ -270,10 +219,6 @@ protected:
     }
   }
 
-  MLIRContext context;
-  ScopedDiagnosticHandler handler;
-  std::string messages;
-  std::string cacheDir;
   std::mt19937_64 rng{20261201};
 };
 
@@ -626,29 +571,10 @@ std::string buildLowModule(const GradCase &c, llvm::StringRef elementType) {
   return result;
 }
 
-class LowPrecisionGradientTest : public ::testing::TestWithParam<LowGradCase> {
+class LowPrecisionGradientTest
+    : public testutil::CompiledTest<::testing::TestWithParam<LowGradCase>> {
 protected:
-  LowPrecisionGradientTest()
-      : handler(&context, [this](Diagnostic &diag) {
-          messages += diag.str() + "\n";
-          return success();
-        }) {
-    DialectRegistry registry;
-    mlir::mlopt::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  void SetUp() override {
-    llvm::SmallString<128> dir;
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory(
-        "mlopt-low-precision-gradient", dir));
-    cacheDir = std::string(dir);
-  }
-  void TearDown() override {
-    if (!cacheDir.empty())
-      llvm::sys::fs::remove_directories(cacheDir);
-  }
+  LowPrecisionGradientTest() : CompiledTest("mlopt-low-precision-gradient") {}
 
   std::vector<double> sample(const gradient_cases::Input &input) {
     std::uniform_real_distribution<double> uniform(input.low, input.high);
@@ -662,10 +588,6 @@ protected:
     return values;
   }
 
-  MLIRContext context;
-  ScopedDiagnosticHandler handler;
-  std::string messages;
-  std::string cacheDir;
   std::mt19937_64 generator{20261201};
 };
 
