@@ -222,8 +222,8 @@ static void splitIntoBlocks(llvm::Function &function, unsigned size) {
     cut->getParent()->splitBasicBlock(cut);
 }
 
-/// The LLVM pipeline. First each entry point goes into its C wrapper and
-/// that into the ExecutionEngine's packed wrapper
+/// The LLVM pipeline. First the always-inline entry points go into their C
+/// wrappers and those into the ExecutionEngine's packed wrappers
 /// (`_mlir__mlir_ciface_f(void **)`, the only symbol the runtime calls):
 /// each wrapper's call of the next passes every state's descriptor, and
 /// O3's interprocedural passes (CalledValuePropagation) and code
@@ -249,14 +249,14 @@ makeTransformer(unsigned optLevel, llvm::TargetMachine *tm) {
           function.isDeclaration())
         continue;
       packedWrappers.push_back(&function);
-      for (const std::string &inner :
-           {("_mlir_ciface_" + name).str(), name.str()}) {
-        llvm::Function *callee = module->getFunction(inner);
-        if (!callee || callee->isDeclaration())
-          continue;
-        callee->addFnAttr(llvm::Attribute::AlwaysInline);
-        callee->setLinkage(llvm::GlobalValue::InternalLinkage);
-      }
+      // mlopt-externalize-state makes the entry point internal and
+      // always-inline, and func-to-llvm gives its C wrapper the attribute
+      // too; internal as well, the C wrapper is not compiled a second time
+      // once it is inlined into the packed wrapper.
+      llvm::Function *wrapper =
+          module->getFunction(("_mlir_ciface_" + name).str());
+      if (wrapper && !wrapper->isDeclaration())
+        wrapper->setLinkage(llvm::GlobalValue::InternalLinkage);
     }
     llvm::LoopAnalysisManager loops;
     llvm::FunctionAnalysisManager functions;
