@@ -2,28 +2,18 @@
 mlopt benchmarks, timed the same way (median ms per training step after
 warm-up). Prints one JSON object per benchmark."""
 import json
-import statistics
+import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_models import Block, time_steps  # noqa: E402
+
 torch.manual_seed(0)
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
-WARMUP, STEPS = 10, 50
-
-
-def time_steps(step):
-    for _ in range(WARMUP):
-        step()
-    times = []
-    for _ in range(STEPS):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
 
 
 def bench(name, model, optimizer, make_batch, loss_fn):
@@ -36,27 +26,6 @@ def bench(name, model, optimizer, make_batch, loss_fn):
         optimizer.step()
 
     print(json.dumps({"name": name, "ms": time_steps(step)}), flush=True)
-
-
-class Block(nn.Module):
-    """Pre-norm encoder block as in examples/transformer_block.mlir."""
-
-    def __init__(self, d=256, heads=4, ffn=1024):
-        super().__init__()
-        self.heads = heads
-        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
-        self.fc1, self.fc2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
-
-    def forward(self, x):
-        b, s, d = x.shape
-        h = self.ln1(x)
-        split = lambda t: t.view(b, s, self.heads, d // self.heads).transpose(1, 2)
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        p = torch.softmax(q @ k.transpose(-1, -2) * (d // self.heads) ** -0.5, -1)
-        a = (p @ v).transpose(1, 2).reshape(b, s, d)
-        x = x + self.o(a)
-        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
 toy = nn.Linear(10, 1)
