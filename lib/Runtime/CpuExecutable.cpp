@@ -111,6 +111,7 @@ getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
   add("mlopt_sgemm", &mlopt_sgemm);
   add("mlopt_gemm_bf16", &mlopt_gemm_bf16);
   add("mlopt_gemm_f16", &mlopt_gemm_f16);
+  add("mlopt_qgemm_s8", &mlopt_qgemm_s8);
   add("mlopt_prune_mask_f32", &mlopt_prune_mask_f32);
   add("mlopt_prune_mask_f64", &mlopt_prune_mask_f64);
   return symbols;

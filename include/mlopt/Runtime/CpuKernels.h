@@ -9,6 +9,9 @@
 #define MLOPT_RUNTIME_CPUKERNELS_H
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 extern "C" {
 /// C += op(A) op(B) for `batch` row-major f32 matrices (mlopt-linalg-to-blas):
@@ -40,6 +43,17 @@ void mlopt_gemm_f16(int64_t transA, int64_t transB, int64_t m, int64_t n,
 /// [0, length]; ties: lower index first; NaN smallest) and 1 elsewhere.
 /// The rule of mlopt/Support/PruneSelection.h, which the reference
 /// evaluator shares. The buffers must not overlap.
+/// C = (A - aZeroPoint)(op(B) - bZeroPoint) for int8 A and B and an int32
+/// C, which is overwritten: C[i][j] = sum_p (A[i][p] - aZeroPoint) *
+/// (op(B)[p][j] - bZeroPoint), exact in int32 (two's-complement wrap on
+/// overflow). A is M x K row-major (leading dimension lda); B is K x N
+/// row-major (ldb) or, when transB != 0, N x K (the linear weight layout);
+/// C is M x N (ldc); pointers are passed as integers. Computed in int8
+/// with int32 sums on the path getInt8KernelPath() names.
+void mlopt_qgemm_s8(int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda,
+                    int64_t aZeroPoint, int64_t b, int64_t ldb,
+                    int64_t bZeroPoint, int64_t transB, int64_t c, int64_t ldc);
+
 void mlopt_prune_mask_f32(int64_t scores, int64_t mask, int64_t groups,
                           int64_t length, double sparsity);
 void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
@@ -54,6 +68,26 @@ bool hasBf16DotProductKernel();
 /// Allows or forbids the AVX512_BF16 kernel (tests run the f32 fallback on
 /// CPUs with the instructions); returns the previous setting.
 bool setBf16DotProductKernelAllowed(bool allowed);
+
+/// The code mlopt_qgemm_s8 runs: VPDPBUSD on zmm (AVX512_VNNI) or ymm
+/// (AVX-VNNI), VPMADDWD on int16 (AVX2), or plain loops.
+enum class Int8KernelPath { Avx512Vnni, AvxVnni, Avx2, Scalar };
+/// "avx512vnni", "avxvnni", "avx2", "scalar"; and back (nullopt for any
+/// other name).
+const char *getInt8KernelPathName(Int8KernelPath path);
+std::optional<Int8KernelPath> parseInt8KernelPath(std::string_view name);
+/// The paths this CPU can run, fastest first (scalar always last).
+std::vector<Int8KernelPath> availableInt8KernelPaths();
+/// The path MLOPT_INT8_KERNEL names if the CPU has it (else, with a warning
+/// on stderr, and when it is unset) the fastest available; read from the
+/// environment at each call.
+Int8KernelPath getDefaultInt8KernelPath();
+/// The path in use: the last one set, else getDefaultInt8KernelPath() as
+/// it was at the first query or product.
+Int8KernelPath getInt8KernelPath();
+/// Makes `path` the one in use (for tests and benchmarks) and returns the
+/// previous one; refuses (nullopt, nothing changes) a path the CPU lacks.
+std::optional<Int8KernelPath> setInt8KernelPath(Int8KernelPath path);
 } // namespace mlir::mlopt::runtime
 
 #endif // MLOPT_RUNTIME_CPUKERNELS_H

@@ -1,0 +1,566 @@
+//===- CpuKernelsInt8.cpp - int8 matrix products with int32 sums ----------===//
+//
+// mlopt_qgemm_s8: C(i32) = (A - za)(op(B) - zb) for int8 A and B, exact in
+// int32 (two's-complement wrap). The products really run in int8; which
+// code runs is decided at run time from the CPU (Int8KernelPath):
+// - avx512vnni: VPDPBUSD on zmm (four u8 x s8 products per i32 lane),
+//   8 x 32 blocks of C in registers;
+// - avxvnni: the VEX form of VPDPBUSD on ymm (AVX-VNNI), 6 x 16 blocks;
+// - avx2: VPMADDWD on int16 operands (two s16 x s16 products per i32
+//   lane), 6 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
+//   is not used: a pair of products reaches 2 * 255 * 128 = 65280 and would
+//   saturate, so the result would not be exact. A is widened to int16 when
+//   it is packed and B in the kernel (VPMOVSXBW), both exact;
+// - scalar: plain loops (other CPUs).
+// VPDPBUSD multiplies an unsigned operand by a signed one: A is made
+// unsigned by adding 128 (xor 0x80) when it is packed, and the sums are
+// corrected, with the zero points, exactly in int32:
+//   sum_p (a - za)(b - zb) = sum_p (a + 128) b - (128 + za) colsum(B)
+//                            - zb rowsum(A) + K za zb.
+// B (usually the weights, N x K) is packed a panel of columns at a time
+// into groups of 4 (VNNI) or 2 (AVX2) consecutive k per column; A is
+// packed once into blocks of rows. Large products split B's panels over as
+// many threads as OpenBLAS uses for sgemm, so int8 and f32 products get the
+// same share of the machine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Runtime/CpuKernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cblas.h>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MLOPT_HAVE_X86_INT8_KERNELS 1
+#endif
+
+using mlir::mlopt::runtime::Int8KernelPath;
+
+namespace {
+
+/// One product as mlopt_qgemm_s8 receives it. Zero points are taken modulo
+/// 2^32, as every sum is.
+struct Product {
+  int64_t m, n, k;
+  const int8_t *a;
+  int64_t lda;
+  const int8_t *b;
+  int64_t ldb;
+  bool transB;
+  int32_t *c;
+  int64_t ldc;
+  uint32_t aZero, bZero;
+};
+
+void qgemmScalar(const Product &q) {
+  // Unsigned arithmetic wraps as the int32 result must.
+  std::vector<uint32_t> row(q.n);
+  for (int64_t i = 0; i < q.m; ++i) {
+    const int8_t *a = q.a + i * q.lda;
+    if (q.transB) {
+      for (int64_t j = 0; j < q.n; ++j) {
+        const int8_t *b = q.b + j * q.ldb;
+        uint32_t sum = 0;
+        for (int64_t p = 0; p < q.k; ++p)
+          sum += (static_cast<uint32_t>(a[p]) - q.aZero) *
+                 (static_cast<uint32_t>(b[p]) - q.bZero);
+        row[j] = sum;
+      }
+    } else {
+      std::fill(row.begin(), row.end(), 0u);
+      for (int64_t p = 0; p < q.k; ++p) {
+        uint32_t av = static_cast<uint32_t>(a[p]) - q.aZero;
+        const int8_t *b = q.b + p * q.ldb;
+        for (int64_t j = 0; j < q.n; ++j)
+          row[j] += av * (static_cast<uint32_t>(b[j]) - q.bZero);
+      }
+    }
+    std::memcpy(q.c + i * q.ldc, row.data(), q.n * sizeof(int32_t));
+  }
+}
+
+#ifdef MLOPT_HAVE_X86_INT8_KERNELS
+
+//===----------------------------------------------------------------------===//
+// Packing, shared by the SIMD paths
+//===----------------------------------------------------------------------===//
+
+/// How a path wants its operands: `group` consecutive k per 32-bit lane
+/// (4 int8 for VNNI, 2 for VPMADDWD), blocks of `mr` rows of A and panels
+/// of `nr` columns of B.
+struct Layout {
+  int64_t group, mr, nr;
+  /// Added to every A value when packing (128 makes int8 unsigned).
+  uint32_t aOffset;
+};
+
+/// A's rows as blocks of `mr` rows: for each k-group g, the block's rows'
+/// 32-bit granules one after another (`mr` per g). The granule holds
+/// `group` bytes of A + offset (VNNI) or 2 int16 (AVX2). Padded with zeros
+/// in k and rows. Also returns the plain row sums of A.
+void packA(const Product &q, const Layout &layout, int64_t groups,
+           std::vector<uint32_t> &packed, std::vector<uint32_t> &rowSums) {
+  int64_t blocks = (q.m + layout.mr - 1) / layout.mr;
+  packed.assign(blocks * groups * layout.mr, 0);
+  rowSums.resize(q.m);
+  std::vector<int8_t> padded(groups * layout.group, 0);
+  for (int64_t i = 0; i < q.m; ++i) {
+    const int8_t *row = q.a + i * q.lda;
+    uint32_t sum = 0;
+    for (int64_t p = 0; p < q.k; ++p)
+      sum += static_cast<uint32_t>(row[p]);
+    rowSums[i] = sum;
+    if (q.k % layout.group) {
+      std::memcpy(padded.data(), row, q.k);
+      row = padded.data();
+    }
+    uint32_t *out =
+        packed.data() + (i / layout.mr) * groups * layout.mr + i % layout.mr;
+    // Padding k (zeros in B too) adds nothing whatever A holds there.
+    if (layout.group == 4) {
+      for (int64_t g = 0; g < groups; ++g) {
+        uint32_t word;
+        std::memcpy(&word, row + 4 * g, 4);
+        out[g * layout.mr] = word ^ 0x80808080u;
+      }
+    } else {
+      for (int64_t g = 0; g < groups; ++g) {
+        uint32_t low = static_cast<uint16_t>(static_cast<int16_t>(row[2 * g]));
+        uint32_t high =
+            static_cast<uint16_t>(static_cast<int16_t>(row[2 * g + 1]));
+        out[g * layout.mr] = low | (high << 16);
+      }
+    }
+  }
+}
+
+/// Columns [col0, col0 + cols) of op(B) as a panel: for each k-group g,
+/// `nr` columns of `group` consecutive int8 each (zero-padded in k and
+/// columns). Also the column sums of op(B) (nr entries, zero past cols).
+void packB(const Product &q, const Layout &layout, int64_t groups, int64_t col0,
+           int64_t cols, int8_t *panel, uint32_t *colSums) {
+  const int64_t group = layout.group, nr = layout.nr;
+  const int64_t stride = nr * group;
+  std::memset(panel, 0, groups * stride);
+  std::fill(colSums, colSums + nr, 0u);
+  if (q.transB) {
+    // Each column is a row of B: its groups are contiguous.
+    int64_t full = q.k / group;
+    for (int64_t lane = 0; lane < cols; ++lane) {
+      const int8_t *row = q.b + (col0 + lane) * q.ldb;
+      int8_t *out = panel + lane * group;
+      uint32_t sum = 0;
+      for (int64_t p = 0; p < q.k; ++p)
+        sum += static_cast<uint32_t>(row[p]);
+      colSums[lane] = sum;
+      if (group == 4) {
+        for (int64_t g = 0; g < full; ++g)
+          std::memcpy(out + g * stride, row + 4 * g, 4);
+      } else {
+        for (int64_t g = 0; g < full; ++g)
+          std::memcpy(out + g * stride, row + 2 * g, 2);
+      }
+      for (int64_t p = full * group; p < q.k; ++p)
+        out[full * stride + p - full * group] = row[p];
+    }
+    return;
+  }
+  // Rows of B: interleave `group` rows, 16 columns at a time where the
+  // panel is full.
+  for (int64_t p = 0; p < q.k; ++p) {
+    const int8_t *row = q.b + p * q.ldb + col0;
+    for (int64_t lane = 0; lane < cols; ++lane)
+      colSums[lane] += static_cast<uint32_t>(row[lane]);
+  }
+  int64_t full = q.k / group;
+  int64_t vectorCols = cols == nr ? nr : 0;
+  for (int64_t g = 0; g < full; ++g) {
+    const int8_t *rows = q.b + g * group * q.ldb + col0;
+    int8_t *out = panel + g * stride;
+    for (int64_t lane = 0; lane < vectorCols; lane += 16) {
+      auto load = [&](int64_t r) {
+        return _mm_loadu_si128(
+            reinterpret_cast<const __m128i *>(rows + r * q.ldb + lane));
+      };
+      auto *dst = reinterpret_cast<__m128i *>(out + lane * group);
+      if (group == 4) {
+        __m128i r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3);
+        __m128i lo01 = _mm_unpacklo_epi8(r0, r1),
+                hi01 = _mm_unpackhi_epi8(r0, r1);
+        __m128i lo23 = _mm_unpacklo_epi8(r2, r3),
+                hi23 = _mm_unpackhi_epi8(r2, r3);
+        _mm_storeu_si128(dst + 0, _mm_unpacklo_epi16(lo01, lo23));
+        _mm_storeu_si128(dst + 1, _mm_unpackhi_epi16(lo01, lo23));
+        _mm_storeu_si128(dst + 2, _mm_unpacklo_epi16(hi01, hi23));
+        _mm_storeu_si128(dst + 3, _mm_unpackhi_epi16(hi01, hi23));
+      } else {
+        __m128i r0 = load(0), r1 = load(1);
+        _mm_storeu_si128(dst + 0, _mm_unpacklo_epi8(r0, r1));
+        _mm_storeu_si128(dst + 1, _mm_unpackhi_epi8(r0, r1));
+      }
+    }
+    for (int64_t lane = vectorCols; lane < cols; ++lane)
+      for (int64_t r = 0; r < group; ++r)
+        out[lane * group + r] = rows[r * q.ldb + lane];
+  }
+  for (int64_t p = full * group; p < q.k; ++p) {
+    const int8_t *row = q.b + p * q.ldb + col0;
+    int8_t *out = panel + full * stride + (p - full * group);
+    for (int64_t lane = 0; lane < cols; ++lane)
+      out[lane * group] = row[lane];
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Micro-kernels
+//===----------------------------------------------------------------------===//
+
+/// Arguments of one micro-kernel call: a block of packed A (`groups`
+/// k-groups of `mr` granules), a packed B panel, and where the
+/// `rows` x `cols` block of C goes. C = sums + colCorrection[j] +
+/// rowCorrection[i] (the zero-point and offset terms).
+struct Tile {
+  const uint32_t *a;
+  const int8_t *b;
+  int64_t groups;
+  int32_t *c;
+  int64_t ldc, rows, cols;
+  const uint32_t *colCorrection, *rowCorrection;
+};
+
+constexpr int64_t kMR512 = 8, kNR512 = 32;
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
+kernelAvx512Vnni(const Tile &t) {
+  // The accumulators must stay in registers: unroll the row loops fully at
+  // any optimization level.
+  __m512i acc[kMR512][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < kMR512; ++i)
+    acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  const uint32_t *a = t.a;
+  const int8_t *b = t.b;
+  for (int64_t g = 0; g < t.groups; ++g, a += kMR512, b += 4 * kNR512) {
+    __m512i b0 = _mm512_loadu_si512(b);
+    __m512i b1 = _mm512_loadu_si512(b + 64);
+#pragma GCC unroll 8
+    for (int i = 0; i < kMR512; ++i) {
+      __m512i ai = _mm512_set1_epi32(static_cast<int>(a[i]));
+      acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], ai, b0);
+      acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], ai, b1);
+    }
+  }
+  auto mask = [](int64_t count) -> __mmask16 {
+    if (count >= 16)
+      return 0xFFFF;
+    if (count <= 0)
+      return 0;
+    return static_cast<__mmask16>((1u << count) - 1);
+  };
+  __mmask16 low = mask(t.cols), high = mask(t.cols - 16);
+  __m512i col0 = _mm512_loadu_si512(t.colCorrection);
+  __m512i col1 = _mm512_loadu_si512(t.colCorrection + 16);
+#pragma GCC unroll 8
+  for (int i = 0; i < kMR512; ++i) {
+    if (i >= t.rows)
+      break;
+    __m512i rowTerm = _mm512_set1_epi32(static_cast<int>(t.rowCorrection[i]));
+    int32_t *row = t.c + i * t.ldc;
+    _mm512_mask_storeu_epi32(
+        row, low, _mm512_add_epi32(acc[i][0], _mm512_add_epi32(col0, rowTerm)));
+    _mm512_mask_storeu_epi32(
+        row + 16, high,
+        _mm512_add_epi32(acc[i][1], _mm512_add_epi32(col1, rowTerm)));
+  }
+}
+
+constexpr int64_t kMR256 = 6, kNR256 = 16;
+
+/// Stores a 6 x 16 block of sums with the corrections (AVX2 and AVX-VNNI).
+__attribute__((target("avx2"), always_inline)) inline void
+storeTile256(const Tile &t, __m256i acc[][2]) {
+  __m256i col0 =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(t.colCorrection));
+  __m256i col1 = _mm256_loadu_si256(
+      reinterpret_cast<const __m256i *>(t.colCorrection + 8));
+  for (int i = 0; i < kMR256; ++i) {
+    if (i >= t.rows)
+      break;
+    __m256i rowTerm = _mm256_set1_epi32(static_cast<int>(t.rowCorrection[i]));
+    __m256i lo = _mm256_add_epi32(acc[i][0], _mm256_add_epi32(col0, rowTerm));
+    __m256i hi = _mm256_add_epi32(acc[i][1], _mm256_add_epi32(col1, rowTerm));
+    int32_t *row = t.c + i * t.ldc;
+    if (t.cols == kNR256) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(row), lo);
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(row + 8), hi);
+      continue;
+    }
+    alignas(32) int32_t tmp[kNR256];
+    _mm256_store_si256(reinterpret_cast<__m256i *>(tmp), lo);
+    _mm256_store_si256(reinterpret_cast<__m256i *>(tmp + 8), hi);
+    std::memcpy(row, tmp, t.cols * sizeof(int32_t));
+  }
+}
+
+__attribute__((target("avx2,avxvnni"))) void kernelAvxVnni(const Tile &t) {
+  __m256i acc[kMR256][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR256; ++i)
+    acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  const uint32_t *a = t.a;
+  const int8_t *b = t.b;
+  for (int64_t g = 0; g < t.groups; ++g, a += kMR256, b += 4 * kNR256) {
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+#pragma GCC unroll 6
+    for (int i = 0; i < kMR256; ++i) {
+      __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
+      acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], ai, b0);
+      acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], ai, b1);
+    }
+  }
+  storeTile256(t, acc);
+}
+
+__attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
+  __m256i acc[kMR256][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR256; ++i)
+    acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  const uint32_t *a = t.a;
+  const int8_t *b = t.b;
+  for (int64_t g = 0; g < t.groups; ++g, a += kMR256, b += 2 * kNR256) {
+    // 8 columns x 2 k of int8, widened to the int16 pairs VPMADDWD takes.
+    __m256i b0 = _mm256_cvtepi8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b)));
+    __m256i b1 = _mm256_cvtepi8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16)));
+#pragma GCC unroll 6
+    for (int i = 0; i < kMR256; ++i) {
+      __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(ai, b0));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(ai, b1));
+    }
+  }
+  storeTile256(t, acc);
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+/// Products of at least this many multiply-adds are split over threads.
+constexpr int64_t kParallelWork = int64_t(1) << 22;
+
+void qgemmPacked(const Product &q, const Layout &layout,
+                 void (*kernel)(const Tile &)) {
+  const int64_t groups = (q.k + layout.group - 1) / layout.group;
+  const int64_t panels = (q.n + layout.nr - 1) / layout.nr;
+  const int64_t blocks = (q.m + layout.mr - 1) / layout.mr;
+  thread_local std::vector<uint32_t> packedA, rowSums;
+  packA(q, layout, groups, packedA, rowSums);
+  // rowCorrection[i] = -zb rowsum(A)_i; colCorrection[j] = K za zb -
+  // (offset + za) colsum(B)_j; all modulo 2^32.
+  thread_local std::vector<uint32_t> rowCorrection;
+  rowCorrection.assign(blocks * layout.mr, 0);
+  for (int64_t i = 0; i < q.m; ++i)
+    rowCorrection[i] = 0u - q.bZero * rowSums[i];
+  const uint32_t constant = static_cast<uint32_t>(q.k) * q.aZero * q.bZero;
+  const uint32_t colFactor = layout.aOffset + q.aZero;
+  // Plain pointers for the helper threads (thread_local names would be
+  // theirs).
+  const uint32_t *aPacked = packedA.data();
+  const uint32_t *rowTerms = rowCorrection.data();
+
+  auto work = [&](int64_t first, int64_t last) {
+    std::vector<int8_t> panel(groups * layout.nr * layout.group);
+    std::vector<uint32_t> colSums(layout.nr), colCorrection(layout.nr);
+    for (int64_t p = first; p < last; ++p) {
+      int64_t col0 = p * layout.nr;
+      int64_t cols = std::min(layout.nr, q.n - col0);
+      packB(q, layout, groups, col0, cols, panel.data(), colSums.data());
+      for (int64_t j = 0; j < layout.nr; ++j)
+        colCorrection[j] = constant - colFactor * colSums[j];
+      Tile tile{nullptr, panel.data(),         groups, nullptr, q.ldc, 0,
+                cols,    colCorrection.data(), nullptr};
+      for (int64_t block = 0; block < blocks; ++block) {
+        int64_t row0 = block * layout.mr;
+        tile.a = aPacked + block * groups * layout.mr;
+        tile.c = q.c + row0 * q.ldc + col0;
+        tile.rows = std::min(layout.mr, q.m - row0);
+        tile.rowCorrection = rowTerms + row0;
+        kernel(tile);
+      }
+    }
+  };
+  // As many threads as OpenBLAS uses for sgemm (OPENBLAS_NUM_THREADS, or
+  // the CPUs), so f32 and int8 products get the same share of the machine.
+  int64_t threads = std::min<int64_t>(
+      {static_cast<int64_t>(std::max(1, openblas_get_num_threads())), panels,
+       std::max<int64_t>(1, q.m * q.n * q.k / kParallelWork)});
+  if (threads <= 1) {
+    work(0, panels);
+    return;
+  }
+  std::vector<std::thread> helpers;
+  int64_t per = (panels + threads - 1) / threads;
+  for (int64_t t = 1; t < threads; ++t)
+    helpers.emplace_back(work, std::min(panels, t * per),
+                         std::min(panels, (t + 1) * per));
+  work(0, std::min(panels, per));
+  for (std::thread &helper : helpers)
+    helper.join();
+}
+
+constexpr Layout kLayoutAvx512Vnni{4, kMR512, kNR512, 128};
+constexpr Layout kLayoutAvxVnni{4, kMR256, kNR256, 128};
+constexpr Layout kLayoutAvx2{2, kMR256, kNR256, 0};
+
+bool cpuHas(Int8KernelPath path) {
+  __builtin_cpu_init();
+  switch (path) {
+  case Int8KernelPath::Avx512Vnni:
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+  case Int8KernelPath::AvxVnni:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
+  case Int8KernelPath::Avx2:
+    return __builtin_cpu_supports("avx2");
+  case Int8KernelPath::Scalar:
+    return true;
+  }
+  return false;
+}
+
+#else
+
+bool cpuHas(Int8KernelPath path) { return path == Int8KernelPath::Scalar; }
+
+#endif
+
+constexpr Int8KernelPath kAllPaths[] = {
+    Int8KernelPath::Avx512Vnni, Int8KernelPath::AvxVnni, Int8KernelPath::Avx2,
+    Int8KernelPath::Scalar};
+
+bool available(Int8KernelPath path) {
+  static const bool has[] = {cpuHas(kAllPaths[0]), cpuHas(kAllPaths[1]),
+                             cpuHas(kAllPaths[2]), cpuHas(kAllPaths[3])};
+  return has[static_cast<int>(path)];
+}
+
+/// The path in use; -1 until the first product (or query) chooses it.
+std::atomic<int> selectedPath{-1};
+
+} // namespace
+
+const char *mlir::mlopt::runtime::getInt8KernelPathName(Int8KernelPath path) {
+  switch (path) {
+  case Int8KernelPath::Avx512Vnni:
+    return "avx512vnni";
+  case Int8KernelPath::AvxVnni:
+    return "avxvnni";
+  case Int8KernelPath::Avx2:
+    return "avx2";
+  case Int8KernelPath::Scalar:
+    return "scalar";
+  }
+  return "unknown";
+}
+
+std::optional<Int8KernelPath>
+mlir::mlopt::runtime::parseInt8KernelPath(std::string_view name) {
+  for (Int8KernelPath path : kAllPaths)
+    if (name == getInt8KernelPathName(path))
+      return path;
+  return std::nullopt;
+}
+
+std::vector<Int8KernelPath> mlir::mlopt::runtime::availableInt8KernelPaths() {
+  std::vector<Int8KernelPath> paths;
+  for (Int8KernelPath path : kAllPaths)
+    if (available(path))
+      paths.push_back(path);
+  return paths;
+}
+
+Int8KernelPath mlir::mlopt::runtime::getDefaultInt8KernelPath() {
+  Int8KernelPath best = availableInt8KernelPaths().front();
+  const char *forced = std::getenv("MLOPT_INT8_KERNEL");
+  if (!forced || !*forced)
+    return best;
+  std::optional<Int8KernelPath> path = parseInt8KernelPath(forced);
+  if (path && available(*path))
+    return *path;
+  std::fprintf(stderr,
+               "mlopt: MLOPT_INT8_KERNEL=%s is %s; using %s (choices: "
+               "avx512vnni, avxvnni, avx2, scalar)\n",
+               forced, path ? "not supported by this CPU" : "not a path",
+               getInt8KernelPathName(best));
+  return best;
+}
+
+Int8KernelPath mlir::mlopt::runtime::getInt8KernelPath() {
+  int path = selectedPath.load();
+  if (path >= 0)
+    return static_cast<Int8KernelPath>(path);
+  int chosen = static_cast<int>(getDefaultInt8KernelPath());
+  // Another thread may have chosen first; keep its choice.
+  if (!selectedPath.compare_exchange_strong(path, chosen))
+    return static_cast<Int8KernelPath>(path);
+  return static_cast<Int8KernelPath>(chosen);
+}
+
+std::optional<Int8KernelPath>
+mlir::mlopt::runtime::setInt8KernelPath(Int8KernelPath path) {
+  if (!available(path))
+    return std::nullopt;
+  Int8KernelPath previous = getInt8KernelPath();
+  selectedPath.store(static_cast<int>(path));
+  return previous;
+}
+
+void mlopt_qgemm_s8(int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda,
+                    int64_t aZeroPoint, int64_t b, int64_t ldb,
+                    int64_t bZeroPoint, int64_t transB, int64_t c,
+                    int64_t ldc) {
+  if (m <= 0 || n <= 0)
+    return;
+  Product q{m,
+            n,
+            std::max<int64_t>(k, 0),
+            reinterpret_cast<const int8_t *>(a),
+            lda,
+            reinterpret_cast<const int8_t *>(b),
+            ldb,
+            transB != 0,
+            reinterpret_cast<int32_t *>(c),
+            ldc,
+            static_cast<uint32_t>(aZeroPoint),
+            static_cast<uint32_t>(bZeroPoint)};
+  // An empty sum is zero; C is overwritten.
+  if (q.k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(q.c + i * ldc, q.c + i * ldc + n, 0);
+    return;
+  }
+  switch (mlir::mlopt::runtime::getInt8KernelPath()) {
+#ifdef MLOPT_HAVE_X86_INT8_KERNELS
+  case Int8KernelPath::Avx512Vnni:
+    return qgemmPacked(q, kLayoutAvx512Vnni, kernelAvx512Vnni);
+  case Int8KernelPath::AvxVnni:
+    return qgemmPacked(q, kLayoutAvxVnni, kernelAvxVnni);
+  case Int8KernelPath::Avx2:
+    return qgemmPacked(q, kLayoutAvx2, kernelAvx2);
+#endif
+  default:
+    return qgemmScalar(q);
+  }
+}
