@@ -90,6 +90,28 @@ func.func @every_op(%x: tensor<4x8xf32>, %b: tensor<8xf32>,
   %sp, %up = mlopt.sparsity_schedule %seed initial = 0.0 final = 0.5
       start = 0 end = 10 frequency = 2 : tensor<i64>
   %pm = mlopt.prune_mask %wm, %sp, %up, %mask : tensor<16x8xf32>
+
+  %omin, %omax = mlopt.observe %x, %su, %su, %up {axis = 0}
+      : tensor<4x8xf32>, tensor<4xf32>
+  %qs, %qz = mlopt.quant_params %omin, %omax
+      {quant_min = -128, quant_max = 127, symmetric} : tensor<4xf32>
+  %fq = mlopt.fake_quant %x, %qs, %qz {axis = 0, quant_min = -128,
+      quant_max = 127} : tensor<4x8xf32>, tensor<4xf32>
+  %fqg = mlopt.fake_quant_grad %x, %x, %qs, %qz {axis = 0, quant_min = -128,
+      quant_max = 127} : tensor<4x8xf32>, tensor<4xf32>
+  %xq = mlopt.quantize %x, %qs, %qz {axis = 0, quant_min = -128,
+      quant_max = 127} : tensor<4x8xf32>, tensor<4xf32> -> tensor<4x8xi8>
+  %x0 = mlopt.slice %qz start [0] limit [1] step [1]
+      : tensor<4xi32> -> tensor<1xi32>
+  %xz = mlopt.reshape %x0 : tensor<1xi32> to tensor<i32>
+  %wq = mlopt.reshape %xq : tensor<4x8xi8> to tensor<4x8xi8>
+  %qacc = mlopt.quantized_linear %xq, %xz, %wq
+      : (tensor<4x8xi8>, tensor<i32>, tensor<4x8xi8>) -> tensor<4x4xi32>
+  %xqt = mlopt.transpose %xq, [1, 0] : tensor<4x8xi8> -> tensor<8x4xi8>
+  %qmm = mlopt.quantized_matmul %xq, %xz, %xqt, %xz
+      : (tensor<4x8xi8>, tensor<i32>, tensor<8x4xi8>, tensor<i32>) -> tensor<4x4xi32>
+  %dq = mlopt.dequantize %qacc, %qs, %qz {axis = 0}
+      : tensor<4x4xi32>, tensor<4xf32> -> tensor<4x4xf32>
   return
 }
 )mlir";

@@ -193,7 +193,8 @@ TEST_F(IndexOperandsTest, ForwardingOps) {
 
 TEST_F(IndexOperandsTest, EvalModeOps) {
   EXPECT_THAT(opsWith<EvalModeOpInterface>(),
-              UnorderedElementsAre("mlopt.dropout", "mlopt.prune_mask"));
+              UnorderedElementsAre("mlopt.dropout", "mlopt.prune_mask",
+                                   "mlopt.observe"));
 }
 
 TEST_F(IndexOperandsTest, DropoutIsTheIdentityInEvaluation) {

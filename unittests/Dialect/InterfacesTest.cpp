@@ -183,6 +183,14 @@ TEST_F(InterfacesTest, PrecisionClassesFollowAutocast) {
       {"mlopt.apply_mask", follow},
       {"mlopt.prune_mask", follow},
       {"mlopt.sparsity_schedule", follow},
+      {"mlopt.observe", follow},
+      {"mlopt.quant_params", follow},
+      {"mlopt.fake_quant", follow},
+      {"mlopt.fake_quant_grad", follow},
+      {"mlopt.quantize", follow},
+      {"mlopt.dequantize", follow},
+      {"mlopt.quantized_linear", follow},
+      {"mlopt.quantized_matmul", follow},
   };
   std::vector<std::string> unclassified;
   for (RegisteredOperationName name :

@@ -19,6 +19,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "mlopt/Dialect/MLOpt/IR/Precision.h"
+#include "mlopt/Dialect/MLOpt/IR/Quantization.h"
 #include "mlopt/Dialect/MLOpt/IR/ShardingRule.h"
 #include "mlopt/Dialect/MLOpt/IR/Traits.h"
 

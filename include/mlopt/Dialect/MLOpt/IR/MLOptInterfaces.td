@@ -101,6 +101,10 @@ def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
       the pruning ops (`apply_mask` multiplies by 0 or 1, exact in any
       precision; `prune_mask` only compares scores; `sparsity_schedule`
       computes on its i64 step in f64 whatever the model's precision),
+      the quantization ops (`observe`, `quant_params`, `fake_quant`,
+      `fake_quant_grad`, `quantize`, `dequantize`, `quantized_linear`,
+      `quantized_matmul`: their parameters are f32 and their integers exact
+      whatever the model's precision),
       and the state ops (`state`, `state_read`, `state_write`,
       `initial_value`, `constant`), which `mlopt-amp` leaves alone. Ops with
       several float operands need equal element types, so mixed inputs are
@@ -310,6 +314,38 @@ def MLOpt_BatchResizableOpInterface
       "::llvm::LogicalResult", "resizeBatch",
       (ins "::mlir::TypeRange":$oldOperandTypes, "int64_t":$oldBatch,
            "int64_t":$newBatch)>,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def MLOpt_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
+  let cppNamespace = "::mlir::mlopt";
+  let description = [{
+    An op with an int8 form, which `mlopt-quantize` uses (`linear`,
+    `matmul`). The op names the operands that its int8 form quantizes and
+    how (per tensor or per channel, symmetric or affine): quantization-aware
+    training observes and fake-quantizes exactly these, static and dynamic
+    quantization quantize them to int8 and ask the op to build its int8
+    computation from them (int8 products with int32 accumulation, then
+    dequantization to f32).
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Appends the operands that the int8 form quantizes, in operand order.",
+      "void", "getQuantizedOperands",
+      (ins "::llvm::SmallVectorImpl<::mlir::mlopt::QuantizedOperand> &":
+           $operands)>,
+    InterfaceMethod<
+      "Builds the int8 form at the builder's insertion point from the "
+      "quantized operands (one per getQuantizedOperands entry, in its "
+      "order) and returns the value that replaces the op's result (of its "
+      "type). On failure, emits a located error.",
+      "::mlir::FailureOr<::mlir::Value>", "buildInt8Form",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::mlopt::QuantizedValue>":$operands)>,
   ];
 }
 

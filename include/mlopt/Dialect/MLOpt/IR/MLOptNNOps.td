@@ -9,6 +9,7 @@
 
 def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor,
     MLOpt_LowPrecision,
+    DeclareOpInterfaceMethods<MLOpt_QuantizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "affine layer y = x W^T + b (torch.nn.functional.linear)";
@@ -32,6 +33,7 @@ def MLOpt_LinearOp : MLOpt_ComputeOp<"linear", [InferTypeOpAdaptor,
 
 def MLOpt_MatmulOp : MLOpt_ComputeOp<"matmul", [InferTypeOpAdaptor,
     MLOpt_LowPrecision,
+    DeclareOpInterfaceMethods<MLOpt_QuantizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_ShardingOpInterface, ["getShardingRule"]>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>], ["getFlops"]> {
   let summary = "matrix product of [M, K] and [K, N]";

@@ -32,5 +32,6 @@ include "mlopt/Dialect/MLOpt/IR/MLOptShapeOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptNNOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptLossOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptCompressionOps.td"
+include "mlopt/Dialect/MLOpt/IR/MLOptQuantOps.td"
 
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTOPS_TD
