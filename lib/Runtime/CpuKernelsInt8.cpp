@@ -7,7 +7,7 @@
 //   8 x 32 blocks of C in registers;
 // - avxvnni: the VEX form of VPDPBUSD on ymm (AVX-VNNI), 6 x 16 blocks;
 // - avx2: VPMADDWD on int16 operands (two s16 x s16 products per i32
-//   lane), 6 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
+//   lane), 4 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
 //   is not used: a pair of products reaches 2 * 255 * 128 = 65280 and would
 //   saturate, so the result would not be exact. A is widened to int16 when
 //   it is packed and B in the kernel (VPMOVSXBW), both exact;
@@ -281,16 +281,21 @@ kernelAvx512Vnni(const Tile &t) {
   }
 }
 
-constexpr int64_t kMR256 = 6, kNR256 = 16;
+// 16 ymm registers: AVX-VNNI accumulates in place (12 sums, 2 B vectors and
+// a broadcast A granule); VPMADDWD needs a register for the products, so
+// AVX2 keeps 4 rows (8 sums) and leaves the compiler room.
+constexpr int64_t kNR256 = 16, kMRAvxVnni = 6, kMRAvx2 = 4;
 
-/// Stores a 6 x 16 block of sums with the corrections (AVX2 and AVX-VNNI).
+/// Stores an MR x 16 block of sums with the corrections (AVX2, AVX-VNNI).
+template <int MR>
 __attribute__((target("avx2"), always_inline)) inline void
-storeTile256(const Tile &t, __m256i acc[][2]) {
-  __m256i col0 =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(t.colCorrection));
+storeTile256(const Tile &t, __m256i (&acc)[MR][2]) {
+  __m256i col0 = _mm256_loadu_si256(
+      reinterpret_cast<const __m256i *>(t.colCorrection));
   __m256i col1 = _mm256_loadu_si256(
       reinterpret_cast<const __m256i *>(t.colCorrection + 8));
-  for (int i = 0; i < kMR256; ++i) {
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
     if (i >= t.rows)
       break;
     __m256i rowTerm = _mm256_set1_epi32(static_cast<int>(t.rowCorrection[i]));
@@ -310,46 +315,48 @@ storeTile256(const Tile &t, __m256i acc[][2]) {
 }
 
 __attribute__((target("avx2,avxvnni"))) void kernelAvxVnni(const Tile &t) {
-  __m256i acc[kMR256][2];
+  constexpr int MR = kMRAvxVnni;
+  __m256i acc[MR][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < kMR256; ++i)
+  for (int i = 0; i < MR; ++i)
     acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   const uint32_t *a = t.a;
   const int8_t *b = t.b;
-  for (int64_t g = 0; g < t.groups; ++g, a += kMR256, b += 4 * kNR256) {
+  for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 4 * kNR256) {
     __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
     __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR256; ++i) {
+    for (int i = 0; i < MR; ++i) {
       __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
       acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], ai, b0);
       acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], ai, b1);
     }
   }
-  storeTile256(t, acc);
+  storeTile256<MR>(t, acc);
 }
 
 __attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
-  __m256i acc[kMR256][2];
+  constexpr int MR = kMRAvx2;
+  __m256i acc[MR][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < kMR256; ++i)
+  for (int i = 0; i < MR; ++i)
     acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   const uint32_t *a = t.a;
   const int8_t *b = t.b;
-  for (int64_t g = 0; g < t.groups; ++g, a += kMR256, b += 2 * kNR256) {
+  for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 2 * kNR256) {
     // 8 columns x 2 k of int8, widened to the int16 pairs VPMADDWD takes.
     __m256i b0 = _mm256_cvtepi8_epi16(
         _mm_loadu_si128(reinterpret_cast<const __m128i *>(b)));
     __m256i b1 = _mm256_cvtepi8_epi16(
         _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16)));
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR256; ++i) {
+    for (int i = 0; i < MR; ++i) {
       __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
       acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(ai, b0));
       acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(ai, b1));
     }
   }
-  storeTile256(t, acc);
+  storeTile256<MR>(t, acc);
 }
 
 //===----------------------------------------------------------------------===//
@@ -420,8 +427,8 @@ void qgemmPacked(const Product &q, const Layout &layout,
 }
 
 constexpr Layout kLayoutAvx512Vnni{4, kMR512, kNR512, 128};
-constexpr Layout kLayoutAvxVnni{4, kMR256, kNR256, 128};
-constexpr Layout kLayoutAvx2{2, kMR256, kNR256, 0};
+constexpr Layout kLayoutAvxVnni{4, kMRAvxVnni, kNR256, 128};
+constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0};
 
 bool cpuHas(Int8KernelPath path) {
   __builtin_cpu_init();
