@@ -1,0 +1,89 @@
+//===- Quantize.h - mlopt-quantize's int8 conversion ------------*- C++ -*-===//
+//
+// The model rewrite behind `mlopt-quantize{mode=convert}` and
+// `{mode=dynamic}` (issue #12), and the matching change of the state values,
+// so that the runtime can convert a float checkpoint (with the observers of
+// QAT or calibration) into the int8 model's tensors. As PruneFinalize.h, the
+// rewrite of the IR and of the values are separate.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_TRANSFORMS_QUANTIZE_H
+#define MLOPT_TRANSFORMS_QUANTIZE_H
+
+#include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::mlopt {
+
+/// The modes of mlopt-quantize.
+enum class QuantizeMode { Qat, Static, Dynamic, Convert };
+
+/// The mode of `pass` when it is an mlopt-quantize pass, else nullopt. The
+/// runtime uses it to find where a pipeline needs state values (convert,
+/// dynamic) or calibration (static).
+std::optional<QuantizeMode> getQuantizeMode(const Pass &pass);
+
+/// How one state of the int8 model gets its value from the float model's.
+struct QuantizedStateValue {
+  enum class Kind {
+    /// `state` (i8) = quantize(source) with the parameters of the range.
+    Int8Weight,
+    /// `state` (f32) = the scale of the range.
+    Scale,
+    /// `state` (i32) = the zero point of the range.
+    ZeroPoint,
+  };
+  Kind kind;
+  /// The state of the int8 model (`fc1.weight`, `fc1.weight.scale`,
+  /// `fc1.input.zero_point`).
+  std::string state;
+  /// The float state quantized (Int8Weight), or the float state whose own
+  /// range gives the parameters (dynamic mode: weights have no observer);
+  /// may equal `state`.
+  std::string source;
+  /// The observer states holding the range (`fc1.weight_observer.min_val`,
+  /// `.max_val`), or empty: the range of `source` itself, per channel along
+  /// `axis` (dynamic mode).
+  std::string observerMin, observerMax;
+  int64_t quantMin, quantMax;
+  bool symmetric;
+  /// Per-channel along this dimension of `source`; per tensor when unset.
+  std::optional<int64_t> axis;
+};
+
+/// What the int8 conversion did to the model.
+struct QuantConversion {
+  /// The states the int8 model has that the float model lacks or holds in
+  /// another type, in declaration order.
+  std::vector<QuantizedStateValue> values;
+  /// The float model's states that the int8 model no longer has (the
+  /// observers, `quantization.step`).
+  std::vector<std::string> removedStates;
+};
+
+/// Rewrites the model-level `module` into its int8 inference form
+/// (mode=convert when `dynamic` is false: from the observers of mode=qat or
+/// mode=static; mode=dynamic: weights only, activations quantized per batch).
+/// On failure, emits a located error; the module may be partially
+/// rewritten.
+FailureOr<QuantConversion> convertToInt8(ModuleOp module, bool dynamic);
+
+/// Computes one value of the int8 model. `lookup` returns the float model's
+/// value of a state (null when it has none). Fails, without a diagnostic,
+/// when a state is missing or has another type than expected.
+FailureOr<DenseElementsAttr> computeQuantizedStateValue(
+    const QuantizedStateValue &value,
+    llvm::function_ref<DenseElementsAttr(llvm::StringRef state)> lookup);
+
+} // namespace mlir::mlopt
+
+#endif // MLOPT_TRANSFORMS_QUANTIZE_H
