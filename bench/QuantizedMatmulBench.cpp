@@ -35,9 +35,12 @@ using namespace mlir::mlopt::runtime;
 namespace {
 
 /// The products of one shape, timed in rounds: each round runs every
-/// variant once (a few calls for short ones), so that the load of the
-/// machine, which other processes share, changes all of them alike. The
-/// figure is the median ms per call over the rounds.
+/// variant (a block of calls), so that the load of the machine, which other
+/// processes share, changes all of them alike. Before its timed calls a
+/// variant runs alone for 0.1 s: the threads of the library run before
+/// (OpenBLAS' spin for about 2^28 cycles after a product) must be asleep,
+/// or they take the CPUs from the next one. The figure is the median ms per
+/// call over the rounds.
 struct Variant {
   std::string name;
   std::function<void()> body;
@@ -47,22 +50,24 @@ struct Variant {
 
 void timeInRounds(std::vector<Variant> &variants, int rounds) {
   using Clock = std::chrono::steady_clock;
-  for (Variant &variant : variants) {
-    variant.body();
-    auto start = Clock::now();
-    variant.body();
-    double once = std::chrono::duration<double>(Clock::now() - start).count();
-    variant.calls = std::clamp(static_cast<int>(2e-3 / once), 1, 1000);
-  }
+  auto seconds = [](Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+  };
   for (int r = 0; r < rounds; ++r)
     for (Variant &variant : variants) {
+      auto settle = Clock::now();
+      int settleCalls = 0;
+      while (seconds(settle) < 0.1 || settleCalls < 2) {
+        variant.body();
+        ++settleCalls;
+      }
+      // About 20 ms of calls per round.
+      variant.calls = std::clamp(
+          static_cast<int>(0.02 * settleCalls / seconds(settle)), 1, 1000);
       auto start = Clock::now();
       for (int i = 0; i < variant.calls; ++i)
         variant.body();
-      variant.ms.push_back(
-          std::chrono::duration<double, std::milli>(Clock::now() - start)
-              .count() /
-          variant.calls);
+      variant.ms.push_back(1e3 * seconds(start) / variant.calls);
     }
 }
 
@@ -192,7 +197,7 @@ int main(int argc, char **argv) {
                         }});
 #endif
     Int8KernelPath saved = getInt8KernelPath();
-    timeInRounds(variants, 15);
+    timeInRounds(variants, 7);
     setInt8KernelPath(saved);
 #ifdef MLOPT_BENCH_HAVE_DNNL
     if (status != dnnl_success) {

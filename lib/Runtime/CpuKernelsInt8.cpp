@@ -9,8 +9,8 @@
 // - avx2: VPMADDWD on int16 operands (two s16 x s16 products per i32
 //   lane), 4 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
 //   is not used: a pair of products reaches 2 * 255 * 128 = 65280 and would
-//   saturate, so the result would not be exact. A is widened to int16 when
-//   it is packed and B in the kernel (VPMOVSXBW), both exact;
+//   saturate, so the result would not be exact. A and B are widened to
+//   int16 when they are packed (exact);
 // - scalar: plain loops (other CPUs).
 // VPDPBUSD multiplies an unsigned operand by a signed one: A is made
 // unsigned by adding 128 (xor 0x80) when it is packed, and the sums are
@@ -19,9 +19,9 @@
 //                            - zb rowsum(A) + K za zb.
 // B (usually the weights, N x K) is packed a panel of columns at a time
 // into groups of 4 (VNNI) or 2 (AVX2) consecutive k per column; A is
-// packed once into blocks of rows. Large products split B's panels over as
-// many threads as OpenBLAS uses for sgemm, so int8 and f32 products get the
-// same share of the machine.
+// packed once into blocks of rows. Large products share B's panels out to
+// as many threads as OpenBLAS uses for sgemm (each takes the next panel),
+// so int8 and f32 products get the same share of the machine.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,9 +30,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cblas.h>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -99,6 +102,8 @@ struct Layout {
   int64_t group, mr, nr;
   /// Added to every A value when packing (128 makes int8 unsigned).
   uint32_t aOffset;
+  /// Whether the kernel takes B's panel widened to int16.
+  bool widenB = false;
 };
 
 /// A's rows as blocks of `mr` rows: for each k-group g, the block's rows'
@@ -223,7 +228,8 @@ void packB(const Product &q, const Layout &layout, int64_t groups, int64_t col0,
 //===----------------------------------------------------------------------===//
 
 /// Arguments of one micro-kernel call: a block of packed A (`groups`
-/// k-groups of `mr` granules), a packed B panel, and where the
+/// k-groups of `mr` granules), a packed B panel (widened to int16 for
+/// AVX2), and where the
 /// `rows` x `cols` block of C goes. C = sums + colCorrection[j] +
 /// rowCorrection[i] (the zero-point and offset terms).
 struct Tile {
@@ -290,8 +296,8 @@ constexpr int64_t kNR256 = 16, kMRAvxVnni = 6, kMRAvx2 = 4;
 template <int MR>
 __attribute__((target("avx2"), always_inline)) inline void
 storeTile256(const Tile &t, __m256i (&acc)[MR][2]) {
-  __m256i col0 = _mm256_loadu_si256(
-      reinterpret_cast<const __m256i *>(t.colCorrection));
+  __m256i col0 =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(t.colCorrection));
   __m256i col1 = _mm256_loadu_si256(
       reinterpret_cast<const __m256i *>(t.colCorrection + 8));
 #pragma GCC unroll 6
@@ -342,13 +348,12 @@ __attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
   for (int i = 0; i < MR; ++i)
     acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   const uint32_t *a = t.a;
-  const int8_t *b = t.b;
+  // B's panel widened to int16: 8 columns x 2 k per vector, the pairs
+  // VPMADDWD takes.
+  const int16_t *b = reinterpret_cast<const int16_t *>(t.b);
   for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 2 * kNR256) {
-    // 8 columns x 2 k of int8, widened to the int16 pairs VPMADDWD takes.
-    __m256i b0 = _mm256_cvtepi8_epi16(
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b)));
-    __m256i b1 = _mm256_cvtepi8_epi16(
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16)));
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 16));
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
@@ -365,6 +370,70 @@ __attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
 
 /// Products of at least this many multiply-adds are split over threads.
 constexpr int64_t kParallelWork = int64_t(1) << 22;
+
+/// Helper threads that wait for work, so that a product does not pay for
+/// starting threads (tens of microseconds, much of a 0.3 ms product).
+/// One product at a time uses them; a product that finds them busy (another
+/// thread's) runs alone.
+class HelperThreads {
+public:
+  /// Runs `job` on the calling thread and on up to `count` - 1 helpers,
+  /// and returns when all have returned.
+  static void run(int64_t count, const std::function<void()> &job) {
+    static HelperThreads *helpers = new HelperThreads(); // never destroyed
+    std::unique_lock<std::mutex> busy(helpers->runMutex, std::try_to_lock);
+    if (count <= 1 || !busy.owns_lock()) {
+      job();
+      return;
+    }
+    helpers->start(count - 1, job);
+    job();
+    helpers->wait();
+  }
+
+private:
+  void start(int64_t count, const std::function<void()> &job) {
+    std::lock_guard<std::mutex> lock(mutex);
+    while (static_cast<int64_t>(threads.size()) < count)
+      threads.emplace_back([this, index = threads.size()] { loop(index); });
+    current = &job;
+    wanted = count;
+    running = count;
+    ++generation;
+    wake.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, [&] { return running == 0; });
+    current = nullptr;
+  }
+
+  void loop(size_t index) {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      wake.wait(lock, [&] { return generation != seen; });
+      seen = generation;
+      if (static_cast<int64_t>(index) >= wanted)
+        continue;
+      const std::function<void()> *job = current;
+      lock.unlock();
+      (*job)();
+      lock.lock();
+      if (--running == 0)
+        done.notify_one();
+    }
+  }
+
+  std::mutex runMutex;
+  std::mutex mutex;
+  std::condition_variable wake, done;
+  std::vector<std::thread> threads;
+  const std::function<void()> *current = nullptr;
+  int64_t wanted = 0, running = 0;
+  uint64_t generation = 0;
+};
 
 void qgemmPacked(const Product &q, const Layout &layout,
                  void (*kernel)(const Tile &)) {
@@ -386,17 +455,28 @@ void qgemmPacked(const Product &q, const Layout &layout,
   const uint32_t *aPacked = packedA.data();
   const uint32_t *rowTerms = rowCorrection.data();
 
-  auto work = [&](int64_t first, int64_t last) {
+  // Each thread takes the next panel until none is left (rather than a
+  // fixed share: the CPUs may be busy with other work unequally).
+  std::atomic<int64_t> nextPanel{0};
+  auto work = [&] {
     std::vector<int8_t> panel(groups * layout.nr * layout.group);
+    std::vector<int16_t> wide(layout.widenB ? panel.size() : 0);
     std::vector<uint32_t> colSums(layout.nr), colCorrection(layout.nr);
-    for (int64_t p = first; p < last; ++p) {
+    for (int64_t p; (p = nextPanel.fetch_add(1)) < panels;) {
       int64_t col0 = p * layout.nr;
       int64_t cols = std::min(layout.nr, q.n - col0);
       packB(q, layout, groups, col0, cols, panel.data(), colSums.data());
       for (int64_t j = 0; j < layout.nr; ++j)
         colCorrection[j] = constant - colFactor * colSums[j];
-      Tile tile{nullptr, panel.data(),         groups, nullptr, q.ldc, 0,
-                cols,    colCorrection.data(), nullptr};
+      if (layout.widenB)
+        for (size_t e = 0; e < panel.size(); ++e)
+          wide[e] = panel[e];
+      const int8_t *bPanel = layout.widenB
+                                 ? reinterpret_cast<const int8_t *>(wide.data())
+                                 : panel.data();
+      Tile tile{nullptr, bPanel, groups, nullptr,
+                q.ldc,   0,      cols,   colCorrection.data(),
+                nullptr};
       for (int64_t block = 0; block < blocks; ++block) {
         int64_t row0 = block * layout.mr;
         tile.a = aPacked + block * groups * layout.mr;
@@ -412,23 +492,12 @@ void qgemmPacked(const Product &q, const Layout &layout,
   int64_t threads = std::min<int64_t>(
       {static_cast<int64_t>(std::max(1, openblas_get_num_threads())), panels,
        std::max<int64_t>(1, q.m * q.n * q.k / kParallelWork)});
-  if (threads <= 1) {
-    work(0, panels);
-    return;
-  }
-  std::vector<std::thread> helpers;
-  int64_t per = (panels + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; ++t)
-    helpers.emplace_back(work, std::min(panels, t * per),
-                         std::min(panels, (t + 1) * per));
-  work(0, std::min(panels, per));
-  for (std::thread &helper : helpers)
-    helper.join();
+  HelperThreads::run(threads, work);
 }
 
 constexpr Layout kLayoutAvx512Vnni{4, kMR512, kNR512, 128};
 constexpr Layout kLayoutAvxVnni{4, kMRAvxVnni, kNR256, 128};
-constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0};
+constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0, true};
 
 bool cpuHas(Int8KernelPath path) {
   __builtin_cpu_init();
