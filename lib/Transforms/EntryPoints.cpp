@@ -1,4 +1,8 @@
 //===- EntryPoints.cpp - @init, @eval_step, @predict_step, the manifest ---===//
+//
+// Also @calibrate_step for models with observer state (mlopt-quantize).
+//
+//===----------------------------------------------------------------------===//
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Support/CounterHash.h"
@@ -20,6 +24,7 @@ using namespace mlir::mlopt;
 static constexpr StringLiteral kInitName = "init";
 static constexpr StringLiteral kEvalStepName = "eval_step";
 static constexpr StringLiteral kPredictStepName = "predict_step";
+static constexpr StringLiteral kCalibrateStepName = "calibrate_step";
 
 namespace {
 struct MLOptEntryPointsPass
@@ -42,9 +47,8 @@ static void buildInit(OpBuilder &builder, ModuleOp module,
   Value seed = body->getArgument(0);
   for (StateOp state : states) {
     // The stream attribute is an I64Attr: the u64 hash reinterpreted.
-    auto stream =
-        b.getI64IntegerAttr(static_cast<int64_t>(
-            counter_hash::fnv1a64(state.getSymName())));
+    auto stream = b.getI64IntegerAttr(
+        static_cast<int64_t>(counter_hash::fnv1a64(state.getSymName())));
     Value value = InitialValueOp::create(b, state.getLoc(), state.getType(),
                                          seed, state.getInitializer(), stream);
     StateWriteOp::create(b, state.getLoc(), value, state.getSymName());
@@ -67,6 +71,50 @@ static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
       evalModeOps.push_back(evalMode);
     else if (auto write = dyn_cast<StateWriteOp>(op))
       writes.push_back(write);
+  });
+  IRRewriter rewriter(builder.getContext());
+  for (EvalModeOpInterface op : evalModeOps) {
+    rewriter.setInsertionPoint(op);
+    if (failed(op.convertToEvalMode(rewriter)))
+      return failure();
+  }
+  for (StateWriteOp write : writes)
+    rewriter.eraseOp(write);
+  return success();
+}
+
+/// `func.func @calibrate_step`, when the module has state of kind observer
+/// (mlopt-quantize): the loss function in its evaluation form as in
+/// @eval_step, except that `mlopt.observe` keeps its training form and the
+/// writes of observer states stay, so that running it on batches of data
+/// calibrates the observers and changes nothing else (batch norm statistics,
+/// the pruning step, `quantization.step`). It takes and returns what the
+/// loss function does; the argument and result attributes are dropped (they
+/// belong to the functions the dialect knows as entry points), and the
+/// runtime calls it by name.
+static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
+                                        ArrayRef<StateOp> states) {
+  llvm::SmallPtrSet<StringAttr, 8> observers;
+  for (StateOp state : states)
+    if (state.getKind() == StateKind::Observer)
+      observers.insert(state.getSymNameAttr());
+  if (observers.empty())
+    return success();
+  auto calibrate = cast<func::FuncOp>(builder.clone(*loss));
+  calibrate.setSymName(kCalibrateStepName);
+  calibrate->removeAttr(MLOptDialect::kLossAttrName);
+  calibrate.removeArgAttrsAttr();
+  calibrate.removeResAttrsAttr();
+  SmallVector<EvalModeOpInterface> evalModeOps;
+  SmallVector<StateWriteOp> writes;
+  calibrate.walk([&](Operation *op) {
+    if (auto write = dyn_cast<StateWriteOp>(op)) {
+      if (!observers.contains(write.getStateAttr().getAttr()))
+        writes.push_back(write);
+    } else if (auto evalMode = dyn_cast<EvalModeOpInterface>(op);
+               evalMode && !isa<ObserveOp>(op)) {
+      evalModeOps.push_back(evalMode);
+    }
   });
   IRRewriter rewriter(builder.getContext());
   for (EvalModeOpInterface op : evalModeOps) {
@@ -174,7 +222,8 @@ void MLOptEntryPointsPass::runOnOperation() {
   }
 
   SymbolTable symbols(module);
-  for (StringRef name : {kInitName, kEvalStepName, kPredictStepName}) {
+  for (StringRef name :
+       {kInitName, kEvalStepName, kPredictStepName, kCalibrateStepName}) {
     if (Operation *existing = symbols.lookup(name)) {
       existing->emitError("mlopt-entry-points: symbol @")
           << name << " already exists";
@@ -189,6 +238,8 @@ void MLOptEntryPointsPass::runOnOperation() {
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   buildInit(builder, module, states);
   if (failed(buildEvalStep(builder, loss)))
+    return signalPassFailure();
+  if (failed(buildCalibrateStep(builder, loss, states)))
     return signalPassFailure();
   if (failed(buildPredictStep(
           builder, module.lookupSymbol<func::FuncOp>(kEvalStepName))))

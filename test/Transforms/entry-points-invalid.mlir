@@ -71,6 +71,23 @@ func.func @predict_step(%x: tensor<2xf32>) {
 
 // -----
 
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %p = mlopt.mul %w, %x : tensor<2xf32>
+  %l = mlopt.sum %p dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// expected-error@+1 {{mlopt-entry-points: symbol @calibrate_step already exists}}
+func.func @calibrate_step(%x: tensor<2xf32>) {
+  return
+}
+
+// -----
+
 // The prediction must come from the inputs alone: here the model's output
 // mixes in the target (teacher forcing), so no @predict_step can compute it.
 func.func @loss(%x: tensor<4x2xf32> {mlopt.input},
