@@ -106,42 +106,117 @@ struct Layout {
   bool widenB = false;
 };
 
+/// The sum of k int8 (modulo 2^32): 16 at a time as unsigned bytes
+/// (PSADBW against zero), less 128 for each.
+uint32_t sumInt8(const int8_t *values, int64_t k) {
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i wide = _mm_setzero_si128();
+  int64_t p = 0;
+  for (; p + 16 <= k; p += 16)
+    wide = _mm_add_epi64(
+        wide,
+        _mm_sad_epu8(
+            _mm_xor_si128(
+                _mm_loadu_si128(reinterpret_cast<const __m128i *>(values + p)),
+                flip),
+            _mm_setzero_si128()));
+  // Two 64-bit sums; their low halves suffice modulo 2^32.
+  uint32_t sum =
+      static_cast<uint32_t>(_mm_cvtsi128_si32(wide)) +
+      static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(wide, 8))) -
+      static_cast<uint32_t>(128 * p);
+  for (; p < k; ++p)
+    sum += static_cast<uint32_t>(values[p]);
+  return sum;
+}
+
+/// The 4-byte granules [g0, g0 + 4) of four rows, transposed: dst +
+/// j * dstStride receives granule g0 + j of rows 0-3 (16 bytes), xor flip.
+inline void transpose4x4(const int8_t *const rows[4], int64_t g0, int8_t *dst,
+                         int64_t dstStride, __m128i flip) {
+  auto load = [&](int r) {
+    return _mm_xor_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[r] + 4 * g0)),
+        flip);
+  };
+  __m128i r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3);
+  __m128i lo01 = _mm_unpacklo_epi32(r0, r1), lo23 = _mm_unpacklo_epi32(r2, r3);
+  __m128i hi01 = _mm_unpackhi_epi32(r0, r1), hi23 = _mm_unpackhi_epi32(r2, r3);
+  auto store = [&](int j, __m128i value) {
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + j * dstStride), value);
+  };
+  store(0, _mm_unpacklo_epi64(lo01, lo23));
+  store(1, _mm_unpackhi_epi64(lo01, lo23));
+  store(2, _mm_unpacklo_epi64(hi01, hi23));
+  store(3, _mm_unpackhi_epi64(hi01, hi23));
+}
+
+/// Granules [g0, groups) of one row of k int8 (4 per granule, zero-padded
+/// past k) xor flip, to out[g * stride] (in 32-bit words).
+void copyGranules(const int8_t *row, int64_t k, int64_t g0, int64_t groups,
+                  uint32_t flip, uint32_t *out, int64_t stride) {
+  for (int64_t g = g0; g < groups; ++g) {
+    uint32_t word = 0;
+    std::memcpy(&word, row + 4 * g, std::min<int64_t>(4, k - 4 * g));
+    out[g * stride] = word ^ flip;
+  }
+}
+
 /// A's rows as blocks of `mr` rows: for each k-group g, the block's rows'
 /// 32-bit granules one after another (`mr` per g). The granule holds
 /// `group` bytes of A + offset (VNNI) or 2 int16 (AVX2). Padded with zeros
-/// in k and rows. Also returns the plain row sums of A.
+/// in k and rows. Also returns the plain row sums of A (zeros when B's
+/// zero point is 0: nothing uses them then).
 void packA(const Product &q, const Layout &layout, int64_t groups,
            std::vector<uint32_t> &packed, std::vector<uint32_t> &rowSums) {
-  int64_t blocks = (q.m + layout.mr - 1) / layout.mr;
-  packed.assign(blocks * groups * layout.mr, 0);
+  const int64_t mr = layout.mr;
+  int64_t blocks = (q.m + mr - 1) / mr;
+  packed.assign(blocks * groups * mr, 0);
   rowSums.resize(q.m);
-  std::vector<int8_t> padded(groups * layout.group, 0);
+  auto rowOf = [&](int64_t i) { return q.a + i * q.lda; };
+  auto outOf = [&](int64_t i) {
+    return packed.data() + (i / mr) * groups * mr + i % mr;
+  };
+  // Only a nonzero zero point of B needs them.
+  for (int64_t i = 0; i < q.m; ++i)
+    rowSums[i] = q.bZero ? sumInt8(rowOf(i), q.k) : 0;
+  // Padding k (zeros in B too) adds nothing whatever A holds there.
+  if (layout.group == 4) {
+    // Four rows of a block at a time, 4 x 4 granules transposed.
+    const int64_t full = q.k / 4;
+    const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+    for (int64_t i = 0; i < q.m;) {
+      if (i % mr + 4 > mr || i + 4 > q.m) {
+        copyGranules(rowOf(i), q.k, 0, groups, 0x80808080u, outOf(i), mr);
+        ++i;
+        continue;
+      }
+      const int8_t *rows[4] = {rowOf(i), rowOf(i + 1), rowOf(i + 2),
+                               rowOf(i + 3)};
+      uint32_t *out = outOf(i);
+      int64_t g = 0;
+      for (; g + 4 <= full; g += 4)
+        transpose4x4(rows, g, reinterpret_cast<int8_t *>(out + g * mr), mr * 4,
+                     flip);
+      for (int r = 0; r < 4; ++r)
+        copyGranules(rows[r], q.k, g, groups, 0x80808080u, out + r, mr);
+      i += 4;
+    }
+    return;
+  }
+  std::vector<int8_t> padded(groups * 2, 0);
   for (int64_t i = 0; i < q.m; ++i) {
-    const int8_t *row = q.a + i * q.lda;
-    uint32_t sum = 0;
-    for (int64_t p = 0; p < q.k; ++p)
-      sum += static_cast<uint32_t>(row[p]);
-    rowSums[i] = sum;
-    if (q.k % layout.group) {
+    const int8_t *row = rowOf(i);
+    if (q.k % 2) {
       std::memcpy(padded.data(), row, q.k);
       row = padded.data();
     }
-    uint32_t *out =
-        packed.data() + (i / layout.mr) * groups * layout.mr + i % layout.mr;
-    // Padding k (zeros in B too) adds nothing whatever A holds there.
-    if (layout.group == 4) {
-      for (int64_t g = 0; g < groups; ++g) {
-        uint32_t word;
-        std::memcpy(&word, row + 4 * g, 4);
-        out[g * layout.mr] = word ^ 0x80808080u;
-      }
-    } else {
-      for (int64_t g = 0; g < groups; ++g) {
-        uint32_t low = static_cast<uint16_t>(static_cast<int16_t>(row[2 * g]));
-        uint32_t high =
-            static_cast<uint16_t>(static_cast<int16_t>(row[2 * g + 1]));
-        out[g * layout.mr] = low | (high << 16);
-      }
+    uint32_t *out = outOf(i);
+    for (int64_t g = 0; g < groups; ++g) {
+      uint32_t low = static_cast<uint16_t>(static_cast<int16_t>(row[2 * g]));
+      uint32_t high =
+          static_cast<uint16_t>(static_cast<int16_t>(row[2 * g + 1]));
+      out[g * mr] = low | (high << 16);
     }
   }
 }
@@ -157,21 +232,31 @@ void packB(const Product &q, const Layout &layout, int64_t groups, int64_t col0,
   std::fill(colSums, colSums + nr, 0u);
   if (q.transB) {
     // Each column is a row of B: its groups are contiguous.
+    auto rowOf = [&](int64_t lane) { return q.b + (col0 + lane) * q.ldb; };
+    for (int64_t lane = 0; lane < cols; ++lane)
+      colSums[lane] = sumInt8(rowOf(lane), q.k);
     int64_t full = q.k / group;
-    for (int64_t lane = 0; lane < cols; ++lane) {
-      const int8_t *row = q.b + (col0 + lane) * q.ldb;
-      int8_t *out = panel + lane * group;
-      uint32_t sum = 0;
-      for (int64_t p = 0; p < q.k; ++p)
-        sum += static_cast<uint32_t>(row[p]);
-      colSums[lane] = sum;
-      if (group == 4) {
-        for (int64_t g = 0; g < full; ++g)
-          std::memcpy(out + g * stride, row + 4 * g, 4);
-      } else {
-        for (int64_t g = 0; g < full; ++g)
-          std::memcpy(out + g * stride, row + 2 * g, 2);
+    int64_t lane = 0;
+    if (group == 4) {
+      // Four columns at a time, 4 x 4 granules transposed.
+      for (; lane + 4 <= cols; lane += 4) {
+        const int8_t *rows[4] = {rowOf(lane), rowOf(lane + 1), rowOf(lane + 2),
+                                 rowOf(lane + 3)};
+        int64_t g = 0;
+        for (; g + 4 <= full; g += 4)
+          transpose4x4(rows, g, panel + g * stride + lane * 4, stride,
+                       _mm_setzero_si128());
+        for (int r = 0; r < 4; ++r)
+          copyGranules(rows[r], q.k, g, groups, 0,
+                       reinterpret_cast<uint32_t *>(panel + (lane + r) * 4),
+                       nr);
       }
+    }
+    for (; lane < cols; ++lane) {
+      const int8_t *row = rowOf(lane);
+      int8_t *out = panel + lane * group;
+      for (int64_t g = 0; g < full; ++g)
+        std::memcpy(out + g * stride, row + group * g, group);
       for (int64_t p = full * group; p < q.k; ++p)
         out[full * stride + p - full * group] = row[p];
     }
