@@ -46,6 +46,15 @@ public:
     return run("eval_step", arguments);
   }
 
+  bool hasCalibrateStep() const override {
+    return executable->getEntryPoint("calibrate_step") != nullptr;
+  }
+
+  Expected<std::vector<double>>
+  calibrateStep(llvm::ArrayRef<TensorRef> arguments) override {
+    return run("calibrate_step", arguments);
+  }
+
   bool hasPredictStep() const override {
     return executable->getEntryPoint("predict_step") != nullptr;
   }

@@ -2,6 +2,7 @@
 
 #include "mlopt/Runtime/Pruning.h"
 #include "RuntimeError.h"
+#include "StateValues.h"
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
 #include "mlopt/Transforms/Pruning.h"
@@ -17,7 +18,11 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using llvm::Error;
 using llvm::Expected;
+using mlir::mlopt::runtime::detail::FirstError;
 using mlir::mlopt::runtime::detail::makeError;
+using mlir::mlopt::runtime::detail::readStateAttr;
+using mlir::mlopt::runtime::detail::toAttribute;
+using mlir::mlopt::runtime::detail::toBytes;
 
 //===----------------------------------------------------------------------===//
 // Sparsity
@@ -90,87 +95,6 @@ Expected<SparsityReport> runtime::measureSparsity(Session &session) {
 //===----------------------------------------------------------------------===//
 // Finalization
 //===----------------------------------------------------------------------===//
-
-namespace {
-/// Keeps the first error diagnostic as "file:line:col: message".
-class FirstError {
-public:
-  explicit FirstError(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) {
-          if (diag.getSeverity() != DiagnosticSeverity::Error ||
-              !message.empty())
-            return success();
-          llvm::raw_string_ostream os(message);
-          if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation()))
-            os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
-               << loc.getColumn() << ": ";
-          os << diag.str();
-          return success();
-        }) {}
-
-  Error take(const llvm::Twine &what) {
-    return makeError(what + (message.empty() ? "" : ": " + message));
-  }
-
-private:
-  std::string message;
-  ScopedDiagnosticHandler handler;
-};
-} // namespace
-
-/// `bytes`, the runtime's dense little-endian layout of a tensor of `type`,
-/// as an attribute (i1 is one byte per element there, one bit in MLIR's
-/// raw buffers).
-static FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
-                                                ArrayRef<uint8_t> bytes) {
-  if (type.getElementType().isInteger(1)) {
-    if (static_cast<int64_t>(bytes.size()) != type.getNumElements())
-      return failure();
-    llvm::SmallVector<bool> values(bytes.begin(), bytes.end());
-    return DenseElementsAttr::get(type, ArrayRef<bool>(values));
-  }
-  ArrayRef<char> raw(reinterpret_cast<const char *>(bytes.data()),
-                     bytes.size());
-  bool splat = false;
-  if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))
-    return failure();
-  return DenseElementsAttr::getFromRawBuffer(type, raw);
-}
-
-/// The runtime's layout of `attr` (a splat expanded).
-static std::vector<uint8_t> toBytes(DenseElementsAttr attr) {
-  int64_t count = attr.getNumElements();
-  if (attr.getElementType().isInteger(1)) {
-    std::vector<uint8_t> bytes;
-    for (bool value : attr.getValues<bool>())
-      bytes.push_back(value);
-    return bytes;
-  }
-  ArrayRef<char> raw = attr.getRawData();
-  std::vector<uint8_t> bytes;
-  int64_t copies = attr.isSplat() ? count : 1;
-  bytes.reserve(raw.size() * copies);
-  for (int64_t i = 0; i < copies; ++i)
-    bytes.insert(bytes.end(), raw.begin(), raw.end());
-  return bytes;
-}
-
-/// The value of state `name` in `session`, as an attribute of `type`.
-static Expected<DenseElementsAttr>
-readStateAttr(Session &session, StringRef name, RankedTensorType type) {
-  Expected<std::vector<uint8_t>> bytes = session.readState(name);
-  if (!bytes)
-    return bytes.takeError();
-  FailureOr<DenseElementsAttr> attr = toAttribute(type, *bytes);
-  if (failed(attr)) {
-    std::string typeText;
-    llvm::raw_string_ostream os(typeText);
-    os << type;
-    return makeError("the session's state '" + name +
-                     "' does not hold a value of the model's type " + typeText);
-  }
-  return *attr;
-}
 
 Expected<FinalizedModel>
 runtime::finalizePrunedModel(const Model &model,

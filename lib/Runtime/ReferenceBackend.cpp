@@ -22,6 +22,11 @@ Expected<TensorData> Backend::predictStep(llvm::ArrayRef<TensorRef>) {
   return llvm::createStringError("this backend does not run @predict_step");
 }
 
+Expected<std::vector<double>>
+Backend::calibrateStep(llvm::ArrayRef<TensorRef>) {
+  return llvm::createStringError("this backend does not run @calibrate_step");
+}
+
 std::optional<DType> runtime::dtypeOf(Type elementType) {
   // The dtype table spells element types as the IR prints them.
   std::string spelling;
@@ -118,6 +123,15 @@ public:
   Expected<std::vector<double>>
   evalStep(llvm::ArrayRef<TensorRef> arguments) override {
     return runStep("eval_step", arguments);
+  }
+
+  bool hasCalibrateStep() const override {
+    return module->lookupSymbol<func::FuncOp>("calibrate_step") != nullptr;
+  }
+
+  Expected<std::vector<double>>
+  calibrateStep(llvm::ArrayRef<TensorRef> arguments) override {
+    return runStep("calibrate_step", arguments);
   }
 
   bool hasPredictStep() const override { return predictFunc != nullptr; }

@@ -409,6 +409,19 @@ Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
   return toStepResult(backend->evalStep(arguments), evalMetricNames);
 }
 
+bool Session::hasCalibrate() const { return backend->hasCalibrateStep(); }
+
+Expected<StepResult>
+Session::calibrateStep(llvm::ArrayRef<TensorRef> arguments) {
+  if (!hasCalibrate())
+    return makeError("the model has no @calibrate_step: it has no observer "
+                     "state (mlopt-quantize{mode=static} or {mode=qat} adds "
+                     "it)");
+  if (Error error = checkArguments(arguments))
+    return std::move(error);
+  return toStepResult(backend->calibrateStep(arguments), evalMetricNames);
+}
+
 bool Session::hasPredict() const { return backend->hasPredictStep(); }
 
 Expected<TensorData> Session::predict(llvm::ArrayRef<TensorRef> inputs) {

@@ -62,6 +62,15 @@ public:
   trainStep(llvm::ArrayRef<TensorRef> arguments) = 0;
   virtual llvm::Expected<std::vector<double>>
   evalStep(llvm::ArrayRef<TensorRef> arguments) = 0;
+  /// Whether the module has `@calibrate_step` (mlopt-entry-points builds it
+  /// when the model has observer state: mlopt-quantize).
+  virtual bool hasCalibrateStep() const { return false; }
+  /// Runs `@calibrate_step` on one batch, arguments as trainStep's: the
+  /// evaluation form of the loss that updates the observers and no other
+  /// state; returns the loss followed by the metrics. A backend without it
+  /// returns an error.
+  virtual llvm::Expected<std::vector<double>>
+  calibrateStep(llvm::ArrayRef<TensorRef> arguments);
   /// Whether the module has `@predict_step` (mlopt-entry-points builds it
   /// when the loss comes from a LossOpInterface op).
   virtual bool hasPredictStep() const { return false; }

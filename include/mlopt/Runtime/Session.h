@@ -159,6 +159,16 @@ public:
   llvm::Expected<StepResult> trainStep(llvm::ArrayRef<TensorRef> arguments);
   llvm::Expected<StepResult> evalStep(llvm::ArrayRef<TensorRef> arguments);
 
+  /// Whether the compiled module has `@calibrate_step` (the model has
+  /// observer state: mlopt-quantize; docs/Quantization.md).
+  bool hasCalibrate() const;
+  /// One `@calibrate_step` on one batch, arguments as trainStep's: the
+  /// model in evaluation form with its observers updating (static
+  /// quantization's calibration); no other state changes. Returns the loss
+  /// and the metrics of @eval_step. An error when the model has no
+  /// @calibrate_step.
+  llvm::Expected<StepResult> calibrateStep(llvm::ArrayRef<TensorRef> arguments);
+
   /// Whether the compiled module has `@predict_step` (the loss comes from a
   /// LossOpInterface op such as cross_entropy; docs/TrainingIR.md).
   bool hasPredict() const;

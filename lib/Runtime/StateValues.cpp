@@ -1,0 +1,78 @@
+//===- StateValues.cpp - state values as attributes -----------------------===//
+
+#include "StateValues.h"
+#include "RuntimeError.h"
+
+using namespace mlir;
+using namespace mlir::mlopt;
+using namespace mlir::mlopt::runtime;
+using mlir::mlopt::runtime::detail::FirstError;
+using mlir::mlopt::runtime::detail::makeError;
+
+FirstError::FirstError(MLIRContext &context)
+    : handler(&context, [this](Diagnostic &diag) {
+        if (diag.getSeverity() != DiagnosticSeverity::Error || !message.empty())
+          return success();
+        llvm::raw_string_ostream os(message);
+        if (auto loc = dyn_cast<FileLineColLoc>(diag.getLocation()))
+          os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+             << loc.getColumn() << ": ";
+        os << diag.str();
+        return success();
+      }) {}
+
+llvm::Error FirstError::take(const llvm::Twine &what) {
+  return makeError(what + (message.empty() ? "" : ": " + message));
+}
+
+FailureOr<DenseElementsAttr>
+runtime::detail::toAttribute(RankedTensorType type,
+                             llvm::ArrayRef<uint8_t> bytes) {
+  if (type.getElementType().isInteger(1)) {
+    if (static_cast<int64_t>(bytes.size()) != type.getNumElements())
+      return failure();
+    llvm::SmallVector<bool> values(bytes.begin(), bytes.end());
+    return DenseElementsAttr::get(type, ArrayRef<bool>(values));
+  }
+  ArrayRef<char> raw(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+  bool splat = false;
+  if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))
+    return failure();
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+std::vector<uint8_t> runtime::detail::toBytes(DenseElementsAttr attr) {
+  int64_t count = attr.getNumElements();
+  if (attr.getElementType().isInteger(1)) {
+    std::vector<uint8_t> bytes;
+    for (bool value : attr.getValues<bool>())
+      bytes.push_back(value);
+    return bytes;
+  }
+  ArrayRef<char> raw = attr.getRawData();
+  std::vector<uint8_t> bytes;
+  int64_t copies = attr.isSplat() ? count : 1;
+  bytes.reserve(raw.size() * copies);
+  for (int64_t i = 0; i < copies; ++i)
+    bytes.insert(bytes.end(), raw.begin(), raw.end());
+  return bytes;
+}
+
+llvm::Expected<DenseElementsAttr>
+runtime::detail::readStateAttr(Session &session, llvm::StringRef name,
+                               RankedTensorType type) {
+  llvm::Expected<std::vector<uint8_t>> bytes = session.readState(name);
+  if (!bytes)
+    return bytes.takeError();
+  FailureOr<DenseElementsAttr> attr =
+      runtime::detail::toAttribute(type, *bytes);
+  if (failed(attr)) {
+    std::string typeText;
+    llvm::raw_string_ostream os(typeText);
+    os << type;
+    return makeError("the session's state '" + name +
+                     "' does not hold a value of the model's type " + typeText);
+  }
+  return *attr;
+}

@@ -1,0 +1,52 @@
+//===- StateValues.h - state values as attributes ---------------*- C++ -*-===//
+//
+// Internal to lib/Runtime: the conversions between a session's state bytes
+// and MLIR attributes that the model rewrites on trained state use
+// (finalizing pruning, int8 conversion), and the first error diagnostic of
+// a pass run as an llvm::Error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_RUNTIME_STATEVALUES_H
+#define MLOPT_LIB_RUNTIME_STATEVALUES_H
+
+#include "mlopt/Runtime/Session.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::mlopt::runtime::detail {
+
+/// Keeps the first error diagnostic as "file:line:col: message".
+class FirstError {
+public:
+  explicit FirstError(MLIRContext &context);
+  /// "<what>: <the diagnostic>", or `what` alone when there was none.
+  llvm::Error take(const llvm::Twine &what);
+
+private:
+  std::string message;
+  ScopedDiagnosticHandler handler;
+};
+
+/// `bytes`, the runtime's dense little-endian layout of a tensor of `type`,
+/// as an attribute (i1 is one byte per element there, one bit in MLIR's
+/// raw buffers); failure when the size does not match.
+FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
+                                         llvm::ArrayRef<uint8_t> bytes);
+
+/// The runtime's layout of `attr` (a splat expanded).
+std::vector<uint8_t> toBytes(DenseElementsAttr attr);
+
+/// The value of state `name` in `session`, as an attribute of `type`.
+llvm::Expected<DenseElementsAttr>
+readStateAttr(Session &session, llvm::StringRef name, RankedTensorType type);
+
+} // namespace mlir::mlopt::runtime::detail
+
+#endif // MLOPT_LIB_RUNTIME_STATEVALUES_H
