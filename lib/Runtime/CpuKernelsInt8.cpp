@@ -37,6 +37,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -467,7 +468,8 @@ public:
   static void run(int64_t count, const std::function<void()> &job) {
     static HelperThreads *helpers = new HelperThreads(); // never destroyed
     std::unique_lock<std::mutex> busy(helpers->runMutex, std::try_to_lock);
-    if (count <= 1 || !busy.owns_lock()) {
+    // A forked child (a death test) has none of the parent's helpers.
+    if (count <= 1 || !busy.owns_lock() || getpid() != helpers->owner) {
       job();
       return;
     }
@@ -511,6 +513,7 @@ private:
     }
   }
 
+  const pid_t owner = getpid();
   std::mutex runMutex;
   std::mutex mutex;
   std::condition_variable wake, done;

@@ -309,4 +309,22 @@ TEST(QuantizedGemmDeathTest, EnvironmentChoosesThePathAtFirstUse) {
   EXPECT_EXIT(exitWithFirstPathCheck(), ::testing::ExitedWithCode(0), "");
 }
 
+/// Exits with 0 if a product large enough for the helper threads is right.
+[[noreturn]] void exitWithLargeProductCheck() {
+  std::mt19937 rng(5);
+  Operands operands(Shape{64, 512, 512}, true, rng);
+  std::vector<int32_t> expected = operands.reference(1, 0);
+  std::exit(operands.check(1, 0, expected) == 0 ? 0 : 1);
+}
+
+TEST(QuantizedGemmDeathTest, ForkedChildRunsProductsWithoutTheHelpers) {
+  // The parent's helper threads exist (a product split over threads ran),
+  // and a fork (the fast death-test style) has none of them.
+  GTEST_FLAG_SET(death_test_style, "fast");
+  std::mt19937 rng(6);
+  Operands operands(Shape{64, 512, 512}, true, rng);
+  EXPECT_EQ(operands.check(0, 0, operands.reference(0, 0)), 0);
+  EXPECT_EXIT(exitWithLargeProductCheck(), ::testing::ExitedWithCode(0), "");
+}
+
 } // namespace
