@@ -104,7 +104,9 @@ public:
                    std::vector<StateInfo> manifest)
       : module(std::move(module)), evaluator(*this->module),
         stateInfos(std::move(manifest)),
-        predictFunc(this->module->lookupSymbol<func::FuncOp>("predict_step")) {}
+        predictFunc(this->module->lookupSymbol<func::FuncOp>("predict_step")),
+        calibrateFunc(
+            this->module->lookupSymbol<func::FuncOp>("calibrate_step")) {}
 
   llvm::ArrayRef<StateInfo> manifest() const override { return stateInfos; }
 
@@ -125,9 +127,7 @@ public:
     return runStep("eval_step", arguments);
   }
 
-  bool hasCalibrateStep() const override {
-    return module->lookupSymbol<func::FuncOp>("calibrate_step") != nullptr;
-  }
+  bool hasCalibrateStep() const override { return calibrateFunc != nullptr; }
 
   Expected<std::vector<double>>
   calibrateStep(llvm::ArrayRef<TensorRef> arguments) override {
@@ -250,6 +250,7 @@ private:
   reference::Evaluator evaluator;
   std::vector<StateInfo> stateInfos;
   func::FuncOp predictFunc;
+  func::FuncOp calibrateFunc;
   reference::StateMap state;
 };
 
