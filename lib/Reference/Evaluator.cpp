@@ -78,8 +78,10 @@ evaluateOp(Operation *op, ArrayRef<const Tensor *> operands, StateMap &state) {
     if (KernelResult result = family(op, operands))
       return asResults(*result);
   }
-  if (KernelResults results = evaluateCompressionOp(op, operands))
-    return *results;
+  for (auto family : {evaluateCompressionOp, evaluateQuantOp}) {
+    if (KernelResults results = family(op, operands))
+      return *results;
+  }
   if (KernelResult result = evaluateStateOp(op, operands, state))
     return asResults(*result);
   return op->emitOpError("is not supported by the reference evaluator");

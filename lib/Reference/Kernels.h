@@ -31,6 +31,7 @@ using KernelResults = std::optional<FailureOr<SmallVector<Tensor>>>;
 
 KernelResults evaluateCompressionOp(Operation *op,
                                     ArrayRef<const Tensor *> operands);
+KernelResults evaluateQuantOp(Operation *op, ArrayRef<const Tensor *> operands);
 
 //===----------------------------------------------------------------------===//
 // Element conversions

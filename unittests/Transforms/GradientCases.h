@@ -511,10 +511,181 @@ inline std::vector<GradCase> compressionCases() {
   return cases;
 }
 
+/// The quantization ops. fake_quant's gradient is the straight-through
+/// estimator, not the derivative of its staircase; on inputs and
+/// finite-difference steps that are multiples of the scale, inside the
+/// integer range, fake_quant is the identity at x and x +- step, and where
+/// it clamps (with the neighbours clamped too) it is constant, so the finite
+/// differences give exactly what the estimator says (1 inside, 0 where
+/// clamped). The other ops have no differentiable operand: their cases
+/// compute from the trainable input through them and multiply the input by
+/// the (locally constant) outcome, so the finite differences check that
+/// nothing flows through them.
+inline std::vector<GradCase> quantCases() {
+  std::vector<GradCase> cases;
+  std::string t23 = T({2, 3}), t33 = T({3, 3});
+  // Row 0 (scale 1/64) is inside [-128, 127], row 1 (scale 1/1024) clamps
+  // at |x| >= 0.5.
+  GradCase perChannel{
+      "fake_quant_per_channel",
+      "mlopt.fake_quant",
+      {{"a", {2, 3}, 0.5, 1.0, /*randomSign=*/true}},
+      "  %s = mlopt.constant dense<[0.015625, 0.0009765625]> : "
+      "tensor<2xf32>\n"
+      "  %z = mlopt.constant dense<[3, -2]> : tensor<2xi32>\n"
+      "  %y = mlopt.fake_quant %a, %s, %z {axis = 0 : i64, quant_min = -128 : "
+      "i64, quant_max = 127 : i64} : " +
+          t23 + ", tensor<2xf32>",
+      {2, 3}};
+  perChannel.step = 1.0 / 64;
+  perChannel.quantum = 1.0 / 64;
+  cases.push_back(perChannel);
+  // Levels within [-13, 13] of [-16, 15] (4 bits).
+  GradCase perTensor{
+      "fake_quant_per_tensor_4_bits",
+      "mlopt.fake_quant",
+      {{"a", {2, 3}, 0.0, 0.375, /*randomSign=*/true}},
+      "  %s = mlopt.constant dense<0.03125> : tensor<f32>\n"
+      "  %z = mlopt.constant dense<0> : tensor<i32>\n"
+      "  %y = mlopt.fake_quant %a, %s, %z {quant_min = -16 : i64, quant_max = "
+      "15 : i64} : " +
+          t23 + ", tensor<f32>",
+      {2, 3}};
+  perTensor.step = 1.0 / 32;
+  perTensor.quantum = 1.0 / 32;
+  cases.push_back(perTensor);
+  // Column 2 (scale 1/1024) clamps at |x| >= 0.5: a gradient mask of 1, 1,
+  // 0 per row.
+  GradCase grad{
+      "fake_quant_grad_mask",
+      "mlopt.fake_quant_grad",
+      {{"a", {2, 3}, 0.5, 1.0, /*randomSign=*/true}},
+      "  %dy = mlopt.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : " +
+          t23 +
+          "\n"
+          "  %s = mlopt.constant dense<[0.015625, 0.015625, 0.0009765625]> : "
+          "tensor<3xf32>\n"
+          "  %z = mlopt.constant dense<[0, 1, 0]> : tensor<3xi32>\n"
+          "  %m = mlopt.fake_quant_grad %dy, %a, %s, %z {axis = 1 : i64, "
+          "quant_min = -128 : i64, quant_max = 127 : i64} : " +
+          t23 + ", tensor<3xf32>\n  %y = mlopt.mul %a, %m : " + t23,
+      {2, 3}};
+  grad.quantum = 1.0 / 64;
+  cases.push_back(grad);
+  // The previous range [-4, 4] holds every input: the observed range is
+  // locally constant.
+  std::string observe =
+      "  %min = mlopt.constant dense<-4.0> : tensor<3xf32>\n"
+      "  %max = mlopt.constant dense<4.0> : tensor<3xf32>\n"
+      "  %u = mlopt.constant dense<true> : tensor<i1>\n"
+      "  %lo, %hi = mlopt.observe %a, %min, %max, %u {axis = 1 : i64} : " +
+      t23 + ", tensor<3xf32>\n";
+  cases.push_back({"observe_min_max",
+                   "mlopt.observe",
+                   {{"a", {2, 3}}},
+                   observe +
+                       "  %r = mlopt.sub %hi, %lo : tensor<3xf32>\n"
+                       "  %rd = mlopt.cast %r : tensor<3xf32> to " +
+                       T({3}) + "\n  %y = mlopt.mul %a, %rd : (" + t23 + ", " +
+                       T({3}) + ") -> " + t23,
+                   {2, 3}});
+  cases.push_back({"quant_params_of_the_observed_range",
+                   "mlopt.quant_params",
+                   {{"a", {2, 3}}},
+                   observe +
+                       "  %s, %z = mlopt.quant_params %lo, %hi {quant_min = "
+                       "-128 : i64, quant_max = 127 : i64} : tensor<3xf32>\n"
+                       "  %sd = mlopt.cast %s : tensor<3xf32> to " +
+                       T({3}) + "\n  %zd = mlopt.cast %z : tensor<3xi32> to " +
+                       T({3}) + "\n  %p = mlopt.mul %a, %sd : (" + t23 + ", " +
+                       T({3}) + ") -> " + t23 +
+                       "\n  %y = mlopt.add %p, %zd : (" + t23 + ", " + T({3}) +
+                       ") -> " + t23,
+                   {2, 3}});
+  // Inputs on the grid of the scale: x +- step rounds to the same level.
+  std::string quantize =
+      "  %s = mlopt.constant dense<0.015625> : tensor<f32>\n"
+      "  %z = mlopt.constant dense<5> : tensor<i32>\n"
+      "  %q = mlopt.quantize %a, %s, %z {quant_min = -128 : i64, quant_max = "
+      "127 : i64} : ";
+  GradCase roundTrip{
+      "quantize_round_trip",
+      "mlopt.quantize",
+      {{"a", {2, 3}}},
+      quantize + t23 + ", tensor<f32> -> tensor<2x3xi8>\n" +
+          "  %d = mlopt.dequantize %q, %s, %z : tensor<2x3xi8>, tensor<f32> "
+          "-> tensor<2x3xf32>\n"
+          "  %dd = mlopt.cast %d : tensor<2x3xf32> to " +
+          t23 + "\n  %y = mlopt.mul %a, %dd : " + t23,
+      {2, 3}};
+  roundTrip.quantum = 1.0 / 64;
+  cases.push_back(roundTrip);
+  GradCase dequantize{
+      "dequantize_per_channel",
+      "mlopt.dequantize",
+      {{"a", {2, 3}}},
+      "  %s = mlopt.constant dense<[0.015625, 0.125]> : tensor<2xf32>\n"
+      "  %z = mlopt.constant dense<[-3, 7]> : tensor<2xi32>\n"
+      "  %q = mlopt.quantize %a, %s, %z {axis = 0 : i64, quant_min = -128 : "
+      "i64, quant_max = 127 : i64} : " +
+          t23 +
+          ", tensor<2xf32> -> tensor<2x3xi8>\n"
+          "  %d = mlopt.dequantize %q, %s, %z {axis = 0 : i64} : "
+          "tensor<2x3xi8>, tensor<2xf32> -> tensor<2x3xf32>\n"
+          "  %dd = mlopt.cast %d : tensor<2x3xf32> to " +
+          t23 + "\n  %y = mlopt.mul %a, %dd : " + t23,
+      {2, 3}};
+  dequantize.quantum = 1.0 / 64;
+  cases.push_back(dequantize);
+  // The int8 products of the quantized input, dequantized per output
+  // channel (linear) or per tensor (matmul).
+  std::string weights = "dense<[[1, -2, 3], [127, -128, 0], [5, 6, -7]]> : "
+                        "tensor<3x3xi8>";
+  GradCase linear{
+      "quantized_linear",
+      "mlopt.quantized_linear",
+      {{"a", {3, 3}}},
+      quantize + t33 + ", tensor<f32> -> tensor<3x3xi8>\n" +
+          "  %w = mlopt.constant " + weights +
+          "\n"
+          "  %acc = mlopt.quantized_linear %q, %z, %w : (tensor<3x3xi8>, "
+          "tensor<i32>, tensor<3x3xi8>) -> tensor<3x3xi32>\n"
+          "  %as = mlopt.constant dense<[0.001, 0.002, 0.004]> : "
+          "tensor<3xf32>\n"
+          "  %az = mlopt.constant dense<0> : tensor<3xi32>\n"
+          "  %d = mlopt.dequantize %acc, %as, %az {axis = 1 : i64} : "
+          "tensor<3x3xi32>, tensor<3xf32> -> tensor<3x3xf32>\n"
+          "  %dd = mlopt.cast %d : tensor<3x3xf32> to " +
+          t33 + "\n  %y = mlopt.mul %a, %dd : " + t33,
+      {3, 3}};
+  linear.quantum = 1.0 / 64;
+  cases.push_back(linear);
+  GradCase matmul{
+      "quantized_matmul",
+      "mlopt.quantized_matmul",
+      {{"a", {3, 3}}},
+      quantize + t33 + ", tensor<f32> -> tensor<3x3xi8>\n" +
+          "  %w = mlopt.constant " + weights +
+          "\n"
+          "  %wz = mlopt.constant dense<-9> : tensor<i32>\n"
+          "  %acc = mlopt.quantized_matmul %q, %z, %w, %wz : (tensor<3x3xi8>, "
+          "tensor<i32>, tensor<3x3xi8>, tensor<i32>) -> tensor<3x3xi32>\n"
+          "  %as = mlopt.constant dense<0.001> : tensor<f32>\n"
+          "  %az = mlopt.constant dense<0> : tensor<i32>\n"
+          "  %d = mlopt.dequantize %acc, %as, %az : tensor<3x3xi32>, "
+          "tensor<f32> -> tensor<3x3xf32>\n"
+          "  %dd = mlopt.cast %d : tensor<3x3xf32> to " +
+          t33 + "\n  %y = mlopt.mul %a, %dd : " + t33,
+      {3, 3}};
+  matmul.quantum = 1.0 / 64;
+  cases.push_back(matmul);
+  return cases;
+}
+
 inline std::vector<GradCase> allCases() {
   std::vector<GradCase> cases;
   for (auto family : {unaryCases, binaryCases, shapeCases, nnCases, lossCases,
-                      compressionCases})
+                      compressionCases, quantCases})
     for (GradCase &c : family())
       cases.push_back(std::move(c));
   return cases;
