@@ -9,8 +9,8 @@
 // - avx2: VPMADDWD on int16 operands (two s16 x s16 products per i32
 //   lane), 4 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
 //   is not used: a pair of products reaches 2 * 255 * 128 = 65280 and would
-//   saturate, so the result would not be exact. A and B are widened to
-//   int16 when they are packed (exact);
+//   saturate, so the result would not be exact. A is widened to int16 when
+//   it is packed and B in the kernel (VPMOVSXBW), both exact;
 // - scalar: plain loops (other CPUs).
 // VPDPBUSD multiplies an unsigned operand by a signed one: A is made
 // unsigned by adding 128 (xor 0x80) when it is packed, and the sums are
@@ -103,8 +103,6 @@ struct Layout {
   int64_t group, mr, nr;
   /// Added to every A value when packing (128 makes int8 unsigned).
   uint32_t aOffset;
-  /// Whether the kernel takes B's panel widened to int16.
-  bool widenB = false;
 };
 
 /// The sum of k int8 (modulo 2^32): 16 at a time as unsigned bytes
@@ -158,7 +156,10 @@ void copyGranules(const int8_t *row, int64_t k, int64_t g0, int64_t groups,
                   uint32_t flip, uint32_t *out, int64_t stride) {
   for (int64_t g = g0; g < groups; ++g) {
     uint32_t word = 0;
-    std::memcpy(&word, row + 4 * g, std::min<int64_t>(4, k - 4 * g));
+    if (4 * g + 4 <= k)
+      std::memcpy(&word, row + 4 * g, 4);
+    else
+      std::memcpy(&word, row + 4 * g, k - 4 * g);
     out[g * stride] = word ^ flip;
   }
 }
@@ -256,8 +257,14 @@ void packB(const Product &q, const Layout &layout, int64_t groups, int64_t col0,
     for (; lane < cols; ++lane) {
       const int8_t *row = rowOf(lane);
       int8_t *out = panel + lane * group;
-      for (int64_t g = 0; g < full; ++g)
-        std::memcpy(out + g * stride, row + group * g, group);
+      // Constant sizes, or memcpy is a call per granule.
+      if (group == 4) {
+        for (int64_t g = 0; g < full; ++g)
+          std::memcpy(out + g * stride, row + 4 * g, 4);
+      } else {
+        for (int64_t g = 0; g < full; ++g)
+          std::memcpy(out + g * stride, row + 2 * g, 2);
+      }
       for (int64_t p = full * group; p < q.k; ++p)
         out[full * stride + p - full * group] = row[p];
     }
@@ -314,8 +321,7 @@ void packB(const Product &q, const Layout &layout, int64_t groups, int64_t col0,
 //===----------------------------------------------------------------------===//
 
 /// Arguments of one micro-kernel call: a block of packed A (`groups`
-/// k-groups of `mr` granules), a packed B panel (widened to int16 for
-/// AVX2), and where the
+/// k-groups of `mr` granules), a packed B panel, and where the
 /// `rows` x `cols` block of C goes. C = sums + colCorrection[j] +
 /// rowCorrection[i] (the zero-point and offset terms).
 struct Tile {
@@ -434,12 +440,15 @@ __attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
   for (int i = 0; i < MR; ++i)
     acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   const uint32_t *a = t.a;
-  // B's panel widened to int16: 8 columns x 2 k per vector, the pairs
-  // VPMADDWD takes.
-  const int16_t *b = reinterpret_cast<const int16_t *>(t.b);
+  const int8_t *b = t.b;
   for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 2 * kNR256) {
-    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
-    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 16));
+    // 8 columns x 2 k of int8, widened to the int16 pairs VPMADDWD takes
+    // (here rather than when packing: an int16 panel is twice the size and
+    // was slower, measured).
+    __m256i b0 = _mm256_cvtepi8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b)));
+    __m256i b1 = _mm256_cvtepi8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16)));
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
@@ -548,7 +557,6 @@ void qgemmPacked(const Product &q, const Layout &layout,
   std::atomic<int64_t> nextPanel{0};
   auto work = [&] {
     std::vector<int8_t> panel(groups * layout.nr * layout.group);
-    std::vector<int16_t> wide(layout.widenB ? panel.size() : 0);
     std::vector<uint32_t> colSums(layout.nr), colCorrection(layout.nr);
     for (int64_t p; (p = nextPanel.fetch_add(1)) < panels;) {
       int64_t col0 = p * layout.nr;
@@ -556,15 +564,8 @@ void qgemmPacked(const Product &q, const Layout &layout,
       packB(q, layout, groups, col0, cols, panel.data(), colSums.data());
       for (int64_t j = 0; j < layout.nr; ++j)
         colCorrection[j] = constant - colFactor * colSums[j];
-      if (layout.widenB)
-        for (size_t e = 0; e < panel.size(); ++e)
-          wide[e] = panel[e];
-      const int8_t *bPanel = layout.widenB
-                                 ? reinterpret_cast<const int8_t *>(wide.data())
-                                 : panel.data();
-      Tile tile{nullptr, bPanel, groups, nullptr,
-                q.ldc,   0,      cols,   colCorrection.data(),
-                nullptr};
+      Tile tile{nullptr, panel.data(),         groups, nullptr, q.ldc, 0,
+                cols,    colCorrection.data(), nullptr};
       for (int64_t block = 0; block < blocks; ++block) {
         int64_t row0 = block * layout.mr;
         tile.a = aPacked + block * groups * layout.mr;
@@ -585,7 +586,7 @@ void qgemmPacked(const Product &q, const Layout &layout,
 
 constexpr Layout kLayoutAvx512Vnni{4, kMR512, kNR512, 128};
 constexpr Layout kLayoutAvxVnni{4, kMRAvxVnni, kNR256, 128};
-constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0, true};
+constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0};
 
 bool cpuHas(Int8KernelPath path) {
   __builtin_cpu_init();
