@@ -4,7 +4,7 @@
 // int32 (two's-complement wrap). The products really run in int8; which
 // code runs is decided at run time from the CPU (Int8KernelPath):
 // - avx512vnni: VPDPBUSD on zmm (four u8 x s8 products per i32 lane),
-//   8 x 32 blocks of C in registers;
+//   8 x 32 blocks of C in registers (16 x 16 when N <= 16);
 // - avxvnni: the VEX form of VPDPBUSD on ymm (AVX-VNNI), 6 x 16 blocks;
 // - avx2: VPMADDWD on int16 operands (two s16 x s16 products per i32
 //   lane), 4 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
@@ -333,49 +333,55 @@ struct Tile {
   const uint32_t *colCorrection, *rowCorrection;
 };
 
-constexpr int64_t kMR512 = 8, kNR512 = 32;
-
+/// MR x (16 NV) blocks of C: 8 x 32 in general, 16 x 16 for products of
+/// at most 16 columns (the MLP's last layer has 10).
+template <int MR, int NV>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void
 kernelAvx512Vnni(const Tile &t) {
-  // The accumulators must stay in registers: unroll the row loops fully at
-  // any optimization level.
-  __m512i acc[kMR512][2];
-#pragma GCC unroll 8
-  for (int i = 0; i < kMR512; ++i)
-    acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  // The accumulators must stay in registers: unroll the loops fully at any
+  // optimization level.
+  __m512i acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      acc[i][v] = _mm512_setzero_si512();
   const uint32_t *a = t.a;
   const int8_t *b = t.b;
-  for (int64_t g = 0; g < t.groups; ++g, a += kMR512, b += 4 * kNR512) {
-    __m512i b0 = _mm512_loadu_si512(b);
-    __m512i b1 = _mm512_loadu_si512(b + 64);
-#pragma GCC unroll 8
-    for (int i = 0; i < kMR512; ++i) {
+  for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 64 * NV) {
+    __m512i bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      bv[v] = _mm512_loadu_si512(b + 64 * v);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
       __m512i ai = _mm512_set1_epi32(static_cast<int>(a[i]));
-      acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], ai, b0);
-      acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], ai, b1);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v)
+        acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], ai, bv[v]);
     }
   }
-  auto mask = [](int64_t count) -> __mmask16 {
-    if (count >= 16)
-      return 0xFFFF;
-    if (count <= 0)
-      return 0;
-    return static_cast<__mmask16>((1u << count) - 1);
-  };
-  __mmask16 low = mask(t.cols), high = mask(t.cols - 16);
-  __m512i col0 = _mm512_loadu_si512(t.colCorrection);
-  __m512i col1 = _mm512_loadu_si512(t.colCorrection + 16);
-#pragma GCC unroll 8
-  for (int i = 0; i < kMR512; ++i) {
+  __mmask16 masks[NV];
+  __m512i colTerms[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) {
+    int64_t count = t.cols - 16 * v;
+    masks[v] = count >= 16  ? static_cast<__mmask16>(0xFFFF)
+               : count <= 0 ? static_cast<__mmask16>(0)
+                            : static_cast<__mmask16>((1u << count) - 1);
+    colTerms[v] = _mm512_loadu_si512(t.colCorrection + 16 * v);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
     if (i >= t.rows)
       break;
     __m512i rowTerm = _mm512_set1_epi32(static_cast<int>(t.rowCorrection[i]));
     int32_t *row = t.c + i * t.ldc;
-    _mm512_mask_storeu_epi32(
-        row, low, _mm512_add_epi32(acc[i][0], _mm512_add_epi32(col0, rowTerm)));
-    _mm512_mask_storeu_epi32(
-        row + 16, high,
-        _mm512_add_epi32(acc[i][1], _mm512_add_epi32(col1, rowTerm)));
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      _mm512_mask_storeu_epi32(
+          row + 16 * v, masks[v],
+          _mm512_add_epi32(acc[i][v], _mm512_add_epi32(colTerms[v], rowTerm)));
   }
 }
 
@@ -584,7 +590,8 @@ void qgemmPacked(const Product &q, const Layout &layout,
   HelperThreads::run(threads, work);
 }
 
-constexpr Layout kLayoutAvx512Vnni{4, kMR512, kNR512, 128};
+constexpr Layout kLayoutAvx512Vnni{4, 8, 32, 128};
+constexpr Layout kLayoutAvx512VnniNarrow{4, 16, 16, 128};
 constexpr Layout kLayoutAvxVnni{4, kMRAvxVnni, kNR256, 128};
 constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0};
 
@@ -719,7 +726,9 @@ void mlopt_qgemm_s8(int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda,
   switch (mlir::mlopt::runtime::getInt8KernelPath()) {
 #ifdef MLOPT_HAVE_X86_INT8_KERNELS
   case Int8KernelPath::Avx512Vnni:
-    return qgemmPacked(q, kLayoutAvx512Vnni, kernelAvx512Vnni);
+    if (q.n <= 16)
+      return qgemmPacked(q, kLayoutAvx512VnniNarrow, kernelAvx512Vnni<16, 1>);
+    return qgemmPacked(q, kLayoutAvx512Vnni, kernelAvx512Vnni<8, 2>);
   case Int8KernelPath::AvxVnni:
     return qgemmPacked(q, kLayoutAvxVnni, kernelAvxVnni);
   case Int8KernelPath::Avx2:
