@@ -645,4 +645,157 @@ def MLOptAmp : Pass<"mlopt-amp", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
+  let summary = "quantization-aware training, calibration observers and the "
+                "int8 model";
+  let description = [{
+    A model-level pass (before `mlopt-autodiff`, after `mlopt-prune`) for the
+    quantization of PyTorch's `torch.ao.quantization`. The ops it quantizes
+    and how come from their `QuantizableOpInterface` (`linear`: the input
+    affine per tensor, the weight symmetric per output channel; `matmul`:
+    both operands affine per tensor); `ops` restricts them to the named ops.
+    Integer ranges are signed: `[-2^(b-1), 2^(b-1) - 1]` for `b` bits
+    (weights symmetric, activations affine).
+
+    Each quantized op is a layer: the weight-like operand's state `P.weight`
+    (read through `apply_mask`, `fake_quant` or `cast`) names it `P`,
+    otherwise `<mnemonic>_<n>` in walk order (`matmul_0`), made unique. The
+    op is stamped `mlopt.quant_layer = "<layer>"`. Each quantized operand
+    `<role>` (`input`, `weight`, `lhs`, `rhs`) gets the observer states
+    `@<layer>.<role>_observer.min_val` and `.max_val` (kind `observer`, f32,
+    0-d or `[C]` per channel, initialized to `+inf` and `-inf`).
+
+    Modes (`mode=`):
+
+    - `qat`: quantization-aware training. Every quantized operand `x` is
+      observed (`mlopt.observe`, the new range written back to the
+      observers), its parameters computed (`mlopt.quant_params`) and the op
+      uses `mlopt.fake_quant` of `x`, whose gradient is the straight-through
+      estimator. Fake quantization works in `x`'s type (under `mlopt-amp`),
+      and keeps a pruning mask: `fake_quant(0) = 0` for symmetric weights.
+      With `freeze-observers-after=N`, the state `@quantization.step` (kind
+      `step`, `tensor<i64>`) counts the steps and the observers update while
+      it is below `N`. In `@eval_step` the observers return their range.
+    - `static`: post-training calibration (PyTorch's `prepare`): the
+      observers only (`minmax` by default); the float forward is unchanged.
+      `mlopt-run --calibrate=N` runs batches through them, then converts.
+    - `convert`: the int8 inference model from the observers of `qat` or
+      `static`: observers, `fake_quant` and `@quantization.step` are removed;
+      a weight read from a state becomes that state in `i8` (a parameter,
+      not trainable), with the buffers `@<layer>.<role>.scale` (f32) and
+      `@<layer>.<role>.zero_point` (i32); other operands are quantized in the
+      graph (`mlopt.quantize`) with their own scale and zero point buffers;
+      the op is replaced by its int8 form (`mlopt.quantized_linear` or
+      `mlopt.quantized_matmul`, int32 sums, `mlopt.dequantize`).
+    - `dynamic`: PyTorch's `quantize_dynamic` on a float model: int8 weights
+      with parameters from their own range (per output channel), and
+      activations quantized per batch in the graph (`observe` of an
+      unobserved range, `quant_params`, `quantize`).
+
+    `convert` and `dynamic` compute the new states' values where the float
+    model has them (`#mlopt.value` initializers); otherwise the runtime
+    computes them from a checkpoint (`convertToInt8` and
+    `computeQuantizedStateValue` in `mlopt/Transforms/Quantize.h`).
+
+    Before, with `mode=qat`:
+    ```mlir
+    mlopt.state @fc.weight : tensor<4x3xf32> parameter trainable
+        init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+    func.func @loss(%x: tensor<8x3xf32> {mlopt.input}, ...) -> tensor<f32>
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %y = mlopt.linear %x, %w : (tensor<8x3xf32>, tensor<4x3xf32>)
+          -> tensor<8x4xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    mlopt.state @fc.input_observer.min_val : tensor<f32> observer
+        init #mlopt.value<dense<0x7F800000> : tensor<f32>>
+    mlopt.state @fc.input_observer.max_val : tensor<f32> observer
+        init #mlopt.value<dense<0xFF800000> : tensor<f32>>
+    mlopt.state @fc.weight_observer.min_val : tensor<4xf32> observer ...
+    mlopt.state @fc.weight_observer.max_val : tensor<4xf32> observer ...
+    func.func @loss(...) attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<4x3xf32>
+      %true = mlopt.constant dense<true> : tensor<i1>
+      %min = mlopt.state_read @fc.input_observer.min_val : tensor<f32>
+      %max = mlopt.state_read @fc.input_observer.max_val : tensor<f32>
+      %min1, %max1 = mlopt.observe %x, %min, %max, %true
+          {averaging_constant = 1.000000e-02 : f64}
+          : tensor<8x3xf32>, tensor<f32>
+      mlopt.state_write %min1, @fc.input_observer.min_val : tensor<f32>
+      mlopt.state_write %max1, @fc.input_observer.max_val : tensor<f32>
+      %s, %zp = mlopt.quant_params %min1, %max1
+          {quant_max = 127 : i64, quant_min = -128 : i64} : tensor<f32>
+      %xq = mlopt.fake_quant %x, %s, %zp
+          {quant_max = 127 : i64, quant_min = -128 : i64}
+          : tensor<8x3xf32>, tensor<f32>
+      ... (the same for %w, per channel: axis = 0, symmetric)
+      %y = mlopt.linear %xq, %wq {mlopt.quant_layer = "fc"} ...
+    }
+    ```
+    After `mode=convert`:
+    ```mlir
+    mlopt.state @fc.weight : tensor<4x3xi8> parameter init #mlopt.zeros
+    mlopt.state @fc.input.scale : tensor<f32> buffer init ...
+    mlopt.state @fc.input.zero_point : tensor<i32> buffer init ...
+    mlopt.state @fc.weight.scale : tensor<4xf32> buffer init ...
+    mlopt.state @fc.weight.zero_point : tensor<4xi32> buffer init ...
+    func.func @loss(...) attributes {mlopt.loss} {
+      %s = mlopt.state_read @fc.input.scale : tensor<f32>
+      %zp = mlopt.state_read @fc.input.zero_point : tensor<i32>
+      %xq = mlopt.quantize %x, %s, %zp {quant_max = 127 : i64,
+          quant_min = -128 : i64} : tensor<8x3xf32>, tensor<f32>
+          -> tensor<8x3xi8>
+      %wq = mlopt.state_read @fc.weight : tensor<4x3xi8>
+      %acc = mlopt.quantized_linear %xq, %zp, %wq
+          : (tensor<8x3xi8>, tensor<i32>, tensor<4x3xi8>) -> tensor<8x4xi32>
+      %y = mlopt.dequantize %acc, ... {axis = 1 : i64}
+          : tensor<8x4xi32>, tensor<4xf32> -> tensor<8x4xf32>
+      ...
+    }
+    ```
+
+    Errors, located (options at the module): an unknown `mode` or
+    `observer`; bit widths outside 2..8 (`qat`) or other than 8 (`static`,
+    `dynamic`, `convert`: "int8 kernels need 8 bits"); an
+    `averaging-constant` outside (0, 1] for `moving-average`;
+    `freeze-observers-after < -1`; an op in `ops` that is unknown or has no
+    int8 form; no loss function with a body; a module that already has
+    `@train_step`; no op to quantize; a quantized operand that is not
+    floating-point; names that already exist; `qat`/`static` on a model
+    that is quantized already; `convert` on a model without the observers
+    of `qat` or `static`, with observer states of the wrong type, or with
+    `fake_quant` of another bit width; `convert` or `dynamic` on a model
+    with pruning masks ("finalize pruning first"), `dynamic` on a model
+    with observers. (A weight state that is read elsewhere too stays float
+    and is quantized in the graph like an activation.)
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"\"",
+           "qat, static, dynamic or convert (required)">,
+    Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
+           "bits of the weights (qat: 2..8; otherwise 8)">,
+    Option<"activationBits", "activation-bits", "int64_t", /*default=*/"8",
+           "bits of the activations (qat: 2..8; otherwise 8)">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "weights per output channel (else per tensor)">,
+    Option<"observer", "observer", "std::string", /*default=*/"\"\"",
+           "minmax or moving-average (default: qat moving-average, static "
+           "minmax)">,
+    Option<"averagingConstant", "averaging-constant", "double",
+           /*default=*/"0.01",
+           "the moving average's constant c: min += c * (batch_min - min)">,
+    Option<"freezeObserversAfter", "freeze-observers-after", "int64_t",
+           /*default=*/"-1",
+           "observers update while @quantization.step < N (-1: never "
+           "frozen)">,
+    ListOption<"ops", "ops", "std::string",
+               "op names to quantize (default: every op with an int8 form)">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // MLOPT_TRANSFORMS_PASSES_TD

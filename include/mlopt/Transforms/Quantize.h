@@ -27,6 +27,29 @@ namespace mlir::mlopt {
 /// The modes of mlopt-quantize.
 enum class QuantizeMode { Qat, Static, Dynamic, Convert };
 
+/// The attribute with which mode=qat and mode=static stamp every quantized
+/// op: its layer name (StringAttr), the prefix of its states' names.
+inline constexpr llvm::StringLiteral kQuantLayerAttrName = "mlopt.quant_layer";
+
+/// The `step` state (`tensor<i64>`) that counts the training steps for
+/// `freeze-observers-after`.
+inline constexpr llvm::StringLiteral kQuantizationStepStateName =
+    "quantization.step";
+
+/// `<layer>.<role>_observer.min_val` (or `.max_val`).
+inline std::string getObserverStateName(llvm::StringRef layer,
+                                        llvm::StringRef role, bool max) {
+  return (layer + "." + role + "_observer." + (max ? "max_val" : "min_val"))
+      .str();
+}
+
+/// `<layer>.<role>.scale` (or `.zero_point`) of the int8 model.
+inline std::string getQuantParamStateName(llvm::StringRef layer,
+                                          llvm::StringRef role,
+                                          bool zeroPoint) {
+  return (layer + "." + role + (zeroPoint ? ".zero_point" : ".scale")).str();
+}
+
 /// The mode of `pass` when it is an mlopt-quantize pass, else nullopt. The
 /// runtime uses it to find where a pipeline needs state values (convert,
 /// dynamic) or calibration (static).
@@ -70,12 +93,31 @@ struct QuantConversion {
   std::vector<std::string> removedStates;
 };
 
+/// The options of mode=dynamic (mode=convert takes its layers, their
+/// granularity and their ranges from the observers).
+struct Int8ConversionOptions {
+  /// The names of the ops to quantize; empty: every op with
+  /// QuantizableOpInterface.
+  std::vector<std::string> ops;
+  /// Weights per output channel (QuantizedOperand::channelAxis), else per
+  /// tensor.
+  bool perChannel = true;
+};
+
+/// The options of `pass` when it is an mlopt-quantize pass, else nullopt.
+std::optional<Int8ConversionOptions> getInt8ConversionOptions(const Pass &pass);
+
 /// Rewrites the model-level `module` into its int8 inference form
 /// (mode=convert when `dynamic` is false: from the observers of mode=qat or
 /// mode=static; mode=dynamic: weights only, activations quantized per batch).
-/// On failure, emits a located error; the module may be partially
-/// rewritten.
-FailureOr<QuantConversion> convertToInt8(ModuleOp module, bool dynamic);
+/// States initialized with `#mlopt.value` whose values the conversion can
+/// compute get their int8 values; the others are initialized with zeros
+/// (the runtime computes them from a checkpoint with
+/// computeQuantizedStateValue). On failure, emits a located error; the
+/// module may be partially rewritten.
+FailureOr<QuantConversion>
+convertToInt8(ModuleOp module, bool dynamic,
+              const Int8ConversionOptions &options = {});
 
 /// Computes one value of the int8 model. `lookup` returns the float model's
 /// value of a state (null when it has none). Fails, without a diagnostic,

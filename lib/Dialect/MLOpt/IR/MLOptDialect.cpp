@@ -199,6 +199,16 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
                                 << kTrainStepAttrName << "'";
     return success();
   }
+  // On an op with an int8 form: its layer name, the prefix of its
+  // quantization states (mlopt-quantize, mlopt/Transforms/Quantize.h).
+  if (name == "mlopt.quant_layer") {
+    auto layer = dyn_cast<StringAttr>(attr.getValue());
+    if (!layer || layer.getValue().empty())
+      return op->emitError("'") << name << "' must be a non-empty string";
+    if (!isa<QuantizableOpInterface>(op))
+      return op->emitError("'") << name << "' needs an op with an int8 form";
+    return success();
+  }
   if (attr.getName() != kLossAttrName)
     return op->emitError("unknown mlopt attribute '")
            << attr.getName().getValue() << "' on an operation";
