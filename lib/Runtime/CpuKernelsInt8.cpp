@@ -10,7 +10,10 @@
 //   lane), 4 x 16 blocks. VPMADDUBSW (u8 x s8 pairs into saturating int16)
 //   is not used: a pair of products reaches 2 * 255 * 128 = 65280 and would
 //   saturate, so the result would not be exact. A is widened to int16 when
-//   it is packed and B in the kernel (VPMOVSXBW), both exact;
+//   it is packed and B in the kernel (VPMOVSXBW), both exact. Except where
+//   A spans at most 128 values (activations quantized to 7 bits): then
+//   A + offset is in [0, 127], no pair of u7 x s8 products saturates, and
+//   VPMADDUBSW + VPMADDWD by ones does it in fewer instructions;
 // - scalar: plain loops (other CPUs).
 // VPDPBUSD multiplies an unsigned operand by a signed one: A is made
 // unsigned by adding 128 (xor 0x80) when it is packed, and the sums are
@@ -130,13 +133,14 @@ uint32_t sumInt8(const int8_t *values, int64_t k) {
 }
 
 /// The 4-byte granules [g0, g0 + 4) of four rows, transposed: dst +
-/// j * dstStride receives granule g0 + j of rows 0-3 (16 bytes), xor flip.
+/// j * dstStride receives granule g0 + j of rows 0-3 (16 bytes), each byte
+/// plus `offset` (modulo 256).
 inline void transpose4x4(const int8_t *const rows[4], int64_t g0, int8_t *dst,
-                         int64_t dstStride, __m128i flip) {
+                         int64_t dstStride, __m128i offset) {
   auto load = [&](int r) {
-    return _mm_xor_si128(
+    return _mm_add_epi8(
         _mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[r] + 4 * g0)),
-        flip);
+        offset);
   };
   __m128i r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3);
   __m128i lo01 = _mm_unpacklo_epi32(r0, r1), lo23 = _mm_unpacklo_epi32(r2, r3);
@@ -151,16 +155,19 @@ inline void transpose4x4(const int8_t *const rows[4], int64_t g0, int8_t *dst,
 }
 
 /// Granules [g0, groups) of one row of k int8 (4 per granule, zero-padded
-/// past k) xor flip, to out[g * stride] (in 32-bit words).
+/// past k), each byte plus `offset` (modulo 256), to out[g * stride] (in
+/// 32-bit words).
 void copyGranules(const int8_t *row, int64_t k, int64_t g0, int64_t groups,
-                  uint32_t flip, uint32_t *out, int64_t stride) {
+                  uint8_t offset, uint32_t *out, int64_t stride) {
   for (int64_t g = g0; g < groups; ++g) {
-    uint32_t word = 0;
+    uint8_t bytes[4] = {0, 0, 0, 0};
     if (4 * g + 4 <= k)
-      std::memcpy(&word, row + 4 * g, 4);
+      std::memcpy(bytes, row + 4 * g, 4);
     else
-      std::memcpy(&word, row + 4 * g, k - 4 * g);
-    out[g * stride] = word ^ flip;
+      std::memcpy(bytes, row + 4 * g, k - 4 * g);
+    for (uint8_t &byte : bytes)
+      byte = static_cast<uint8_t>(byte + offset);
+    std::memcpy(out + g * stride, bytes, 4);
   }
 }
 
@@ -186,10 +193,11 @@ void packA(const Product &q, const Layout &layout, int64_t groups,
   if (layout.group == 4) {
     // Four rows of a block at a time, 4 x 4 granules transposed.
     const int64_t full = q.k / 4;
-    const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+    const uint8_t offset = static_cast<uint8_t>(layout.aOffset);
+    const __m128i offsets = _mm_set1_epi8(static_cast<char>(offset));
     for (int64_t i = 0; i < q.m;) {
       if (i % mr + 4 > mr || i + 4 > q.m) {
-        copyGranules(rowOf(i), q.k, 0, groups, 0x80808080u, outOf(i), mr);
+        copyGranules(rowOf(i), q.k, 0, groups, offset, outOf(i), mr);
         ++i;
         continue;
       }
@@ -199,9 +207,9 @@ void packA(const Product &q, const Layout &layout, int64_t groups,
       int64_t g = 0;
       for (; g + 4 <= full; g += 4)
         transpose4x4(rows, g, reinterpret_cast<int8_t *>(out + g * mr), mr * 4,
-                     flip);
+                     offsets);
       for (int r = 0; r < 4; ++r)
-        copyGranules(rows[r], q.k, g, groups, 0x80808080u, out + r, mr);
+        copyGranules(rows[r], q.k, g, groups, offset, out + r, mr);
       i += 4;
     }
     return;
@@ -387,8 +395,9 @@ kernelAvx512Vnni(const Tile &t) {
 
 // 16 ymm registers: AVX-VNNI accumulates in place (12 sums, 2 B vectors and
 // a broadcast A granule); VPMADDWD needs a register for the products, so
-// AVX2 keeps 4 rows (8 sums) and leaves the compiler room.
-constexpr int64_t kNR256 = 16, kMRAvxVnni = 6, kMRAvx2 = 4;
+// AVX2 keeps 4 rows (8 sums) and leaves the compiler room (5 or 6 rows
+// spilled and were slower, measured, in both AVX2 kernels).
+constexpr int64_t kNR256 = 16, kMRAvxVnni = 6, kMRAvx2 = 4, kMRAvx2Bytes = 4;
 
 /// Stores an MR x 16 block of sums with the corrections (AVX2, AVX-VNNI).
 template <int MR>
@@ -463,6 +472,54 @@ __attribute__((target("avx2"))) void kernelAvx2(const Tile &t) {
     }
   }
   storeTile256<MR>(t, acc);
+}
+
+/// A spanning at most 128 consecutive values (as activations quantized to 7
+/// bits do): A + offset lies in [0, 127], and VPMADDUBSW's pairs of
+/// u7 x s8 products, at most 2 * 127 * 128 = 32512 in magnitude, cannot
+/// saturate. Four k per 32-bit lane as for VNNI: VPMADDUBSW makes int16
+/// pair sums, VPMADDWD by ones adds them into int32 (exact).
+__attribute__((target("avx2"))) void kernelAvx2Bytes(const Tile &t) {
+  constexpr int MR = kMRAvx2Bytes;
+  __m256i acc[MR][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i)
+    acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1);
+  const uint32_t *a = t.a;
+  const int8_t *b = t.b;
+  for (int64_t g = 0; g < t.groups; ++g, a += MR, b += 4 * kNR256) {
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      __m256i ai = _mm256_set1_epi32(static_cast<int>(a[i]));
+      acc[i][0] = _mm256_add_epi32(
+          acc[i][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b0), ones));
+      acc[i][1] = _mm256_add_epi32(
+          acc[i][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ai, b1), ones));
+    }
+  }
+  storeTile256<MR>(t, acc);
+}
+
+/// The offset that takes A into [0, 127] if A spans at most 128 values.
+__attribute__((target("avx2"))) std::optional<uint32_t>
+sevenBitOffset(const Product &q) {
+  int lowest = 127, highest = -128;
+  for (int64_t i = 0; i < q.m; ++i) {
+    const int8_t *row = q.a + i * q.lda;
+    int8_t low = 127, high = -128;
+    for (int64_t p = 0; p < q.k; ++p) {
+      low = std::min(low, row[p]);
+      high = std::max(high, row[p]);
+    }
+    lowest = std::min<int>(lowest, low);
+    highest = std::max<int>(highest, high);
+    if (highest - lowest > 127)
+      return std::nullopt;
+  }
+  return static_cast<uint32_t>(-lowest);
 }
 
 //===----------------------------------------------------------------------===//
@@ -594,6 +651,8 @@ constexpr Layout kLayoutAvx512Vnni{4, 8, 32, 128};
 constexpr Layout kLayoutAvx512VnniNarrow{4, 16, 16, 128};
 constexpr Layout kLayoutAvxVnni{4, kMRAvxVnni, kNR256, 128};
 constexpr Layout kLayoutAvx2{2, kMRAvx2, kNR256, 0};
+/// aOffset is set per product (sevenBitOffset).
+constexpr Layout kLayoutAvx2Bytes{4, kMRAvx2Bytes, kNR256, 0};
 
 bool cpuHas(Int8KernelPath path) {
   __builtin_cpu_init();
@@ -732,6 +791,11 @@ void mlopt_qgemm_s8(int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda,
   case Int8KernelPath::AvxVnni:
     return qgemmPacked(q, kLayoutAvxVnni, kernelAvxVnni);
   case Int8KernelPath::Avx2:
+    if (std::optional<uint32_t> offset = sevenBitOffset(q)) {
+      Layout layout = kLayoutAvx2Bytes;
+      layout.aOffset = *offset;
+      return qgemmPacked(q, layout, kernelAvx2Bytes);
+    }
     return qgemmPacked(q, kLayoutAvx2, kernelAvx2);
 #endif
   default:

@@ -46,7 +46,10 @@ struct Operands {
   int64_t lda, ldb, ldc;
   std::vector<int8_t> a, b;
 
-  Operands(Shape shape, bool transB, std::mt19937 &rng, int fill = 0)
+  /// fill as value() takes it; aLow: for fill 4 and 5, the lowest value
+  /// of A's window of 128.
+  Operands(Shape shape, bool transB, std::mt19937 &rng, int fill = 0,
+           int aLow = 0)
       : shape(shape), transB(transB) {
     lda = shape.k + 5;
     ldb = (transB ? shape.k : shape.n) + 3;
@@ -55,17 +58,26 @@ struct Operands {
     a.resize(shape.m * lda);
     b.resize(bRows * ldb);
     std::uniform_int_distribution<int> dist(-128, 127);
+    std::uniform_int_distribution<int> window(aLow, aLow + 127);
     for (int64_t i = 0; i < shape.m; ++i)
-      for (int64_t p = 0; p < lda; ++p)
-        a[i * lda + p] = p < shape.k ? value(fill, dist(rng), i + p) : 99;
+      for (int64_t p = 0; p < lda; ++p) {
+        int8_t v = value(fill, dist(rng), i + p);
+        if (fill == 4)
+          v = static_cast<int8_t>(window(rng));
+        else if (fill == 5)
+          v = static_cast<int8_t>((i + p) % 2 ? aLow + 127 : aLow);
+        a[i * lda + p] = p < shape.k ? v : 99;
+      }
     int64_t bCols = transB ? shape.k : shape.n;
     for (int64_t r = 0; r < bRows; ++r)
       for (int64_t c = 0; c < ldb; ++c)
-        b[r * ldb + c] = c < bCols ? value(fill, dist(rng), r * 3 + c) : -99;
+        b[r * ldb + c] =
+            c < bCols ? value(fill == 5 ? 3 : fill, dist(rng), r * 3 + c) : -99;
   }
 
   /// fill 0: random; 1: -128 everywhere; 2: 127 everywhere; 3: -128 and
-  /// 127 alternating.
+  /// 127 alternating; 4: A random in [aLow, aLow + 127], B random; 5: A
+  /// alternating between aLow and aLow + 127, B between -128 and 127.
   static int8_t value(int fill, int random, int64_t index) {
     switch (fill) {
     case 1:
@@ -192,6 +204,40 @@ TEST(QuantizedGemmTest, ExtremeValuesAndWrapAround) {
                                    {127, -128},
                                    {70000, -90000},
                                    {-(int64_t(1) << 40), 5}};
+  std::vector<std::vector<int32_t>> expected;
+  for (const Operands &operands : cases)
+    for (const auto &zp : zeroPoints)
+      expected.push_back(operands.reference(zp[0], zp[1]));
+  for (Int8KernelPath path : availableInt8KernelPaths()) {
+    ASSERT_TRUE(setInt8KernelPath(path).has_value());
+    int64_t wrong = 0;
+    for (size_t c = 0; c < cases.size(); ++c)
+      for (size_t z = 0; z < std::size(zeroPoints); ++z)
+        wrong += cases[c].check(zeroPoints[z][0], zeroPoints[z][1],
+                                expected[c * std::size(zeroPoints) + z]);
+    EXPECT_EQ(wrong, 0) << getInt8KernelPathName(path);
+  }
+}
+
+TEST(QuantizedGemmTest, SevenBitActivationsOnEveryPath) {
+  // A within a window of 128 values (activations quantized to 7 bits),
+  // which the AVX2 path multiplies with VPMADDUBSW; a window of 129 does not
+  // qualify. Fill 5 makes the largest pairs of products (127 * -128 twice).
+  PathGuard guard;
+  std::mt19937 rng(7);
+  std::vector<Operands> cases;
+  for (bool transB : {true, false})
+    for (int aLow : {-128, -64, 0, -1}) {
+      cases.emplace_back(Shape{17, 255, 1000}, transB, rng, 4, aLow);
+      cases.emplace_back(Shape{255, 3, 17}, transB, rng, 4, aLow);
+      cases.emplace_back(Shape{9, 40, 255}, transB, rng, 5, aLow);
+    }
+  for (bool transB : {true, false}) {
+    Operands wider(Shape{17, 33, 255}, transB, rng, 4, -64);
+    wider.a[0] = -65; // 129 values
+    cases.push_back(wider);
+  }
+  const int64_t zeroPoints[][2] = {{0, 0}, {-7, 0}, {127, -128}};
   std::vector<std::vector<int32_t>> expected;
   for (const Operands &operands : cases)
     for (const auto &zp : zeroPoints)
