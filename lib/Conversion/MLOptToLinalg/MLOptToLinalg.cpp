@@ -29,6 +29,7 @@ void mlir::mlopt::populateMLOptToLinalgPatterns(RewritePatternSet &patterns) {
   populateMLOptLossToLinalgPatterns(patterns);
   populateMLOptStateToLinalgPatterns(patterns);
   populateMLOptCompressionToLinalgPatterns(patterns);
+  populateMLOptQuantToLinalgPatterns(patterns);
   populateMLOptLowPrecisionToLinalgPatterns(patterns);
 }
 

@@ -22,6 +22,7 @@ void populateMLOptNNToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptLossToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptStateToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptCompressionToLinalgPatterns(RewritePatternSet &patterns);
+void populateMLOptQuantToLinalgPatterns(RewritePatternSet &patterns);
 /// f16/bf16 compute ops (all but the matrix products, which accumulate in
 /// f32 themselves) rewritten to compute in f32 between mlopt.cast ops
 /// (lib/Conversion/MLOptToLinalg/LowPrecision.cpp).
