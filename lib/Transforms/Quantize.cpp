@@ -203,8 +203,8 @@ static Operation *lastState(ModuleOp module) {
 /// The error of a module with pruning masks, for convert and dynamic.
 static LogicalResult checkNoMasks(ModuleOp module, StringRef mode) {
   for (StateOp state : module.getOps<StateOp>()) {
-    if (state.getKind() == StateKind::Mask ||
-        state->hasAttr(MLOptDialect::kMaskedByAttrName))
+    // (`mlopt.masked_by` names a mask state, which the verifier checks.)
+    if (state.getKind() == StateKind::Mask)
       return state.emitError("mlopt-quantize: mode=")
              << mode << " needs a model without pruning masks (@"
              << state.getSymName()
