@@ -97,9 +97,10 @@ mlopt.state @w : tensor<2xf32> parameter init #mlopt.value<dense<[1.0, 2.0]> : t
 
 // -----
 
-// +inf (its bit pattern).
+// NaN (its bit pattern); infinities are values (an observer's initial
+// range).
 // expected-error @+1 {{initializer 'value' holds a non-finite element}}
-mlopt.state @w : tensor<2xf32> parameter init #mlopt.value<dense<[1.0, 0x7F800000]> : tensor<2xf32>>
+mlopt.state @w : tensor<2xf32> parameter init #mlopt.value<dense<[1.0, 0x7FC00000]> : tensor<2xf32>>
 
 // -----
 

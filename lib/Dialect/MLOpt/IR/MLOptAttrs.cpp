@@ -126,9 +126,11 @@ LogicalResult ValueInitAttr::verifyForType(RankedTensorType type,
   if (getValue().getType() != type)
     return emitError() << "initializer 'value' of type " << getValue().getType()
                        << " does not match the state's type " << type;
+  // Infinities are values: an observer that has seen nothing holds the
+  // range (+inf, -inf) (mlopt-quantize). NaN is not.
   if (auto floats = dyn_cast<DenseFPElementsAttr>(getValue()))
     for (APFloat element : floats.getValues<APFloat>())
-      if (!element.isFinite())
+      if (element.isNaN())
         return emitError() << "initializer 'value' holds a non-finite element";
   return success();
 }

@@ -12,19 +12,9 @@ LogicalResult StateOp::verify() {
       !getCheckedNumBytes(type))
     return emitOpError("has type ")
            << type << ", whose size does not fit in 64 bits";
-  // An observer that has seen nothing holds the range (+inf, -inf)
-  // (mlopt-quantize), the one non-finite value an initializer may hold.
-  auto value = dyn_cast<ValueInitAttr>(getInitializer());
-  if (getKind() == StateKind::Observer && value &&
-      value.getValue().getType() == type) {
-    if (auto floats = dyn_cast<DenseFPElementsAttr>(value.getValue()))
-      for (APFloat element : floats.getValues<APFloat>())
-        if (element.isNaN())
-          return emitOpError("initializer 'value' holds a NaN");
-  } else if (failed(getInitializer().verifyForType(
-                 type, [&]() { return emitOpError(); }))) {
+  if (failed(getInitializer().verifyForType(type,
+                                            [&]() { return emitOpError(); })))
     return failure();
-  }
   // docs/TrainingIR.md ("Random numbers"): an rng state seeds dropout masks,
   // so it is one i64 drawn from @init's seed; a fixed initializer would give
   // every --seed the same masks.
