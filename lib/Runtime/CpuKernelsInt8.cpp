@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cblas.h>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -551,37 +552,64 @@ public:
   }
 
 private:
+  /// A helper polls for the next product this long before it sleeps: waking
+  /// a sleeping thread took 250 us and more on the 2-CPU VMs, as long as a
+  /// whole product of the MLP's first layer, and a model's products follow
+  /// each other closely. (OpenBLAS' threads spin about 2^28 cycles.)
+  static constexpr std::chrono::microseconds kPoll{1000};
+
+  template <typename Ready>
+  static bool poll(Ready ready, std::chrono::microseconds duration) {
+    auto until = std::chrono::steady_clock::now() + duration;
+    do {
+      for (int i = 0; i < 16; ++i) {
+        if (ready())
+          return true;
+#ifdef MLOPT_HAVE_X86_INT8_KERNELS
+        _mm_pause();
+#endif
+      }
+      // Give the CPU to any other thread that can run (on a busy machine
+      // the caller's own thread may be waiting for it).
+      std::this_thread::yield();
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+  }
+
   void start(int64_t count, const std::function<void()> &job) {
     std::lock_guard<std::mutex> lock(mutex);
     while (static_cast<int64_t>(threads.size()) < count)
       threads.emplace_back([this, index = threads.size()] { loop(index); });
     current = &job;
     wanted = count;
-    running = count;
-    ++generation;
+    running.store(count);
+    generation.fetch_add(1);
     wake.notify_all();
   }
 
   void wait() {
+    // The helpers finish at about the time the caller does.
+    if (poll([&] { return running.load() == 0; }, kPoll))
+      return;
     std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [&] { return running == 0; });
-    current = nullptr;
+    done.wait(lock, [&] { return running.load() == 0; });
   }
 
   void loop(size_t index) {
     uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
-      wake.wait(lock, [&] { return generation != seen; });
-      seen = generation;
-      if (static_cast<int64_t>(index) >= wanted)
-        continue;
-      const std::function<void()> *job = current;
-      lock.unlock();
-      (*job)();
-      lock.lock();
-      if (--running == 0)
+      if (!poll([&] { return generation.load() != seen; }, kPoll)) {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [&] { return generation.load() != seen; });
+      }
+      // current and wanted were written before generation changed.
+      seen = generation.load();
+      if (static_cast<int64_t>(index) < wanted)
+        (*current)();
+      if (static_cast<int64_t>(index) < wanted && running.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lock(mutex);
         done.notify_one();
+      }
     }
   }
 
@@ -591,8 +619,9 @@ private:
   std::condition_variable wake, done;
   std::vector<std::thread> threads;
   const std::function<void()> *current = nullptr;
-  int64_t wanted = 0, running = 0;
-  uint64_t generation = 0;
+  int64_t wanted = 0;
+  std::atomic<int64_t> running{0};
+  std::atomic<uint64_t> generation{0};
 };
 
 void qgemmPacked(const Product &q, const Layout &layout,

@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace mlir::mlopt::runtime;
@@ -251,6 +252,28 @@ TEST(QuantizedGemmTest, SevenBitActivationsOnEveryPath) {
                                 expected[c * std::size(zeroPoints) + z]);
     EXPECT_EQ(wrong, 0) << getInt8KernelPathName(path);
   }
+}
+
+TEST(QuantizedGemmTest, ConcurrentProductsAreExact) {
+  // Products from several threads at once: one gets the helper threads,
+  // the others run alone; every result is exact.
+  std::mt19937 rng(8);
+  std::vector<Operands> cases;
+  for (int t = 0; t < 4; ++t)
+    cases.emplace_back(Shape{64, 512, 300 + t}, t % 2 == 0, rng);
+  std::vector<std::vector<int32_t>> expected;
+  for (const Operands &operands : cases)
+    expected.push_back(operands.reference(2, 0));
+  std::vector<int64_t> wrong(cases.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < cases.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 20; ++r)
+        wrong[t] += cases[t].check(2, 0, expected[t]);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  EXPECT_EQ(wrong, std::vector<int64_t>(cases.size(), 0));
 }
 
 TEST(QuantizedGemmTest, EmptySumOverwritesWithZero) {
