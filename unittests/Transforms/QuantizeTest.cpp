@@ -12,6 +12,7 @@
 
 #include "mlopt/Transforms/Quantize.h"
 #include "mlopt/InitAll.h"
+#include "mlopt/Reference/Evaluator.h"
 #include "mlopt/Support/QuantMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,6 +35,7 @@
 
 using namespace mlir;
 using namespace mlir::mlopt;
+using namespace mlir::mlopt::reference;
 
 namespace {
 
@@ -359,6 +361,146 @@ TEST_F(QuantizeTest, FindsQuantizePassesInAPipeline) {
   ASSERT_TRUE(options);
   EXPECT_FALSE(options->perChannel);
   EXPECT_EQ(options->ops, (std::vector<std::string>{"mlopt.linear"}));
+}
+
+/// A 6-8-3 MLP whose loss is the mean square of its output (labels 0), so
+/// the loss follows the output's errors.
+constexpr const char *kMlp = R"mlir(
+mlopt.state @fc1.weight : tensor<8x6xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc1.bias : tensor<8xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 6>
+mlopt.state @fc2.weight : tensor<3x8xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc2.bias : tensor<3xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 8>
+func.func @loss(%x: tensor<16x6xf32> {mlopt.input},
+                %y: tensor<16x3xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w1 = mlopt.state_read @fc1.weight : tensor<8x6xf32>
+  %b1 = mlopt.state_read @fc1.bias : tensor<8xf32>
+  %h = mlopt.linear %x, %w1, %b1
+      : (tensor<16x6xf32>, tensor<8x6xf32>, tensor<8xf32>) -> tensor<16x8xf32>
+  %a = mlopt.relu %h : tensor<16x8xf32>
+  %w2 = mlopt.state_read @fc2.weight : tensor<3x8xf32>
+  %b2 = mlopt.state_read @fc2.bias : tensor<3xf32>
+  %o = mlopt.linear %a, %w2, %b2
+      : (tensor<16x8xf32>, tensor<3x8xf32>, tensor<3xf32>) -> tensor<16x3xf32>
+  %l = mlopt.mse_loss %o, %y : (tensor<16x3xf32>, tensor<16x3xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+class QuantizedMlpTest : public QuantizeTest {
+protected:
+  OwningOpRef<ModuleOp> prepare(StringRef pipeline) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(kMlp, &context);
+    EXPECT_TRUE(module) << diagnostics;
+    if (!module || pipeline.empty())
+      return module;
+    registerAllPasses();
+    PassManager pm(&context, ModuleOp::getOperationName());
+    EXPECT_TRUE(succeeded(parsePassPipeline(pipeline, pm)));
+    EXPECT_TRUE(succeeded(pm.run(*module))) << diagnostics;
+    return module;
+  }
+
+  Tensor batch() {
+    std::normal_distribution<double> normal;
+    std::vector<double> values(16 * 6);
+    for (double &v : values)
+      v = normal(rng);
+    return Tensor::fromDoubles(f32({16, 6}), values);
+  }
+
+  Tensor zeros() { return Tensor::zeros(f32({16, 3})); }
+
+  double loss(ModuleOp module, const Tensor &x, StateMap &state) {
+    FailureOr<SmallVector<Tensor>> result =
+        Evaluator(module).call("loss", {x, zeros()}, state);
+    EXPECT_TRUE(succeeded(result)) << diagnostics;
+    return succeeded(result) ? (*result)[0].getAsDouble(0) : NAN;
+  }
+
+  /// Converts a clone of `module` and computes the int8 model's state from
+  /// `state` as the runtime does; returns the int8 model's loss on `x`.
+  double int8Loss(ModuleOp module, bool dynamic, const StateMap &state,
+                  const Tensor &x) {
+    OwningOpRef<ModuleOp> int8 = module.clone();
+    FailureOr<QuantConversion> conversion = convertToInt8(*int8, dynamic);
+    EXPECT_TRUE(succeeded(conversion)) << diagnostics;
+    if (failed(conversion))
+      return NAN;
+    EXPECT_TRUE(succeeded(verify(*int8))) << diagnostics;
+    llvm::StringMap<DenseElementsAttr> floatValues;
+    for (const auto &[name, tensor] : state)
+      floatValues[name] = tensor.toAttr();
+    StateMap int8State;
+    for (StateOp op : int8->getOps<StateOp>()) {
+      std::string name = op.getSymName().str();
+      auto it = llvm::find_if(conversion->values, [&](const auto &value) {
+        return value.state == name;
+      });
+      if (it == conversion->values.end()) {
+        int8State[name] = state.at(name);
+        continue;
+      }
+      FailureOr<DenseElementsAttr> value = computeQuantizedStateValue(
+          *it, [&](StringRef source) { return floatValues.lookup(source); });
+      EXPECT_TRUE(succeeded(value)) << name;
+      if (failed(value))
+        return NAN;
+      int8State[name] = Tensor::fromAttr(*value);
+    }
+    return loss(*int8, x, int8State);
+  }
+};
+
+/// QAT, observers frozen after 3 steps, converted: the int8 graph computes
+/// what the fake-quantized graph computes, up to f32 rounding of the sums.
+TEST_F(QuantizedMlpTest, ConvertedQatModelEvaluatesLikeItsFakeQuantGraph) {
+  OwningOpRef<ModuleOp> qat =
+      prepare("mlopt-quantize{mode=qat freeze-observers-after=3}");
+  ASSERT_TRUE(qat);
+  StateMap state;
+  ASSERT_TRUE(succeeded(Evaluator(*qat).initializeState(7, state)));
+  for (int step = 0; step < 3; ++step)
+    loss(*qat, batch(), state);
+  Tensor x = batch();
+  StateMap frozen = state;
+  double fakeQuant = loss(*qat, x, frozen);
+  // Frozen: the observers did not move.
+  EXPECT_EQ(frozen.at("fc2.input_observer.max_val").getDoubles(),
+            state.at("fc2.input_observer.max_val").getDoubles());
+  double int8 = int8Loss(*qat, /*dynamic=*/false, state, x);
+  EXPECT_NEAR(int8, fakeQuant, 1e-4 * fakeQuant);
+  // And both are close to the float model's.
+  OwningOpRef<ModuleOp> model = prepare("");
+  StateMap floatState = state;
+  double reference = loss(*model, x, floatState);
+  EXPECT_NEAR(int8, reference, 0.05 * reference);
+  EXPECT_NE(int8, reference);
+}
+
+/// Static: 4 calibration batches through the observers, then int8; dynamic:
+/// the float model's weights, activations per batch. Both within a few
+/// percent of the float loss.
+TEST_F(QuantizedMlpTest, StaticAndDynamicInt8ModelsStayCloseToTheFloatModel) {
+  OwningOpRef<ModuleOp> model = prepare("");
+  OwningOpRef<ModuleOp> prepared = prepare("mlopt-quantize{mode=static}");
+  ASSERT_TRUE(model && prepared);
+  StateMap state;
+  ASSERT_TRUE(succeeded(Evaluator(*prepared).initializeState(11, state)));
+  for (int step = 0; step < 4; ++step)
+    loss(*prepared, batch(), state);
+  Tensor x = batch();
+  StateMap floatState = state;
+  double reference = loss(*model, x, floatState);
+  double calibrated = int8Loss(*prepared, /*dynamic=*/false, state, x);
+  EXPECT_NEAR(calibrated, reference, 0.05 * reference);
+  double dynamic = int8Loss(*model, /*dynamic=*/true, state, x);
+  EXPECT_NEAR(dynamic, reference, 0.05 * reference);
+  EXPECT_NE(dynamic, reference);
 }
 
 } // namespace
