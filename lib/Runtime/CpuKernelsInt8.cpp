@@ -21,10 +21,11 @@
 //   sum_p (a - za)(b - zb) = sum_p (a + 128) b - (128 + za) colsum(B)
 //                            - zb rowsum(A) + K za zb.
 // B (usually the weights, N x K) is packed a panel of columns at a time
-// into groups of 4 (VNNI) or 2 (AVX2) consecutive k per column; A is
-// packed once into blocks of rows. Large products share B's panels out to
-// as many threads as OpenBLAS uses for sgemm (each takes the next panel),
-// so int8 and f32 products get the same share of the machine.
+// into groups of 4 (VPDPBUSD, VPMADDUBSW) or 2 (VPMADDWD) consecutive k per
+// column; A is packed once into blocks of rows. Large products share B's
+// panels out to as many threads as OpenBLAS uses for sgemm (each takes the
+// next panel), so int8 and f32 products get the same share of the machine.
+// Figures and the comparison with oneDNN: docs/CpuPerformance.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,7 +106,9 @@ void qgemmScalar(const Product &q) {
 /// of `nr` columns of B.
 struct Layout {
   int64_t group, mr, nr;
-  /// Added to every A value when packing (128 makes int8 unsigned).
+  /// Added to every A value when packing, modulo 256 (128 makes int8
+  /// unsigned; the 7-bit AVX2 kernel takes -min(A)), and taken off again
+  /// through the column sums.
   uint32_t aOffset;
 };
 
