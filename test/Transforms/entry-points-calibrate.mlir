@@ -87,3 +87,28 @@ func.func @loss(%x: tensor<4x2xf32> {mlopt.input},
   %l = mlopt.mse_loss %x, %y : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// An observe from the constant unobserved range (+inf, -inf; dynamic
+// quantization's per-batch range) is the batch's range in @eval_step too.
+// No observer state: no @calibrate_step.
+
+// CHECK-LABEL: func.func @eval_step(
+// CHECK:         %[[MIN:.*]], %[[MAX:.*]] = mlopt.observe
+// CHECK:         mlopt.quant_params %[[MIN]], %[[MAX]]
+// CHECK-NOT:   @calibrate_step
+func.func @loss(%x: tensor<4x3xf32> {mlopt.input},
+                %y: tensor<4x3xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %inf = mlopt.constant dense<0x7F800000> : tensor<f32>
+  %ninf = mlopt.constant dense<0xFF800000> : tensor<f32>
+  %u = mlopt.constant dense<true> : tensor<i1>
+  %min, %max = mlopt.observe %x, %inf, %ninf, %u : tensor<4x3xf32>, tensor<f32>
+  %s, %z = mlopt.quant_params %min, %max {quant_min = -128, quant_max = 127}
+      : tensor<f32>
+  %xq = mlopt.fake_quant %x, %s, %z {quant_min = -128, quant_max = 127}
+      : tensor<4x3xf32>, tensor<f32>
+  %l = mlopt.mse_loss %xq, %y : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}

@@ -2,6 +2,10 @@
 
 #include "VJPUtils.h"
 
+#include "mlir/IR/Matchers.h"
+
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::vjp;
@@ -94,7 +98,19 @@ LogicalResult ObserveOp::verify() {
   return success();
 }
 
+/// Whether `value` is a constant whose elements all equal `expected`.
+static bool isConstantSplat(Value value, double expected) {
+  DenseFPElementsAttr attr;
+  return matchPattern(value, m_Constant(&attr)) && attr.isSplat() &&
+         attr.getSplatValue<APFloat>().convertToDouble() == expected;
+}
+
 LogicalResult ObserveOp::convertToEvalMode(RewriterBase &rewriter) {
+  // Observing from the constant unobserved range measures this batch alone
+  // (dynamic quantization's per-batch range), in evaluation as in training.
+  if (isConstantSplat(getMin(), std::numeric_limits<double>::infinity()) &&
+      isConstantSplat(getMax(), -std::numeric_limits<double>::infinity()))
+    return success();
   rewriter.replaceOp(*this, {getMin(), getMax()});
   return success();
 }

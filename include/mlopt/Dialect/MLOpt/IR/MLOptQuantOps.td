@@ -59,7 +59,9 @@ def MLOpt_ObserveOp : MLOpt_ComputeOp<"observe", [MLOpt_Unshardable,
     When `update` does not hold (observers frozen), returns the previous
     range. The ranges are f32 whatever the input's type: 0-d per tensor,
     `[size of dim axis]` per channel. In `@eval_step` the op returns the
-    previous range; it has no gradient.
+    previous range, except when that range is the constant `+inf`, `-inf`
+    (not state): the op then measures the batch alone, as dynamic
+    quantization does per batch, in evaluation too. It has no gradient.
 
     ```mlir
     %min1, %max1 = mlopt.observe %x, %min, %max, %update
