@@ -278,15 +278,20 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   if (summary.lossScale)
     row("loss scale") << llvm::format("%g", *summary.lossScale) << ", "
                       << summary.skippedSteps.value_or(0) << " steps skipped\n";
-  if (!summary.stateBytes.empty()) {
-    row("state");
+  auto byteRow = [&](StringRef name,
+                     ArrayRef<std::pair<std::string, uint64_t>> perDType) {
+    if (perDType.empty())
+      return;
+    row(name);
     uint64_t total = 0;
-    for (const auto &[dtype, bytes] : summary.stateBytes) {
+    for (const auto &[dtype, bytes] : perDType) {
       os << dtype << " " << formatBytes(bytes) << ", ";
       total += bytes;
     }
     os << "total " << formatBytes(total) << "\n";
-  }
+  };
+  byteRow("state", summary.stateBytes);
+  byteRow("model", summary.modelBytes);
   return text;
 }
 
@@ -334,6 +339,12 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
   for (const auto &[dtype, count] : summary.stateBytes)
     bytes[dtype] = count;
   record.add("state_bytes", std::move(bytes));
+  if (!summary.modelBytes.empty()) {
+    llvm::json::Object model;
+    for (const auto &[dtype, count] : summary.modelBytes)
+      model[dtype] = count;
+    record.add("model_bytes", std::move(model));
+  }
   return record;
 }
 

@@ -2,12 +2,14 @@
 
 #include "mlopt/Runtime/Trainer.h"
 #include "RuntimeError.h"
+#include "StateValues.h"
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
 #include "mlopt/Runtime/DatasetSpec.h"
 #include "mlopt/Runtime/LossScaling.h"
 #include "mlopt/Runtime/Metrics.h"
 #include "mlopt/Runtime/Pruning.h"
+#include "mlopt/Runtime/Quantization.h"
 #include "mlopt/Runtime/TrainingLoop.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -30,9 +32,10 @@ using llvm::Error;
 using llvm::Expected;
 using mlir::mlopt::runtime::detail::makeError;
 
-/// The session options with the textual slots parsed.
+/// The session options with the textual slots parsed; `modelPasses` is the
+/// text of the model-level slot (`--passes` less a final int8 conversion).
 static Expected<SessionOptions>
-buildSessionOptions(const TrainerOptions &options) {
+buildSessionOptions(const TrainerOptions &options, StringRef modelPasses) {
   SessionOptions session = options.session;
   auto addSlot = [](StringRef text, std::vector<PassBuilder> &slot) -> Error {
     if (text.empty())
@@ -51,7 +54,7 @@ buildSessionOptions(const TrainerOptions &options) {
     slot.push_back(std::move(*builder));
     return Error::success();
   };
-  if (Error error = addSlot(options.passes, session.pipeline.modelPasses))
+  if (Error error = addSlot(modelPasses, session.pipeline.modelPasses))
     return std::move(error);
   // Mixed precision comes after the model's own passes (DESIGN section 4:
   // mlopt-amp follows pruning, quantization and distillation).
@@ -140,6 +143,7 @@ static MetricsRecord configRecord(const TrainerOptions &options,
       .add("load", options.loadPath)
       .add("eval_only", options.evalOnly)
       .add("finalize_pruning", options.finalizePruning)
+      .add("calibrate", options.calibrate)
       .add("cpu", toJson(detectHostCpu()));
   return record;
 }
@@ -322,6 +326,142 @@ static Error finalizeAndEvaluate(const TrainerOptions &options,
   return Error::success();
 }
 
+/// "mode=static", "mode=convert", "mode=dynamic" of the plan's conversion.
+static std::string conversionName(const QuantizationPlan &plan) {
+  if (plan.conversion == QuantizeMode::Dynamic)
+    return "mlopt-quantize{mode=dynamic}";
+  return plan.calibrate ? "mlopt-quantize{mode=static}"
+                        : "mlopt-quantize{mode=convert}";
+}
+
+/// Checks the options of a run whose --passes quantize (`plan`).
+static Error checkQuantizationOptions(const TrainerOptions &options,
+                                      const QuantizationPlan &plan) {
+  if (options.calibrate < 0)
+    return makeError("--calibrate must be >= 0");
+  if (options.calibrate > 0 && !plan.calibrate)
+    return makeError("--calibrate runs the observers of static quantization: "
+                     "give --passes='mlopt-quantize{mode=static}'");
+  if (plan.calibrate && options.calibrate == 0)
+    return makeError("mlopt-quantize{mode=static} needs --calibrate=N: N "
+                     "batches of --train through the observers before the "
+                     "int8 conversion");
+  if (plan.calibrate && !options.evalOnly)
+    return makeError("mlopt-quantize{mode=static} quantizes a trained model: "
+                     "give --eval-only and --load (--train is the calibration "
+                     "data)");
+  if (options.calibrate > 0 && options.train.empty())
+    return makeError("--calibrate=" + llvm::Twine(options.calibrate) +
+                     " needs --train: the calibration data");
+  if (!plan.conversion)
+    return Error::success();
+  if (options.finalizePruning)
+    return makeError("--finalize-pruning and " + conversionName(plan) +
+                     " are separate runs: finalize pruning first, then "
+                     "quantize the finalized model");
+  bool trains = !options.evalOnly && !options.train.empty();
+  if (options.loadPath.empty() && !trains)
+    return makeError(conversionName(plan) +
+                     " converts a trained model: give --load=CHECKPOINT (or "
+                     "--train to train it in this run)");
+  return Error::success();
+}
+
+/// Runs the whole model-level pipeline, the final conversion pass included,
+/// on a clone of the model, so that the conversion's errors (bit widths, ops
+/// without an int8 form) show before anything is compiled or trained.
+static Error checkConversionPipeline(const Model &model, StringRef passes) {
+  FailureOr<PassBuilder> builder = parsePassBuilder(passes, llvm::nulls());
+  if (failed(builder))
+    return makeError("bad pass pipeline '" + passes + "'");
+  OwningOpRef<ModuleOp> clone(model.getModule().clone());
+  PassManager pm(model.getContext(), ModuleOp::getOperationName());
+  (*builder)(pm);
+  runtime::detail::FirstError error(*model.getContext());
+  if (failed(pm.run(*clone)))
+    return error.take("the model-level passes failed");
+  return Error::success();
+}
+
+/// The int8 model of a run, its session and its evaluation.
+struct Int8Run {
+  QuantizedModel quantized;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Session> session;
+};
+
+/// Converts the trained float `session` to int8 as `plan` says (calibrating
+/// first for static quantization), writes the int8 model and tensors, and
+/// compiles the int8 model into a session of its own holding them.
+static Expected<Int8Run>
+quantizeAndCompile(const TrainerOptions &options, const QuantizationPlan &plan,
+                   const Model &model, const SessionOptions &sessionOptions,
+                   Session &session, const Dataset *calibrationSet,
+                   llvm::raw_ostream &out) {
+  std::string what = conversionName(plan);
+  if (plan.calibrate) {
+    runtime::Timer timer;
+    if (Error error = calibrate(session, *calibrationSet, options.calibrate,
+                                options.seed))
+      return makeError("calibration: " + llvm::toString(std::move(error)));
+    out << "calibrated the observers on " << options.calibrate << " batches of "
+        << calibrationSet->name() << " in "
+        << llvm::formatv("{0:f2}", timer.seconds()) << " s\n";
+  }
+  // The passes before the conversion, without mlopt-amp: the int8 model
+  // computes in int8 and f32 whatever precision the float model trained in.
+  std::vector<PassBuilder> passes;
+  if (!plan.sessionPasses.empty()) {
+    FailureOr<PassBuilder> builder =
+        parsePassBuilder(plan.sessionPasses, llvm::nulls());
+    if (failed(builder))
+      return makeError("bad pass pipeline '" + plan.sessionPasses + "'");
+    passes.push_back(std::move(*builder));
+  }
+  bool dynamic = plan.conversion == QuantizeMode::Dynamic;
+  Expected<QuantizedModel> quantized =
+      quantizeModel(model, passes, session, dynamic, plan.conversionOptions);
+  if (!quantized)
+    return makeError(what + ": " + llvm::toString(quantized.takeError()));
+  int64_t weights = llvm::count_if(
+      quantized->conversion.values, [](const QuantizedStateValue &value) {
+        return value.kind == QuantizedStateValue::Kind::Int8Weight;
+      });
+  out << "quantized to int8 (" << what << "): " << weights
+      << " int8 weight tensors\n";
+  if (Error error = saveQuantizedModel(*quantized, options.saveModelPath,
+                                       options.savePath))
+    return std::move(error);
+  if (!options.saveModelPath.empty())
+    out << "wrote the int8 model to " << options.saveModelPath << "\n";
+  if (!options.savePath.empty())
+    out << "saved " << options.savePath << " (the int8 model's tensors)\n";
+
+  Int8Run run;
+  run.quantized = std::move(*quantized);
+  Expected<std::unique_ptr<Model>> int8Model =
+      Model::fromModule(*run.quantized.module);
+  if (!int8Model)
+    return int8Model.takeError();
+  run.model = std::move(*int8Model);
+  // The int8 model is a model of its own: no model-level passes (nor
+  // mlopt-amp), nothing after autodiff (it is only evaluated).
+  SessionOptions int8Options = sessionOptions;
+  int8Options.pipeline.modelPasses.clear();
+  int8Options.pipeline.postAutodiffPasses.clear();
+  Expected<std::unique_ptr<Session>> int8Session =
+      Session::compile(*run.model, int8Options);
+  if (!int8Session)
+    return makeError(what + ": compiling the int8 model: " +
+                     llvm::toString(int8Session.takeError()));
+  run.session = std::move(*int8Session);
+  if (Error error = run.session->init(options.seed))
+    return std::move(error);
+  if (Error error = loadQuantizedTensors(run.quantized, *run.session))
+    return std::move(error);
+  return run;
+}
+
 Error runtime::runTrainer(const TrainerOptions &options,
                           llvm::raw_ostream &out) {
   if (options.epochs < 0 || options.steps < 0 || options.batchSize < 0 ||
@@ -345,10 +485,19 @@ Error runtime::runTrainer(const TrainerOptions &options,
       options.saveModelPath.empty())
     return makeError("--finalize-pruning writes the finalized model: give "
                      "--save-model=OUT.mlir and/or --save=OUT.safetensors");
-  if (!options.saveModelPath.empty() && !options.finalizePruning)
+  Expected<QuantizationPlan> plan = planQuantization(options.passes);
+  if (!plan)
+    return plan.takeError();
+  if (Error error = checkQuantizationOptions(options, *plan))
+    return error;
+  if (!options.saveModelPath.empty() && !options.finalizePruning &&
+      !plan->conversion)
     return makeError("--save-model writes the model that --finalize-pruning "
-                     "makes: give --finalize-pruning");
-  Expected<SessionOptions> sessionOptions = buildSessionOptions(options);
+                     "makes: give --finalize-pruning (or an int8 conversion: "
+                     "--passes ending with mlopt-quantize mode=static, "
+                     "convert or dynamic)");
+  Expected<SessionOptions> sessionOptions =
+      buildSessionOptions(options, plan->sessionPasses);
   if (!sessionOptions)
     return sessionOptions.takeError();
   if (!options.printPipeline)
@@ -377,11 +526,14 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return makeError("mlopt-run feeds models with one mlopt.input and one "
                      "mlopt.label argument; this one has " +
                      llvm::Twine(inputs) + " and " + llvm::Twine(labels));
+  if (plan->conversion && plan->sessionPasses != options.passes)
+    if (Error error = checkConversionPipeline(**model, options.passes))
+      return error;
   // A --batch-size other than the model's is compiled in by
   // mlopt-set-batch-size (buildSessionOptions); data is read per sample.
 
   // Data first: a bad data file should fail before compiling.
-  std::optional<Dataset> trainSet, testSet;
+  std::optional<Dataset> trainSet, testSet, calibrationSet;
   auto load = [&](StringRef spec, Split split,
                   std::optional<Dataset> &result) -> Error {
     Expected<Dataset> dataset = loadDatasetSpec(spec, split, signature);
@@ -397,6 +549,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
       return error;
   if (!options.test.empty())
     if (Error error = load(options.test, Split::Test, testSet))
+      return error;
+  if (options.calibrate > 0)
+    if (Error error = load(options.train, Split::Train, calibrationSet))
       return error;
 
   Timer compileTimer;
@@ -439,12 +594,19 @@ Error runtime::runTrainer(const TrainerOptions &options,
     // Finalizing without training needs every model tensor of any
     // optimizer's checkpoint.
     bool training = trainSet.has_value();
-    Expected<CheckpointLoad> loaded = loadCheckpoint(
-        session, options.loadPath,
-        options.finalizePruning && !training ? CheckpointUse::ModelTensors
-        : options.evalOnly                   ? CheckpointUse::Evaluate
-        : options.loadWeightsOnly            ? CheckpointUse::Weights
-                                             : CheckpointUse::Train);
+    // Converting to int8 without training needs every model tensor; the
+    // observers of static quantization are calibrated, not loaded, and
+    // dynamic quantization needs what evaluation does.
+    CheckpointUse use = options.evalOnly          ? CheckpointUse::Evaluate
+                        : options.loadWeightsOnly ? CheckpointUse::Weights
+                                                  : CheckpointUse::Train;
+    if (options.finalizePruning && !training)
+      use = CheckpointUse::ModelTensors;
+    if (plan->conversion == QuantizeMode::Convert && !training)
+      use = plan->calibrate ? CheckpointUse::Weights
+                            : CheckpointUse::ModelTensors;
+    Expected<CheckpointLoad> loaded =
+        loadCheckpoint(session, options.loadPath, use);
     if (!loaded)
       return loaded.takeError();
     startStep = loaded->step;
@@ -611,6 +773,18 @@ Error runtime::runTrainer(const TrainerOptions &options,
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
 
+  auto setTestSummary = [&](const Evaluation &eval) {
+    summary.testLoss = eval.loss;
+    summary.testAccuracy.reset();
+    summary.testMetrics.clear();
+    for (const auto &[name, value] : eval.metrics) {
+      if (name == "accuracy")
+        summary.testAccuracy = value;
+      else
+        summary.testMetrics.emplace_back(name, value);
+    }
+    summary.testSamples = eval.samples;
+  };
   if (testEvaluator) {
     // The last epoch ends with the last step: its evaluation is the final
     // one.
@@ -619,18 +793,42 @@ Error runtime::runTrainer(const TrainerOptions &options,
                   : testEvaluator->run();
     if (!eval)
       return eval.takeError();
-    summary.testLoss = eval->loss;
-    for (const auto &[name, value] : eval->metrics) {
-      if (name == "accuracy")
-        summary.testAccuracy = value;
-      else
-        summary.testMetrics.emplace_back(name, value);
-    }
-    summary.testSamples = eval->samples;
+    setTestSummary(*eval);
+    if (plan->conversion)
+      out << "float model: " << formatMetrics(*eval, "test_") << "\n";
   }
 
+  // The int8 model, which the rest of the run reports on.
+  std::optional<Int8Run> int8;
+  if (plan->conversion) {
+    Expected<Int8Run> run =
+        quantizeAndCompile(options, *plan, **model, *sessionOptions, session,
+                           calibrationSet ? &*calibrationSet : nullptr, out);
+    if (!run)
+      return run.takeError();
+    int8 = std::move(*run);
+    MetricsRecord record;
+    record.add("event", "quantize")
+        .add("passes", options.passes)
+        .add("calibration_batches", options.calibrate)
+        .add("model", options.saveModelPath)
+        .add("checkpoint", options.savePath);
+    if (testSet) {
+      Expected<Evaluation> eval = evaluate(*int8->session, *testSet);
+      if (!eval)
+        return eval.takeError();
+      out << "int8 model: " << formatMetrics(*eval, "test_") << "\n";
+      setTestSummary(*eval);
+      addMetrics(record, *eval);
+    }
+    if (metrics)
+      if (Error error = metrics->write(record))
+        return error;
+  }
+  Session &reported = int8 ? *int8->session : session;
+
   if (!options.predictPath.empty()) {
-    if (Error error = writePredictions(session, *testSet, options.predictPath))
+    if (Error error = writePredictions(reported, *testSet, options.predictPath))
       return error;
     out << "wrote the predictions of " << testSet->size() << " samples to "
         << options.predictPath << "\n";
@@ -641,7 +839,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
             finalizeAndEvaluate(options, **model, *sessionOptions, session,
                                 testSet ? &*testSet : nullptr, metrics, out))
       return error;
-  } else if (!options.savePath.empty()) {
+  } else if (!options.savePath.empty() && !int8) {
     if (Error error = saveCheckpoint(session, options.savePath, trained.steps))
       return error;
     out << "saved " << options.savePath << "\n";
@@ -662,10 +860,14 @@ Error runtime::runTrainer(const TrainerOptions &options,
     summary.skippedSteps = (*status)->skippedSteps;
   }
 
-  std::vector<TensorSpec> specs;
-  for (const StateInfo &info : session.getStates())
+  std::vector<TensorSpec> specs, modelSpecs;
+  for (const StateInfo &info : reported.getStates()) {
     specs.push_back(info.spec);
+    if (!isTrainingState(info))
+      modelSpecs.push_back(info.spec);
+  }
   summary.stateBytes = bytesPerDType(specs);
+  summary.modelBytes = bytesPerDType(modelSpecs);
   summary.peakRssMb = peakRssMb();
   out << formatSummary(summary);
   if (metrics) {

@@ -93,8 +93,9 @@ static cl::opt<uint64_t> seed("seed",
                               cl::init(0), cl::cat(category));
 static cl::opt<std::string>
     save("save",
-         cl::desc("write a safetensors checkpoint (with --finalize-pruning: "
-                  "the finalized model's tensors)"),
+         cl::desc("write a safetensors checkpoint (with --finalize-pruning "
+                  "or an int8 conversion: the finalized or int8 model's "
+                  "tensors)"),
          cl::cat(category));
 static cl::opt<std::string>
     load("load",
@@ -115,9 +116,17 @@ static cl::opt<bool> finalizePruning(
     cl::cat(category));
 static cl::opt<std::string> saveModel(
     "save-model",
-    cl::desc("with --finalize-pruning: write the finalized model (a model "
-             "file mlopt-run takes with no --passes)"),
+    cl::desc("with --finalize-pruning or an int8 conversion (--passes "
+             "ending with mlopt-quantize mode=static, convert or dynamic): "
+             "write the finalized or int8 model (a model file mlopt-run "
+             "takes with no --passes)"),
     cl::value_desc("file.mlir"), cl::cat(category));
+static cl::opt<int64_t> calibrate(
+    "calibrate",
+    cl::desc("with --passes='mlopt-quantize{mode=static}' and --eval-only: "
+             "run N batches of --train through the observers, then convert "
+             "the model to int8"),
+    cl::value_desc("N"), cl::init(0), cl::cat(category));
 static cl::opt<bool> evalOnly("eval-only", cl::desc("only evaluate on --test"),
                               cl::cat(category));
 static cl::opt<std::string> predictPath(
@@ -186,6 +195,7 @@ int main(int argc, char **argv) {
   options.emitMlirPath = emitMlir;
   options.finalizePruning = finalizePruning;
   options.saveModelPath = saveModel;
+  options.calibrate = calibrate;
   if (llvm::Error error = runTrainer(options, llvm::outs())) {
     llvm::outs().flush();
     llvm::WithColor::error(llvm::errs(), "mlopt-run")

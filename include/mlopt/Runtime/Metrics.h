@@ -177,6 +177,10 @@ struct RunSummary {
   std::optional<int64_t> skippedSteps;
   /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
   std::vector<std::pair<std::string, uint64_t>> stateBytes;
+  /// Bytes of the model's tensors (parameters, buffers, masks, observers:
+  /// the state that is not training state) per dtype name: the size of an
+  /// int8 model (I8 weights, F32 scales, I32 zero points).
+  std::vector<std::pair<std::string, uint64_t>> modelBytes;
   /// FLOPs of one training step as the compiler counts them
   /// (StepReport::stepFlops()); with the median step time it gives the
   /// achieved GFLOP/s.

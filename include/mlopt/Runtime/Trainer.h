@@ -44,8 +44,8 @@ struct TrainerOptions {
   /// Must match the model's batch dimension; 0 takes the model's.
   int64_t batchSize = 0;
   uint64_t seed = 0;
-  /// A checkpoint of the state after the run; with finalizePruning, the
-  /// finalized model's tensors only.
+  /// A checkpoint of the state after the run; with finalizePruning or an
+  /// int8 conversion, the finalized or int8 model's tensors only.
   std::string savePath;
   std::string loadPath;
   std::string metricsPath;
@@ -70,8 +70,17 @@ struct TrainerOptions {
   /// of the model pruned with `passes` (which training may continue from
   /// before the finalization).
   bool finalizePruning = false;
-  /// With finalizePruning: the finalized model's IR, a model file.
+  /// With finalizePruning or an int8 conversion: the finalized or int8
+  /// model's IR, a model file (mlopt-run takes it with no passes).
   std::string saveModelPath;
+  /// Static quantization (docs/Quantization.md): the batches of `train` run
+  /// through the observers of `mlopt-quantize{mode=static}` in `passes`
+  /// (@calibrate_step) before the int8 conversion; needs evalOnly. When
+  /// `passes` ends with mlopt-quantize mode=static, convert or dynamic, the
+  /// run converts the trained (or loaded) float session to int8 at its end
+  /// (quantizeModel in Quantization.h), evaluates the int8 model on `test`
+  /// and writes it with saveModelPath and savePath.
+  int64_t calibrate = 0;
   /// Write the module after the full pipeline printed by printPipeline
   /// (training pipeline and the backend's lowering) to this file.
   std::string emitMlirPath;
