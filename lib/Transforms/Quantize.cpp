@@ -793,6 +793,11 @@ FailureOr<Config> MLOptQuantizePass::buildConfig() {
     return failure();
   }
   config.freezeObserversAfter = freezeObserversAfter;
+  if (config.mode == QuantizeMode::Convert && !ops.empty()) {
+    error() << "mode=convert converts the layers that mode=qat or "
+               "mode=static prepared; it takes no ops";
+    return failure();
+  }
   return config;
 }
 

@@ -33,6 +33,8 @@
 // NO-INT8: error: mlopt-quantize: 'mlopt.relu' has no int8 form
 // RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=dynamic ops=mlopt.conv" 2>&1 | FileCheck %s --check-prefix=UNKNOWN-OP
 // UNKNOWN-OP: error: mlopt-quantize: unknown op 'mlopt.conv' in ops
+// RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=convert ops=mlopt.linear" 2>&1 | FileCheck %s --check-prefix=CONVERT-OPS
+// CONVERT-OPS: error: mlopt-quantize: mode=convert converts the layers that mode=qat or mode=static prepared; it takes no ops
 // The options pass as they are: a model that mode=qat quantizes.
 // RUN: mlopt-opt %t/ok.mlir --mlopt-quantize="mode=qat ops=mlopt.linear" | FileCheck %s --check-prefix=OK
 // OK: mlopt.fake_quant

@@ -2,6 +2,7 @@
 // RUN: mlopt-opt %s --mlopt-quantize="mode=qat freeze-observers-after=100" | FileCheck %s --check-prefix=FREEZE
 // RUN: mlopt-opt %s --mlopt-quantize="mode=qat weight-bits=4 activation-bits=6 per-channel=false observer=minmax" | FileCheck %s --check-prefix=BITS
 // RUN: mlopt-opt %s --mlopt-quantize="mode=qat ops=mlopt.matmul" | FileCheck %s --check-prefix=OPS
+// RUN: mlopt-opt %s --mlopt-amp=dtype=bf16 --mlopt-quantize=mode=qat | FileCheck %s --check-prefix=AMP
 
 // mode=qat: every operand that QuantizableOpInterface names is observed
 // (the range written back to its observer states), its parameters computed,
@@ -74,6 +75,17 @@
 // OPS:       mlopt.state @matmul_0.lhs_observer.min_val
 // OPS:       mlopt.linear %{{[^,]*}}, %{{[^,]*}}, %{{[^ ]*}} :
 // OPS:       mlopt.matmul {{.*}} {mlopt.quant_layer = "matmul_0"}
+
+// After mlopt-amp: observed and fake-quantized in bf16 (the ranges and the
+// parameters stay f32).
+// AMP-LABEL: func.func @loss(
+// AMP:         %[[XB:.*]] = mlopt.cast %{{.*}} : tensor<8x3xf32> to tensor<8x3xbf16>
+// AMP:         %[[WB:.*]] = mlopt.cast %{{.*}} : tensor<4x3xf32> to tensor<4x3xbf16>
+// AMP:         mlopt.observe %[[XB]], {{.*}} : tensor<8x3xbf16>, tensor<f32>
+// AMP:         %[[XQ:.*]] = mlopt.fake_quant %[[XB]], {{.*}} : tensor<8x3xbf16>, tensor<f32>
+// AMP:         mlopt.observe %[[WB]], {{.*}} : tensor<4x3xbf16>, tensor<4xf32>
+// AMP:         %[[WQ:.*]] = mlopt.fake_quant %[[WB]], {{.*}} : tensor<4x3xbf16>, tensor<4xf32>
+// AMP-NEXT:    mlopt.linear %[[XQ]], %[[WQ]], %{{.*}} {mlopt.quant_layer = "fc"} : (tensor<8x3xbf16>, tensor<4x3xbf16>, tensor<4xbf16>)
 
 mlopt.state @fc.weight : tensor<4x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>

@@ -763,7 +763,8 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
     `dynamic`, `convert`: "int8 kernels need 8 bits"); an
     `averaging-constant` outside (0, 1] for `moving-average`;
     `freeze-observers-after < -1`; an op in `ops` that is unknown or has no
-    int8 form; no loss function with a body; a module that already has
+    int8 form, or any `ops` with `convert` (it converts the layers that
+    `qat` or `static` prepared); no loss function with a body; a module that already has
     `@train_step`; no op to quantize; a quantized operand that is not
     floating-point; names that already exist; `qat`/`static` on a model
     that is quantized already; `convert` on a model without the observers
@@ -793,7 +794,8 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
            "observers update while @quantization.step < N (-1: never "
            "frozen)">,
     ListOption<"ops", "ops", "std::string",
-               "op names to quantize (default: every op with an int8 form)">,
+               "qat, static, dynamic: the op names to quantize (default: "
+               "every op with an int8 form)">,
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
