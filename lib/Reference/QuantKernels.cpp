@@ -61,8 +61,11 @@ static SmallVector<Tensor> evaluateObserve(ObserveOp op, const Tensor &input,
   for (int64_t i = 0, e = input.getNumElements(); i < e; ++i) {
     float x = asF32(input, i);
     float &low = batchMin[channel[i]], &high = batchMax[channel[i]];
-    low = std::fmin(low, x);
-    high = std::fmax(high, x);
+    // As the lowering compares: NaN never replaces the extreme.
+    if (x < low)
+      low = x;
+    if (x > high)
+      high = x;
   }
   double constant = op.getAveragingConstant().convertToDouble();
   std::vector<double> newMin(channels), newMax(channels);

@@ -8,7 +8,7 @@
 //   level = roundeven(x * (1 / scale)) + sitofp(zero_point)
 //   q     = minnumf(maxnumf(level, quant_min), quant_max)   (NaN -> quant_min)
 // with x widened (f16, bf16) or rounded (f64) to f32 first. observe is a
-// min/max reduction (minnumf/maxnumf: NaN elements ignored) per tensor or
+// min/max reduction (compare and select: NaN elements ignored) per tensor or
 // per channel, then one generic per bound with the observer rule and the
 // select on `update`; quant_params is PyTorch's _calculate_qparams as
 // scalar arith on each range. quantized_linear and quantized_matmul call
@@ -239,8 +239,18 @@ struct ObserveLowering : public OpRewritePattern<ObserveOp> {
                    f32Constant(rewriter, loc, qm::kUnobservedMax)},
         [](OpBuilder &b, Location l, ValueRange args) {
           Value x = toF32(b, l, args[0]);
-          return SmallVector<Value>{arith::MinNumFOp::create(b, l, args[1], x),
-                                    arith::MaxNumFOp::create(b, l, args[2], x)};
+          // Compare and select rather than minnumf/maxnumf: the same for
+          // NaN (ignored) and, up to the sign of zero, for numbers; LLVM 22
+          // at -O3 drops iterations of a minnum/maxnum reduction over an
+          // outer loop into memory (observed on a [6, 5] input reduced
+          // over dim 0: rows 4 and 5 skipped).
+          Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                                              x, args[1]);
+          Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                              x, args[2]);
+          return SmallVector<Value>{
+              arith::SelectOp::create(b, l, below, x, args[1]),
+              arith::SelectOp::create(b, l, above, x, args[2])};
         });
 
     // QuantMath's observe, per bound; the previous range unless `update`.

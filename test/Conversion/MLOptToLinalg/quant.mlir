@@ -84,7 +84,7 @@ func.func @quantize_dequantize(%x: tensor<5x2xf64>, %s: tensor<5xf32>, %z: tenso
 // -----
 
 // observe per channel: a min/max reduction over the other dimensions from
-// +inf / -inf (minnumf/maxnumf ignore NaN), then per bound the moving
+// +inf / -inf (compare and select: NaN never replaces the extreme), then per bound the moving
 // average, the first observation taking the batch's range, and the select
 // on `update`.
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -94,8 +94,12 @@ func.func @quantize_dequantize(%x: tensor<5x2xf64>, %s: tensor<5xf32>, %z: tenso
 // CHECK-DAG: %[[INF:.*]] = arith.constant 0x7F800000 : f32
 // CHECK-DAG: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[B:.*]]:2 = linalg.generic {indexing_maps = [#[[$ID]], #[[$COL]], #[[$COL]]], iterator_types = ["reduction", "parallel"]} ins(%[[X]] : tensor<4x3xf32>)
-// CHECK:   arith.minnumf
-// CHECK:   arith.maxnumf
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[LO:.*]]: f32, %[[HI:.*]]: f32):
+// CHECK:   %[[BELOW:.*]] = arith.cmpf olt, %[[V]], %[[LO]] : f32
+// CHECK:   %[[ABOVE:.*]] = arith.cmpf ogt, %[[V]], %[[HI]] : f32
+// CHECK:   %[[NLO:.*]] = arith.select %[[BELOW]], %[[V]], %[[LO]] : f32
+// CHECK:   %[[NHI:.*]] = arith.select %[[ABOVE]], %[[V]], %[[HI]] : f32
+// CHECK:   linalg.yield %[[NLO]], %[[NHI]] : f32, f32
 // CHECK: %[[NEWMIN:.*]] = linalg.generic {{.*}} ins(%[[B]]#0, %[[B]]#1, %[[MIN]], %[[MAX]], %[[U]] : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<i1>)
 // CHECK: ^bb0(%[[BMIN:.*]]: f32, %{{.*}}: f32, %[[PMIN:.*]]: f32, %[[PMAX:.*]]: f32, %[[UPD:.*]]: i1, %{{.*}}: f32):
 // CHECK:   %[[C:.*]] = arith.constant 0.00999999977 : f32
@@ -121,8 +125,8 @@ func.func @observe_moving_average(%x: tensor<4x3xf32>, %min: tensor<3xf32>, %max
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "reduction", "reduction"]} ins(%{{.*}} : tensor<2x3x5xf32>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>)
 // CHECK: ^bb0(%[[V:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
-// CHECK:   arith.minnumf %{{.*}}, %[[V]] : f32
-// CHECK:   arith.maxnumf %{{.*}}, %[[V]] : f32
+// CHECK:   arith.cmpf olt, %[[V]]
+// CHECK:   arith.cmpf ogt, %[[V]]
 // CHECK: linalg.generic
 // CHECK: ^bb0(%[[BMIN:.*]]: f32, %{{.*}}: f32, %[[PMIN:.*]]: f32, %{{.*}}: f32, %[[UPD:.*]]: i1, %{{.*}}: f32):
 // CHECK:   %[[M:.*]] = arith.minnumf %[[PMIN]], %[[BMIN]] : f32
