@@ -594,17 +594,17 @@ Error runtime::runTrainer(const TrainerOptions &options,
     // Finalizing without training needs every model tensor of any
     // optimizer's checkpoint.
     bool training = trainSet.has_value();
-    // Converting to int8 without training needs every model tensor; the
-    // observers of static quantization are calibrated, not loaded, and
-    // dynamic quantization needs what evaluation does.
+    // Converting to int8 without training needs every model tensor, the
+    // observers of QAT included; static quantization calibrates its
+    // observers and needs, as dynamic quantization, what evaluation does.
     CheckpointUse use = options.evalOnly          ? CheckpointUse::Evaluate
                         : options.loadWeightsOnly ? CheckpointUse::Weights
                                                   : CheckpointUse::Train;
     if (options.finalizePruning && !training)
       use = CheckpointUse::ModelTensors;
-    if (plan->conversion == QuantizeMode::Convert && !training)
-      use = plan->calibrate ? CheckpointUse::Weights
-                            : CheckpointUse::ModelTensors;
+    if (plan->conversion == QuantizeMode::Convert && !plan->calibrate &&
+        !training)
+      use = CheckpointUse::ModelTensors;
     Expected<CheckpointLoad> loaded =
         loadCheckpoint(session, options.loadPath, use);
     if (!loaded)
@@ -794,8 +794,10 @@ Error runtime::runTrainer(const TrainerOptions &options,
     if (!eval)
       return eval.takeError();
     setTestSummary(*eval);
+    // QAT's model computes with fake quantization, close to the int8 one.
     if (plan->conversion)
-      out << "float model: " << formatMetrics(*eval, "test_") << "\n";
+      out << (plan->qat ? "fake-quantized model: " : "float model: ")
+          << formatMetrics(*eval, "test_") << "\n";
   }
 
   // The int8 model, which the rest of the run reports on.
