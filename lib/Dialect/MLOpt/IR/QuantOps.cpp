@@ -2,6 +2,8 @@
 
 #include "VJPUtils.h"
 
+#include "mlopt/Dialect/MLOpt/IR/ShapeFunctions.h"
+
 #include "mlir/IR/Matchers.h"
 
 #include <limits>
@@ -321,4 +323,51 @@ FailureOr<Value> MatmulOp::buildInt8Form(OpBuilder &b,
       operands[1].value, operands[1].zeroPoint);
   Value scale = mb.mul(operands[0].scale, operands[1].scale);
   return restoreType(mb, dequantizeAccumulator(b, loc, acc, scale), getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Batch resizing (mlopt-set-batch-size) of the int8 ops
+//===----------------------------------------------------------------------===//
+
+/// The result of an op whose batch comes from `operand` (of type `oldType`
+/// before the change) takes the operand's shape but for its last `keep`
+/// dimensions, which stay the result's.
+static LogicalResult resizeFromOperand(Operation *op, Value operand,
+                                       Type oldType, int64_t oldBatch,
+                                       int64_t newBatch, int64_t keep) {
+  RankedTensorType operandType = tensorType(operand);
+  if (oldType == operandType)
+    return emitBatchResizeError(op, oldBatch, newBatch)
+           << "its operand #0 does not carry the batch";
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<int64_t> shape(operandType.getShape().drop_back(keep));
+  llvm::append_range(shape, resultType.getShape().take_back(keep));
+  op->getResult(0).setType(resultType.clone(shape));
+  return success();
+}
+
+LogicalResult QuantizeOp::resizeBatch(TypeRange oldOperandTypes,
+                                      int64_t oldBatch, int64_t newBatch) {
+  return resizeFromOperand(*this, getInput(), oldOperandTypes.front(), oldBatch,
+                           newBatch, /*keep=*/0);
+}
+
+LogicalResult DequantizeOp::resizeBatch(TypeRange oldOperandTypes,
+                                        int64_t oldBatch, int64_t newBatch) {
+  return resizeFromOperand(*this, getInput(), oldOperandTypes.front(), oldBatch,
+                           newBatch, /*keep=*/0);
+}
+
+LogicalResult QuantizedLinearOp::resizeBatch(TypeRange oldOperandTypes,
+                                             int64_t oldBatch,
+                                             int64_t newBatch) {
+  return resizeFromOperand(*this, getInput(), oldOperandTypes.front(), oldBatch,
+                           newBatch, /*keep=*/1);
+}
+
+LogicalResult QuantizedMatmulOp::resizeBatch(TypeRange oldOperandTypes,
+                                             int64_t oldBatch,
+                                             int64_t newBatch) {
+  return resizeFromOperand(*this, getLhs(), oldOperandTypes.front(), oldBatch,
+                           newBatch, /*keep=*/1);
 }

@@ -177,6 +177,7 @@ def MLOpt_FakeQuantGradOp : MLOpt_QuantParamsUserOp<"fake_quant_grad", [
 }
 
 def MLOpt_QuantizeOp : MLOpt_QuantParamsUserOp<"quantize", [
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {
   let summary = "quantizes a float tensor to int8";
@@ -203,6 +204,7 @@ def MLOpt_QuantizeOp : MLOpt_QuantParamsUserOp<"quantize", [
 }
 
 def MLOpt_DequantizeOp : MLOpt_QuantParamsUserOp<"dequantize", [
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>]> {
   let summary = "maps int8 values or int32 accumulators back to f32";
@@ -229,6 +231,7 @@ def MLOpt_DequantizeOp : MLOpt_QuantParamsUserOp<"dequantize", [
 
 def MLOpt_QuantizedLinearOp : MLOpt_ComputeOp<"quantized_linear", [
     MLOpt_Unshardable,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>], ["getFlops"]> {
   let summary = "int8 x int8 -> int32 affine-layer product";
@@ -257,6 +260,7 @@ def MLOpt_QuantizedLinearOp : MLOpt_ComputeOp<"quantized_linear", [
 
 def MLOpt_QuantizedMatmulOp : MLOpt_ComputeOp<"quantized_matmul", [
     MLOpt_Unshardable,
+    DeclareOpInterfaceMethods<MLOpt_BatchResizableOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface,
                               ["isOperandDifferentiable"]>], ["getFlops"]> {
   let summary = "int8 x int8 -> int32 matrix product with zero points";
