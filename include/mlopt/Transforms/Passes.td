@@ -273,6 +273,14 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
     loss) has no single prediction: no `@predict_step` is built and that is
     not an error. A prediction that depends on an `mlopt.label` argument is
     an error at the loss op.
+
+    When the module has state of kind `observer` (`mlopt-quantize`), also
+    adds `func.func @calibrate_step`: the loss function in evaluation form
+    as `@eval_step`, except that `mlopt.observe` keeps its training form and
+    the writes of observer states stay (no other state changes), taking and
+    returning what the loss function does, without its argument and result
+    attributes; the runtime runs it to calibrate static quantization
+    (`Session::calibrateStep`, docs/Quantization.md).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
