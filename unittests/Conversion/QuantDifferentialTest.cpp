@@ -406,6 +406,42 @@ func.func @{0}(%x: tensor<6x5x{1}>, %min: tensor<f32>, %max: tensor<f32>, %cmin:
     }
 }
 
+/// A per-tensor range of a large tensor is reduced in 16 partial ranges
+/// first (Quant.cpp); the result is the sequential one of the reference,
+/// extremes in any lane, NaN in some.
+TEST_F(QuantDifferentialTest, ObserveLargeTensor) {
+  std::string source;
+  for (const char *element : {"f32", "bf16"})
+    source += llvm::formatv(
+        R"mlir(
+func.func @observe_large_{0}(%x: tensor<40x48x{0}>, %min: tensor<f32>, %max: tensor<f32>, %u: tensor<i1>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {
+  %a, %b = mlopt.observe %x, %min, %max, %u : tensor<40x48x{0}>, tensor<f32>
+  %c, %d = mlopt.observe %x, %min, %max, %u {{averaging_constant = 0.01 : f64} : tensor<40x48x{0}>, tensor<f32>
+  return %a, %b, %c, %d : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
+}
+)mlir",
+        element);
+  ASSERT_TRUE(build(source));
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const char *element : {"f32", "bf16"}) {
+    std::string x = llvm::formatv("tensor<40x48x{0}>", element);
+    Tensor u = Tensor::fromInts(type("tensor<i1>"), {1});
+    for (int64_t extreme : {0, 7, 1000, 1919}) {
+      Tensor input = floats(x, -3.0, 2.0);
+      input.getDoubles()[extreme] = -5.0;
+      input.getDoubles()[1919 - extreme] = 4.0;
+      input.getDoubles()[(extreme + 17) % 1920] = nan;
+      expectSame("observe_large_" + std::string(element),
+                 {input, values("tensor<f32>", {inf}),
+                  values("tensor<f32>", {-inf}), u});
+      expectSame("observe_large_" + std::string(element),
+                 {input, values("tensor<f32>", {-1.0}),
+                  values("tensor<f32>", {1.0}), u});
+    }
+  }
+}
+
 TEST_F(QuantDifferentialTest, QuantParams) {
   std::string source;
   const std::pair<int64_t, int64_t> ranges[] = {

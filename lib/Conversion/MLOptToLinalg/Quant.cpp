@@ -215,6 +215,9 @@ struct DequantizeLowering : public OpRewritePattern<DequantizeOp> {
   }
 };
 
+/// The independent partial ranges of a per-tensor observe (one zmm of f32).
+constexpr int64_t kRangeLanes = 16;
+
 struct ObserveLowering : public OpRewritePattern<ObserveOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ObserveOp op,
@@ -225,33 +228,56 @@ struct ObserveLowering : public OpRewritePattern<ObserveOp> {
     int64_t rank = inputType.getRank();
     std::optional<int64_t> axis = op.getAxis();
     int64_t kept = axis.value_or(-1);
-    SmallVector<int64_t> reduced;
-    for (int64_t dim = 0; dim < rank; ++dim)
-      if (dim != kept)
-        reduced.push_back(dim);
 
     // The batch's range: +inf, -inf where nothing (or only NaN) was seen.
-    SmallVector<Value> batch = buildReduction(
-        rewriter, loc, op.getInput(),
-        AffineMap::getMultiDimIdentityMap(rank, getContext()),
-        inputType.getShape(), reduced,
-        ValueRange{f32Constant(rewriter, loc, qm::kUnobservedMin),
-                   f32Constant(rewriter, loc, qm::kUnobservedMax)},
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value x = toF32(b, l, args[0]);
-          // Compare and select rather than minnumf/maxnumf: the same for
-          // NaN (ignored) and, up to the sign of zero, for numbers; LLVM 22
-          // at -O3 drops iterations of a minnum/maxnum reduction over an
-          // outer loop into memory (observed on a [6, 5] input reduced
-          // over dim 0: rows 4 and 5 skipped).
-          Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                              x, args[1]);
-          Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
-                                              x, args[2]);
-          return SmallVector<Value>{
-              arith::SelectOp::create(b, l, below, x, args[1]),
-              arith::SelectOp::create(b, l, above, x, args[2])};
-        });
+    auto rangeBody = [](OpBuilder &b, Location l, ValueRange args) {
+      // Compare and select rather than minnumf/maxnumf: the same for NaN
+      // (ignored) and, up to the sign of zero, for numbers; LLVM 22 at -O3
+      // drops iterations of a minnum/maxnum reduction over an outer loop
+      // into memory (observed on a [6, 5] input reduced over dim 0: rows 4
+      // and 5 skipped). The last two arguments are the running range; the
+      // others are the elements (one value, or a partial range).
+      unsigned n = args.size();
+      Value low = toF32(b, l, args[0]);
+      Value high = n == 4 ? args[1] : low;
+      Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, low,
+                                          args[n - 2]);
+      Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, high,
+                                          args[n - 1]);
+      return SmallVector<Value>{
+          arith::SelectOp::create(b, l, below, low, args[n - 2]),
+          arith::SelectOp::create(b, l, above, high, args[n - 1])};
+    };
+    SmallVector<Value, 2> unobserved{
+        f32Constant(rewriter, loc, qm::kUnobservedMin),
+        f32Constant(rewriter, loc, qm::kUnobservedMax)};
+    SmallVector<Value> batch;
+    int64_t elements = inputType.getNumElements();
+    if (!axis && elements >= kRangeLanes * 16 && elements % kRangeLanes == 0) {
+      // A per-tensor range of a large tensor: one compare-and-select chain
+      // per bound is latency-bound (NaN-ignoring selects are no min/max
+      // reduction LLVM vectorizes), so reduce the tensor viewed as
+      // [N / lanes, lanes] into `lanes` independent partial ranges first.
+      auto lanesType = RankedTensorType::get(
+          {elements / kRangeLanes, kRangeLanes}, inputType.getElementType());
+      Value lanes = reshapeTensor(rewriter, loc, op.getInput(), lanesType);
+      SmallVector<Value> partial =
+          buildReduction(rewriter, loc, lanes,
+                         AffineMap::getMultiDimIdentityMap(2, getContext()),
+                         lanesType.getShape(), {0}, unobserved, rangeBody);
+      AffineMap identity = AffineMap::getMultiDimIdentityMap(1, getContext());
+      batch = buildReduction(rewriter, loc, partial, {identity, identity},
+                             {kRangeLanes}, {0}, unobserved, rangeBody);
+    } else {
+      SmallVector<int64_t> reduced;
+      for (int64_t dim = 0; dim < rank; ++dim)
+        if (dim != kept)
+          reduced.push_back(dim);
+      batch =
+          buildReduction(rewriter, loc, op.getInput(),
+                         AffineMap::getMultiDimIdentityMap(rank, getContext()),
+                         inputType.getShape(), reduced, unobserved, rangeBody);
+    }
 
     // QuantMath's observe, per bound; the previous range unless `update`.
     double constant = op.getAveragingConstant().convertToDouble();
