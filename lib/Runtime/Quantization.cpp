@@ -77,6 +77,11 @@ Expected<QuantizationPlan> runtime::planQuantization(StringRef passes) {
     case QuantizeMode::Static:
       plan.calibrate = true;
       texts.push_back(std::move(text));
+      // Calibration then converts with static's bits (a later
+      // mode=convert's options take over).
+      if (std::optional<Int8ConversionOptions> options =
+              getInt8ConversionOptions(pass))
+        plan.conversionOptions = std::move(*options);
       break;
     case QuantizeMode::Convert:
     case QuantizeMode::Dynamic:

@@ -394,6 +394,12 @@ static StateOp findOwnedFloatState(OpOperand &use, ModuleOp module) {
   return state;
 }
 
+/// The bits of `operand` in `options`: weights (symmetric) or activations.
+static int64_t getBits(const Int8ConversionOptions &options,
+                       const QuantizedOperand &operand) {
+  return operand.symmetric ? options.weightBits : options.activationBits;
+}
+
 FailureOr<QuantConversion>
 mlopt::convertToInt8(ModuleOp module, bool dynamic,
                      const Int8ConversionOptions &options) {
@@ -404,6 +410,11 @@ mlopt::convertToInt8(ModuleOp module, bool dynamic,
   func::FuncOp loss = *maybeLoss;
   if (failed(checkNoMasks(module, mode)))
     return failure();
+  for (int64_t bits : {options.weightBits, options.activationBits})
+    if (bits < 2 || bits > 8)
+      return module.emitError("mlopt-quantize: ")
+             << bits << " bits are not supported: mode=" << mode
+             << " stores 2..8 bits in int8";
   SymbolTable symbols(module);
   MLIRContext *context = module.getContext();
   QuantConversion conversion;
@@ -440,8 +451,13 @@ mlopt::convertToInt8(ModuleOp module, bool dynamic,
         std::optional<int64_t> axis;
         if (options.perChannel)
           axis = operand.channelAxis;
-        layer.operands.push_back(
-            {{operand, axis, kInt8Min, kInt8Max}, {}, {}, "", ""});
+        int64_t bits = getBits(options, operand);
+        layer.operands.push_back({{operand, axis, quant_math::signedMin(bits),
+                                   quant_math::signedMax(bits)},
+                                  {},
+                                  {},
+                                  "",
+                                  ""});
       }
       layers.push_back(std::move(layer));
     }
@@ -486,16 +502,20 @@ mlopt::convertToInt8(ModuleOp module, bool dynamic,
                  << " of layer '" << layer.name
                  << "' must be observer states of type "
                  << getRangeType(valueType, axis) << " for " << valueType;
+        // The range QAT trained with, else (mode=static) the options'.
+        int64_t bits = getBits(options, operand);
+        int64_t qmin = quant_math::signedMin(bits);
+        int64_t qmax = quant_math::signedMax(bits);
         if (auto fake = value.getDefiningOp<FakeQuantOp>()) {
-          int64_t qmin = static_cast<int64_t>(fake.getQuantMin());
-          int64_t qmax = static_cast<int64_t>(fake.getQuantMax());
-          if (qmin != kInt8Min || qmax != kInt8Max)
+          qmin = static_cast<int64_t>(fake.getQuantMin());
+          qmax = static_cast<int64_t>(fake.getQuantMax());
+          if (qmin < kInt8Min || qmax > kInt8Max)
             return fake.emitOpError("mlopt-quantize: was trained with the "
                                     "integer range [")
                    << qmin << ", " << qmax
-                   << "]; int8 kernels need 8 bits ([-128, 127])";
+                   << "], which int8 does not hold ([-128, 127])";
         }
-        layer.operands.push_back({{operand, axis, kInt8Min, kInt8Max},
+        layer.operands.push_back({{operand, axis, qmin, qmax},
                                   states[0],
                                   states[1],
                                   states[0].getSymName().str(),
@@ -695,6 +715,8 @@ struct MLOptQuantizePass : mlopt::impl::MLOptQuantizeBase<MLOptQuantizePass> {
     Int8ConversionOptions options;
     options.ops.assign(ops.begin(), ops.end());
     options.perChannel = perChannel;
+    options.weightBits = weightBits;
+    options.activationBits = activationBits;
     return options;
   }
 
@@ -755,15 +777,13 @@ FailureOr<Config> MLOptQuantizePass::buildConfig() {
   for (auto [name, bits] :
        {std::pair<StringRef, int64_t>{"weight-bits", weightBits},
         {"activation-bits", activationBits}}) {
-    if (config.mode == QuantizeMode::Qat) {
-      if (bits < 2 || bits > 8) {
+    if (bits < 2 || bits > 8) {
+      if (config.mode == QuantizeMode::Qat)
         error() << name << "=" << bits
                 << " is not supported: mode=qat fake-quantizes to 2..8 bits";
-        return failure();
-      }
-    } else if (bits != 8) {
-      error() << "mode=" << mode << " with " << name << "=" << bits
-              << ": int8 kernels need 8 bits";
+      else
+        error() << name << "=" << bits << " is not supported: mode=" << mode
+                << " stores 2..8 bits in int8";
       return failure();
     }
   }

@@ -1,5 +1,7 @@
 // RUN: mlopt-opt %s -split-input-file --mlopt-quantize="mode=qat freeze-observers-after=3" --mlopt-quantize=mode=convert | FileCheck %s --check-prefix=QAT
 // RUN: mlopt-opt %s -split-input-file --mlopt-quantize=mode=static --mlopt-quantize=mode=convert | FileCheck %s --check-prefix=STATIC
+// RUN: mlopt-opt %s -split-input-file --mlopt-quantize="mode=qat activation-bits=7 weight-bits=4" --mlopt-quantize=mode=convert | FileCheck %s --check-prefix=QAT7
+// RUN: mlopt-opt %s -split-input-file --mlopt-quantize=mode=static --mlopt-quantize="mode=convert activation-bits=7" | FileCheck %s --check-prefix=STATIC7
 
 // mode=convert after mode=qat (QAT) and after mode=static (STATIC); the
 // values of the int8 states: quantize-convert-values.mlir.
@@ -24,6 +26,11 @@
 // QAT:         %[[Y:.*]] = mlopt.dequantize %[[ACC]]
 // QAT-NEXT:    mlopt.cast %[[Y]] : tensor<4x2xf32> to tensor<4x2xbf16>
 // QAT-NOT:     mlopt.fake_quant
+// A model trained with 7-bit activations converts to 7-bit int8: each
+// operand's range is its fake_quant's ([-64, 63]), not mode=convert's bits.
+// QAT7-LABEL: func.func @loss(
+// QAT7:         mlopt.quantize %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<4x3xbf16>, tensor<f32> -> tensor<4x3xi8>
+// QAT7:         mlopt.quantized_linear
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
 func.func @loss(%x: tensor<4x3xbf16> {mlopt.input},
@@ -58,6 +65,14 @@ func.func @loss(%x: tensor<4x3xbf16> {mlopt.input},
 // STATIC-NEXT:    mlopt.quantized_matmul %{{.*}}, %{{.*}}, %[[R]], %[[RZ]] : (tensor<4x3xi8>, tensor<i32>, tensor<3x2xi8>, tensor<i32>) -> tensor<4x2xi32>
 // STATIC:         %[[E:.*]] = mlopt.quantize %{{.*}} : tensor<3x2xf32>, tensor<f32> -> tensor<3x2xi8>
 // STATIC-NEXT:    mlopt.quantized_matmul %{{.*}}, %{{.*}}, %[[E]], %{{.*}} :
+// Both matmul operands are affine: 7-bit activations, quantized in the
+// graph to [-64, 63] and, for the weight state, with never-observed
+// parameters (scale 1, zero point 0), its values clamped to 7 bits.
+// STATIC7-LABEL: mlopt.state @proj.weight : tensor<3x2xi8> parameter init #mlopt.value<dense<{{\[\[}}1, 2], [0, -1], [0, 0]]> : tensor<3x2xi8>>
+// STATIC7-LABEL: func.func @loss(
+// STATIC7:         mlopt.quantize %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<4x3xf32>, tensor<f32> -> tensor<4x3xi8>
+// STATIC7:         mlopt.quantized_matmul
+// STATIC7:         mlopt.quantize %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<3x2xf32>, tensor<f32> -> tensor<3x2xi8>
 mlopt.state @proj.weight : tensor<3x2xf32> parameter trainable
     init #mlopt.value<dense<[[1.0, 2.0], [0.0, -1.0], [0.5, 0.5]]> : tensor<3x2xf32>>
 mlopt.state @emb : tensor<3x2xf32> parameter trainable init #mlopt.zeros

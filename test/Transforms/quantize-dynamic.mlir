@@ -1,5 +1,6 @@
 // RUN: mlopt-opt %s --mlopt-quantize=mode=dynamic | FileCheck %s
 // RUN: mlopt-opt %s --mlopt-quantize="mode=dynamic per-channel=false ops=mlopt.linear" | FileCheck %s --check-prefix=TENSOR
+// RUN: mlopt-opt %s --mlopt-quantize="mode=dynamic activation-bits=7 weight-bits=4" | FileCheck %s --check-prefix=BITS
 
 // mode=dynamic (PyTorch's quantize_dynamic): int8 weights with parameters
 // from their own range, per output channel (the values here follow from the
@@ -35,6 +36,18 @@
 // TENSOR-NEXT:  mlopt.state @fc.weight.scale : tensor<f32> buffer init #mlopt.value<dense<0.0156862754> : tensor<f32>>
 // TENSOR:       mlopt.quantized_linear
 // TENSOR:       mlopt.matmul
+
+// Narrower ranges in i8: 4-bit weights (symmetric, [-8, 7]: scale
+// max|w| / 7.5; -2 * (1/scale) rounds to -7.4999995 in f32, so -7) and
+// 7-bit activations ([-64, 63], the int8 kernels' fast path).
+// BITS-LABEL: module {
+// BITS-NEXT:  mlopt.state @fc.weight : tensor<2x3xi8> parameter init #mlopt.value<dense<{{\[\[}}4, -7, 2], [7, 3, -3]]> : tensor<2x3xi8>>
+// BITS-NEXT:  mlopt.state @fc.weight.scale : tensor<2xf32> buffer init #mlopt.value<dense<[0.266666681, 0.0333333351]> : tensor<2xf32>>
+// BITS:         mlopt.quant_params %{{.*}}, %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<f32>
+// BITS-NEXT:    mlopt.quantize %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<4x3xf32>, tensor<f32> -> tensor<4x3xi8>
+// BITS:         mlopt.quantized_linear
+// BITS:         mlopt.quant_params %{{.*}}, %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64}
+// BITS:         mlopt.quantized_matmul
 
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.value<dense<[[1.0, -2.0, 0.5], [0.25, 0.1, -0.1]]> : tensor<2x3xf32>>

@@ -15,12 +15,12 @@
 // QAT-BITS: error: mlopt-quantize: weight-bits=9 is not supported: mode=qat fake-quantizes to 2..8 bits
 // RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=qat activation-bits=1" 2>&1 | FileCheck %s --check-prefix=QAT-BITS1
 // QAT-BITS1: error: mlopt-quantize: activation-bits=1 is not supported: mode=qat fake-quantizes to 2..8 bits
-// RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=static weight-bits=4" 2>&1 | FileCheck %s --check-prefix=STATIC-BITS
-// STATIC-BITS: error: mlopt-quantize: mode=static with weight-bits=4: int8 kernels need 8 bits
+// RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=static weight-bits=9" 2>&1 | FileCheck %s --check-prefix=STATIC-BITS
+// STATIC-BITS: error: mlopt-quantize: weight-bits=9 is not supported: mode=static stores 2..8 bits in int8
 // RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=dynamic activation-bits=16" 2>&1 | FileCheck %s --check-prefix=DYNAMIC-BITS
-// DYNAMIC-BITS: error: mlopt-quantize: mode=dynamic with activation-bits=16: int8 kernels need 8 bits
-// RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=convert weight-bits=4" 2>&1 | FileCheck %s --check-prefix=CONVERT-BITS
-// CONVERT-BITS: error: mlopt-quantize: mode=convert with weight-bits=4: int8 kernels need 8 bits
+// DYNAMIC-BITS: error: mlopt-quantize: activation-bits=16 is not supported: mode=dynamic stores 2..8 bits in int8
+// RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=convert weight-bits=1" 2>&1 | FileCheck %s --check-prefix=CONVERT-BITS
+// CONVERT-BITS: error: mlopt-quantize: weight-bits=1 is not supported: mode=convert stores 2..8 bits in int8
 // RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=qat observer=histogram" 2>&1 | FileCheck %s --check-prefix=OBSERVER
 // OBSERVER: error: mlopt-quantize: unknown observer 'histogram' (expected minmax or moving-average)
 // RUN: not mlopt-opt %t/ok.mlir --mlopt-quantize="mode=qat averaging-constant=0" 2>&1 | FileCheck %s --check-prefix=AVERAGING
@@ -182,7 +182,8 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input}) -> tensor<f32>
 
 // -----
 
-// A model trained with 4-bit fake quantization has no int8 form.
+// A model trained with an unsigned 8-bit range has no int8 form (narrower
+// signed ranges do: 4-bit QAT converts to 4-bit int8).
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable init #mlopt.zeros
 mlopt.state @fc.input_observer.min_val : tensor<f32> observer init #mlopt.zeros
 mlopt.state @fc.input_observer.max_val : tensor<f32> observer init #mlopt.zeros
@@ -192,8 +193,8 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %s: tensor<2xf32> {mlopt.inpu
                 %z: tensor<2xi32> {mlopt.input}) -> tensor<f32>
     attributes {mlopt.loss} {
   %w = mlopt.state_read @fc.weight : tensor<2x3xf32>
-  // expected-error@+1 {{'mlopt.fake_quant' op mlopt-quantize: was trained with the integer range [-8, 7]; int8 kernels need 8 bits ([-128, 127])}}
-  %wq = mlopt.fake_quant %w, %s, %z {axis = 0 : i64, quant_min = -8 : i64, quant_max = 7 : i64} : tensor<2x3xf32>, tensor<2xf32>
+  // expected-error@+1 {{'mlopt.fake_quant' op mlopt-quantize: was trained with the integer range [0, 255], which int8 does not hold ([-128, 127])}}
+  %wq = mlopt.fake_quant %w, %s, %z {axis = 0 : i64, quant_min = 0 : i64, quant_max = 255 : i64} : tensor<2x3xf32>, tensor<2xf32>
   %p = mlopt.linear %x, %wq {mlopt.quant_layer = "fc"} : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
   %l = mlopt.sum %p dims = [0, 1] : tensor<4x2xf32> -> tensor<f32>
   return %l : tensor<f32>

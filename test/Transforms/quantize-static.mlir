@@ -1,5 +1,6 @@
 // RUN: mlopt-opt %s --mlopt-quantize=mode=static | FileCheck %s
 // RUN: mlopt-opt %s --mlopt-quantize="mode=static observer=moving-average averaging-constant=0.5 per-channel=false" | FileCheck %s --check-prefix=AVG
+// RUN: mlopt-opt %s --mlopt-quantize="mode=static" --mlopt-quantize="mode=convert activation-bits=7" | FileCheck %s --check-prefix=INT8
 
 // mode=static (PyTorch's prepare for post-training quantization): the
 // observers only, running min/max by default; the float forward is
@@ -26,6 +27,15 @@
 // AVG:       mlopt.state @fc1.weight_observer.min_val : tensor<f32> observer
 // AVG:       mlopt.observe {{.*}} {averaging_constant = 5.000000e-01 : f64} : tensor<2x5x4xbf16>, tensor<f32>
 // AVG:       mlopt.observe {{.*}} {averaging_constant = 5.000000e-01 : f64} : tensor<3x4xbf16>, tensor<f32>
+
+// A statically prepared model converts with the ranges of mode=convert's
+// own bits: 7-bit activations in i8 ([-64, 63], the int8 kernels' fast
+// path), 8-bit weights.
+// INT8:       mlopt.state @fc1.weight : tensor<3x4xi8> parameter
+// INT8-LABEL: func.func @loss(
+// INT8:         mlopt.quantize %{{.*}} {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<2x5x4xbf16>, tensor<f32> -> tensor<2x5x4xi8>
+// INT8:         mlopt.quantized_linear
+// INT8-NOT:     mlopt.observe
 
 mlopt.state @fc1.weight : tensor<3x4xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>

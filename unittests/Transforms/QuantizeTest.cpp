@@ -346,7 +346,7 @@ TEST_F(QuantizeTest, FindsQuantizePassesInAPipeline) {
   PassManager pm(&context, ModuleOp::getOperationName());
   ASSERT_TRUE(succeeded(parsePassPipeline(
       "mlopt-autodiff,mlopt-quantize{mode=dynamic per-channel=false "
-      "ops=mlopt.linear}",
+      "ops=mlopt.linear weight-bits=4 activation-bits=7}",
       pm)));
   std::vector<std::optional<QuantizeMode>> modes;
   std::optional<Int8ConversionOptions> options;
@@ -361,6 +361,8 @@ TEST_F(QuantizeTest, FindsQuantizePassesInAPipeline) {
   ASSERT_TRUE(options);
   EXPECT_FALSE(options->perChannel);
   EXPECT_EQ(options->ops, (std::vector<std::string>{"mlopt.linear"}));
+  EXPECT_EQ(options->weightBits, 4);
+  EXPECT_EQ(options->activationBits, 7);
 }
 
 /// A 6-8-3 MLP whose loss is the mean square of its output (labels 0), so
@@ -425,9 +427,11 @@ protected:
   /// Converts a clone of `module` and computes the int8 model's state from
   /// `state` as the runtime does; returns the int8 model's loss on `x`.
   double int8Loss(ModuleOp module, bool dynamic, const StateMap &state,
-                  const Tensor &x) {
+                  const Tensor &x, const Int8ConversionOptions &options = {},
+                  QuantConversion *described = nullptr) {
     OwningOpRef<ModuleOp> int8 = module.clone();
-    FailureOr<QuantConversion> conversion = convertToInt8(*int8, dynamic);
+    FailureOr<QuantConversion> conversion =
+        convertToInt8(*int8, dynamic, options);
     EXPECT_TRUE(succeeded(conversion)) << diagnostics;
     if (failed(conversion))
       return NAN;
@@ -452,6 +456,8 @@ protected:
         return NAN;
       int8State[name] = Tensor::fromAttr(*value);
     }
+    if (described)
+      *described = *conversion;
     return loss(*int8, x, int8State);
   }
 };
@@ -480,6 +486,98 @@ TEST_F(QuantizedMlpTest, ConvertedQatModelEvaluatesLikeItsFakeQuantGraph) {
   double reference = loss(*model, x, floatState);
   EXPECT_NEAR(int8, reference, 0.05 * reference);
   EXPECT_NE(int8, reference);
+}
+
+/// The integer range of every described state of `conversion`: `weights`
+/// for the symmetric operands, `activations` for the affine ones.
+static void expectRanges(const QuantConversion &conversion,
+                         std::pair<int64_t, int64_t> weights,
+                         std::pair<int64_t, int64_t> activations) {
+  ASSERT_FALSE(conversion.values.empty());
+  for (const QuantizedStateValue &value : conversion.values) {
+    std::pair<int64_t, int64_t> expected =
+        value.symmetric ? weights : activations;
+    EXPECT_EQ(std::make_pair(value.quantMin, value.quantMax), expected)
+        << value.state;
+  }
+}
+
+/// The int8 values of `q` lie in [low, high].
+static void expectInt8Within(DenseElementsAttr q, int64_t low, int64_t high) {
+  ASSERT_TRUE(q.getElementType().isInteger(8));
+  for (int8_t v : q.getValues<int8_t>()) {
+    EXPECT_GE(v, low);
+    EXPECT_LE(v, high);
+  }
+}
+
+/// QAT with 4-bit weights and 7-bit activations converts to the ranges it
+/// trained with (from its fake_quant, whatever the conversion's bits), so
+/// the int8 graph still computes what the fake-quantized graph computes.
+TEST_F(QuantizedMlpTest, NarrowQatModelConvertsWithItsTrainedRanges) {
+  OwningOpRef<ModuleOp> qat = prepare("mlopt-quantize{mode=qat weight-bits=4 "
+                                      "activation-bits=7 "
+                                      "freeze-observers-after=3}");
+  ASSERT_TRUE(qat);
+  StateMap state;
+  ASSERT_TRUE(succeeded(Evaluator(*qat).initializeState(7, state)));
+  for (int step = 0; step < 3; ++step)
+    loss(*qat, batch(), state);
+  Tensor x = batch();
+  StateMap frozen = state;
+  double fakeQuant = loss(*qat, x, frozen);
+  QuantConversion conversion;
+  double int8 =
+      int8Loss(*qat, /*dynamic=*/false, state, x, /*options=*/{}, &conversion);
+  EXPECT_NEAR(int8, fakeQuant, 1e-4 * fakeQuant);
+  expectRanges(conversion, {-8, 7}, {-64, 63});
+  // The runtime's int8 weights hold 4 bits.
+  for (const QuantizedStateValue &value : conversion.values) {
+    if (value.kind != Kind::Int8Weight)
+      continue;
+    FailureOr<DenseElementsAttr> q = computeQuantizedStateValue(
+        value, [&](StringRef name) { return state.at(name.str()).toAttr(); });
+    ASSERT_TRUE(succeeded(q)) << value.state;
+    expectInt8Within(*q, -8, 7);
+  }
+}
+
+/// Static and dynamic take their ranges from the conversion's bits: 7-bit
+/// activations, 6-bit weights, and stay close to the float model.
+TEST_F(QuantizedMlpTest, StaticAndDynamicConvertWithTheOptionsBits) {
+  OwningOpRef<ModuleOp> model = prepare("");
+  OwningOpRef<ModuleOp> prepared = prepare("mlopt-quantize{mode=static}");
+  ASSERT_TRUE(model && prepared);
+  StateMap state;
+  ASSERT_TRUE(succeeded(Evaluator(*prepared).initializeState(11, state)));
+  for (int step = 0; step < 4; ++step)
+    loss(*prepared, batch(), state);
+  Tensor x = batch();
+  StateMap floatState = state;
+  double reference = loss(*model, x, floatState);
+  Int8ConversionOptions options;
+  options.weightBits = 6;
+  options.activationBits = 7;
+  for (bool dynamic : {false, true}) {
+    QuantConversion conversion;
+    double int8 = int8Loss(dynamic ? *model : *prepared, dynamic, state, x,
+                           options, &conversion);
+    EXPECT_NEAR(int8, reference, 0.1 * reference) << dynamic;
+    expectRanges(conversion, {-32, 31}, {-64, 63});
+  }
+}
+
+/// convertToInt8 refuses bits that i8 cannot hold, with a located error.
+TEST_F(QuantizedMlpTest, ConversionRefusesUnsupportedBits) {
+  OwningOpRef<ModuleOp> model = prepare("");
+  ASSERT_TRUE(model);
+  Int8ConversionOptions options;
+  options.activationBits = 9;
+  EXPECT_TRUE(failed(convertToInt8(*model, /*dynamic=*/true, options)));
+  EXPECT_NE(diagnostics.find("9 bits are not supported: mode=dynamic stores "
+                             "2..8 bits in int8"),
+            std::string::npos)
+      << diagnostics;
 }
 
 /// Static: 4 calibration batches through the observers, then int8; dynamic:

@@ -663,7 +663,14 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
     affine per tensor, the weight symmetric per output channel; `matmul`:
     both operands affine per tensor); `ops` restricts them to the named ops.
     Integer ranges are signed: `[-2^(b-1), 2^(b-1) - 1]` for `b` bits
-    (weights symmetric, activations affine).
+    (weights symmetric, activations affine), stored in `i8` for `b` < 8 in
+    the int8 model (7-bit activations take the int8 kernels' exact fast
+    path, PyTorch's `reduce_range`). `static` and `dynamic` use
+    `weight-bits`/`activation-bits`; `convert` takes each operand's range
+    from the `fake_quant` it removes (a QAT model converts to the bits it
+    trained with) and, after `static`, from its own
+    `weight-bits`/`activation-bits` (`mlopt-run` converts a calibrated
+    model with the `static` pass's bits).
 
     Each quantized op is a layer: the weight-like operand's state `P.weight`
     (read through `apply_mask`, `fake_quant` or `cast`) names it `P`,
@@ -767,8 +774,7 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
     ```
 
     Errors, located (options at the module): an unknown `mode` or
-    `observer`; bit widths outside 2..8 (`qat`) or other than 8 (`static`,
-    `dynamic`, `convert`: "int8 kernels need 8 bits"); an
+    `observer`; bit widths outside 2..8 ("is not supported"); an
     `averaging-constant` outside (0, 1] for `moving-average`;
     `freeze-observers-after < -1`; an op in `ops` that is unknown or has no
     int8 form, or any `ops` with `convert` (it converts the layers that
@@ -777,18 +783,18 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
     floating-point; names that already exist; `qat`/`static` on a model
     that is quantized already; `convert` on a model without the observers
     of `qat` or `static`, with observer states of the wrong type, or with
-    `fake_quant` of another bit width; `convert` or `dynamic` on a model
-    with pruning masks ("finalize pruning first"), `dynamic` on a model
-    with observers. (A weight state that is read elsewhere too stays float
+    a `fake_quant` range that `i8` does not hold; `convert` or `dynamic` on
+    a model with pruning masks ("finalize pruning first"), `dynamic` on a
+    model with observers. (A weight state that is read elsewhere too stays float
     and is quantized in the graph like an activation.)
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"\"",
            "qat, static, dynamic or convert (required)">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
-           "bits of the weights (qat: 2..8; otherwise 8)">,
+           "bits of the weights, 2..8 (int8 modes: stored in i8)">,
     Option<"activationBits", "activation-bits", "int64_t", /*default=*/"8",
-           "bits of the activations (qat: 2..8; otherwise 8)">,
+           "bits of the activations, 2..8 (7: the int8 kernels' fast path)">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"true",
            "weights per output channel (else per tensor)">,
     Option<"observer", "observer", "std::string", /*default=*/"\"\"",

@@ -93,15 +93,20 @@ struct QuantConversion {
   std::vector<std::string> removedStates;
 };
 
-/// The options of mode=dynamic (mode=convert takes its layers, their
-/// granularity and their ranges from the observers).
+/// The options of mode=dynamic (mode=convert takes its layers and their
+/// granularity from the observers, and the integer range of an operand from
+/// the `fake_quant` it replaces, else from the bits here).
 struct Int8ConversionOptions {
-  /// The names of the ops to quantize; empty: every op with
+  /// The names of the ops to quantize (dynamic); empty: every op with
   /// QuantizableOpInterface.
   std::vector<std::string> ops;
   /// Weights per output channel (QuantizedOperand::channelAxis), else per
-  /// tensor.
+  /// tensor (dynamic).
   bool perChannel = true;
+  /// Bits (2..8) of the symmetric operands (weights) and of the affine ones
+  /// (activations), stored in i8 with the range [-2^(b-1), 2^(b-1) - 1]:
+  /// 7-bit activations take the int8 kernels' exact fast path.
+  int64_t weightBits = 8, activationBits = 8;
 };
 
 /// The options of `pass` when it is an mlopt-quantize pass, else nullopt.
