@@ -2,7 +2,11 @@
 //
 // Compiles two models for the CPU, each in f32 and in int8 through
 // mlopt-quantize (dynamic: activations quantized per batch, as PyTorch's
-// quantize_dynamic; static: stored activation parameters), and times
+// quantize_dynamic; static: activation parameters calibrated on 10 batches
+// of random pixels; each with 8- and 7-bit activations, "a7", which take
+// the AVX2 kernel's faster exact path), from nn.Linear's initial weights
+// (realistic scales: the int8 kernels' speed depends on the values), and
+// times
 // @predict_step (the forward) at batch 256:
 //   - the Fashion-MNIST MLP 784-256-10 (examples/mlp.mlir);
 //   - one 1024x1024 linear layer.
@@ -15,6 +19,7 @@
 #include "mlopt/InitAll.h"
 #include "mlopt/Runtime/CpuKernels.h"
 #include "mlopt/Runtime/Metrics.h"
+#include "mlopt/Runtime/Quantization.h"
 #include "mlopt/Runtime/Session.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -60,40 +65,48 @@ func.func @loss(%x: tensor<{2}x{0}xf32> {{mlopt.input},
       .str();
 }
 
+/// Inputs uniform in [0, 1) (the data loader's pixel range) and labels 0,
+/// for `session`'s loss function; the views point into `storage`.
+std::vector<TensorRef> makeBatch(Session &session,
+                                 std::vector<std::vector<uint8_t>> &storage,
+                                 uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(0.0f, 1.0f);
+  std::vector<TensorRef> views;
+  storage.clear();
+  storage.reserve(session.getSignature().arguments.size());
+  for (const ArgumentInfo &argument : session.getSignature().arguments) {
+    int64_t elements = argument.type.getNumElements();
+    if (argument.isLabel) {
+      storage.emplace_back(elements * sizeof(int64_t), 0);
+      views.push_back(viewTensor(argument.name, DType::I64,
+                                 argument.type.getShape(),
+                                 storage.back().data()));
+      continue;
+    }
+    storage.emplace_back(elements * sizeof(float));
+    auto *values = reinterpret_cast<float *>(storage.back().data());
+    for (int64_t i = 0; i < elements; ++i)
+      values[i] = dist(rng);
+    views.push_back(viewTensor(argument.name, DType::F32,
+                               argument.type.getShape(), values));
+  }
+  return views;
+}
+
 /// Median ms of @predict_step over `repetitions`, after two warm-up calls;
 /// a negative value after printing the error.
-double timeForward(const Model &model, llvm::StringRef passes,
-                   int repetitions) {
-  SessionOptions options;
-  options.backend = "cpu";
-  options.pipeline.batchSize = kBatch;
-  if (!passes.empty()) {
-    auto builder = parsePassBuilder(passes, llvm::errs());
-    if (failed(builder))
-      return -1;
-    options.pipeline.modelPasses.push_back(*builder);
-  }
-  auto session = Session::compile(model, options);
-  if (!session) {
-    llvm::errs() << llvm::toString(session.takeError()) << "\n";
-    return -1;
-  }
-  if (auto error = (*session)->init(0)) {
-    llvm::errs() << llvm::toString(std::move(error)) << "\n";
-    return -1;
-  }
-  const ArgumentInfo *input = (*session)->getSignature().getInput();
-  ArrayRef<int64_t> shape = input->type.getShape();
-  std::vector<float> x(input->type.getNumElements());
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> dist(0.0f, 1.0f);
-  for (float &value : x)
-    value = dist(rng);
-  TensorRef view = viewTensor(input->name, DType::F32, shape, x.data());
+double timeForward(Session &session, int repetitions) {
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<TensorRef> batch = makeBatch(session, storage, 1);
+  std::vector<TensorRef> inputs;
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (!session.getSignature().arguments[i].isLabel)
+      inputs.push_back(batch[i]);
   std::vector<double> ms;
   for (int r = 0; r < repetitions + 2; ++r) {
     auto begin = std::chrono::steady_clock::now();
-    auto prediction = (*session)->predict({view});
+    auto prediction = session.predict(inputs);
     double elapsed = std::chrono::duration<double, std::milli>(
                          std::chrono::steady_clock::now() - begin)
                          .count();
@@ -106,6 +119,71 @@ double timeForward(const Model &model, llvm::StringRef passes,
   }
   std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
   return ms[ms.size() / 2];
+}
+
+/// Exits with the error's message.
+template <typename T> T take(llvm::Expected<T> value) {
+  if (!value) {
+    llvm::errs() << "mlopt-bench-quantized-model: "
+                 << llvm::toString(value.takeError()) << "\n";
+    std::exit(1);
+  }
+  return std::move(*value);
+}
+
+void check(llvm::Error error) {
+  if (error) {
+    llvm::errs() << "mlopt-bench-quantized-model: "
+                 << llvm::toString(std::move(error)) << "\n";
+    std::exit(1);
+  }
+}
+
+SessionOptions cpuOptions(llvm::StringRef passes) {
+  SessionOptions options;
+  options.backend = "cpu";
+  options.pipeline.batchSize = kBatch;
+  if (!passes.empty()) {
+    auto builder = parsePassBuilder(passes, llvm::errs());
+    if (failed(builder))
+      std::exit(1);
+    options.pipeline.modelPasses.push_back(*builder);
+  }
+  return options;
+}
+
+/// An int8 session of `model` with realistic tensors: the float model's
+/// initial weights (nn.Linear's), quantized dynamically, or statically
+/// after 10 calibration batches of random pixels.
+struct Int8Session {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Session> session;
+};
+
+Int8Session quantize(const Model &model, bool dynamic, int64_t bits) {
+  Int8ConversionOptions conversion;
+  conversion.activationBits = bits;
+  std::string prepare =
+      llvm::formatv("mlopt-quantize{{mode=static activation-bits={0}}", bits)
+          .str();
+  SessionOptions options = cpuOptions(dynamic ? "" : prepare);
+  std::unique_ptr<Session> floatSession =
+      take(Session::compile(model, options));
+  check(floatSession->init(0));
+  if (!dynamic) {
+    std::vector<std::vector<uint8_t>> storage;
+    for (uint32_t batch = 0; batch < 10; ++batch)
+      take(floatSession->calibrateStep(
+          makeBatch(*floatSession, storage, 100 + batch)));
+  }
+  QuantizedModel quantized = take(quantizeModel(
+      model, options.pipeline.modelPasses, *floatSession, dynamic, conversion));
+  Int8Session result;
+  result.model = take(Model::fromModule(*quantized.module));
+  result.session = take(Session::compile(*result.model, cpuOptions("")));
+  check(result.session->init(0));
+  check(loadQuantizedTensors(quantized, *result.session));
+  return result;
 }
 
 } // namespace
@@ -147,27 +225,33 @@ int main(int argc, char **argv) {
                {"linear 1024x1024, batch 256", linear->get()}};
   struct Mode {
     const char *label;
-    const char *passes;
-  } modes[] = {{"int8 dynamic", "mlopt-quantize{mode=dynamic}"},
-               {"int8 static",
-                "mlopt-quantize{mode=static},mlopt-quantize{mode=convert}"}};
+    bool dynamic;
+    int64_t bits;
+  } modes[] = {{"int8 dynamic", true, 8},
+               {"int8 dyn a7", true, 7},
+               {"int8 static", false, 8},
+               {"int8 stat a7", false, 7}};
 
   llvm::outs() << llvm::formatv("\n{0,-30} {1,-13} {2,-11} {3,9} {4,9}\n",
                                 "model", "mode", "int8 path", "ms", "f32/mode");
   for (const Case &c : cases) {
-    double f32Ms = timeForward(*c.model, "", repetitions);
+    std::unique_ptr<Session> floatSession =
+        take(Session::compile(*c.model, cpuOptions("")));
+    check(floatSession->init(0));
+    double f32Ms = timeForward(*floatSession, repetitions);
     if (f32Ms < 0)
       return 1;
     llvm::outs() << llvm::formatv(
         "{0,-30} {1,-13} {2,-11} {3,9:f3} {4,8:f2}x\n", c.label, "f32", "-",
         f32Ms, 1.0);
     for (const Mode &mode : modes) {
+      Int8Session int8 = quantize(*c.model, mode.dynamic, mode.bits);
       // The compiled code asks for the path at every call.
       for (Int8KernelPath path : availableInt8KernelPaths()) {
         if (path == Int8KernelPath::Scalar)
           continue;
         setInt8KernelPath(path);
-        double ms = timeForward(*c.model, mode.passes, repetitions);
+        double ms = timeForward(*int8.session, repetitions);
         if (ms < 0)
           return 1;
         llvm::outs() << llvm::formatv(

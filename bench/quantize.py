@@ -16,7 +16,7 @@ weights), same shapes, same thread count.
 
 Compare the ratios within this run only.
 
-Usage: bench/quantize.py [--build build] [--threads N] [--repetitions 50]
+Usage: bench/quantize.py [--build build] [--threads N] [--repetitions 200]
 """
 
 import argparse
@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchutil import cpu_description  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-ROW = re.compile(r"^(?P<model>.+?)\s{2,}(?P<mode>f32|int8 \w+)\s+"
+ROW = re.compile(r"^(?P<model>.+?)\s{2,}(?P<mode>f32|int8 \w+(?: a7)?)\s+"
                  r"(?P<path>\S+)\s+(?P<ms>[0-9.]+)\s+(?P<ratio>[0-9.]+)x$")
 # mlopt-bench-quantized-model's model labels -> pytorch_quantize.py's names.
 PYTORCH_NAMES = {
@@ -46,7 +46,7 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--repetitions", type=int, default=50)
+    ap.add_argument("--repetitions", type=int, default=200)
     args = ap.parse_args()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -86,11 +86,14 @@ def main():
         ref = torch[PYTORCH_NAMES[model]]
         f32 = next(ms for mode, _, ms in rows if mode == "f32")
         for mode, path, ms in rows:
-            pt_ms, pt_ratio = (ref["f32_ms"], 1.0) if mode == "f32" else (
-                (ref["int8_ms"], ref["f32/int8"]) if mode == "int8 dynamic"
-                else (float("nan"), float("nan")))
+            torch_ms = torch_ratio = "-"
+            if mode == "f32":
+                torch_ms = f"{ref['f32_ms']:.3f}"
+            elif mode == "int8 dynamic":
+                torch_ms = f"{ref['int8_ms']:.3f}"
+                torch_ratio = f"{ref['f32/int8']:.2f}x"
             print(f"{model:30} {mode:13} {path:11} {ms:9.3f}"
-                  f" {f32 / ms:7.2f}x {pt_ms:10.3f} {pt_ratio:7.2f}x")
+                  f" {f32 / ms:7.2f}x {torch_ms:>10} {torch_ratio:>8}")
     print("PyTorch columns: its f32 module and quantize_dynamic (no static "
           "row: PyTorch's static int8 needs its own prepare/convert flow)")
 
