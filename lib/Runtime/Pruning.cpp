@@ -197,29 +197,11 @@ runtime::finalizePrunedModel(const Model &model,
 Error runtime::saveFinalizedModel(const FinalizedModel &finalized,
                                   StringRef modelPath,
                                   StringRef checkpointPath) {
-  if (!modelPath.empty())
-    if (Error error =
-            llvm::writeToOutput(modelPath, [&](llvm::raw_ostream &os) {
-              finalized.module.get().print(os);
-              os << "\n";
-              return Error::success();
-            }))
-      return makeError("cannot write '" + modelPath +
-                       "': " + llvm::toString(std::move(error)));
-  if (!checkpointPath.empty()) {
-    std::vector<TensorRef> tensors;
-    for (const TensorData &tensor : finalized.tensors)
-      tensors.push_back({tensor.spec, tensor.bytes});
-    if (Error error = saveModelTensors(tensors, checkpointPath))
-      return error;
-  }
-  return Error::success();
+  return detail::saveModelAndTensors(finalized.module.get(), finalized.tensors,
+                                     modelPath, checkpointPath);
 }
 
 Error runtime::loadFinalizedTensors(const FinalizedModel &finalized,
                                     Session &session) {
-  for (const TensorData &tensor : finalized.tensors)
-    if (Error error = session.writeState(tensor.spec.name, tensor.bytes))
-      return error;
-  return Error::success();
+  return detail::writeTensors(finalized.tensors, session);
 }

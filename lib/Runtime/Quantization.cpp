@@ -254,29 +254,11 @@ Expected<QuantizedModel> runtime::quantizeModel(
 Error runtime::saveQuantizedModel(const QuantizedModel &quantized,
                                   StringRef modelPath,
                                   StringRef checkpointPath) {
-  if (!modelPath.empty())
-    if (Error error =
-            llvm::writeToOutput(modelPath, [&](llvm::raw_ostream &os) {
-              quantized.module.get().print(os);
-              os << "\n";
-              return Error::success();
-            }))
-      return makeError("cannot write '" + modelPath +
-                       "': " + llvm::toString(std::move(error)));
-  if (!checkpointPath.empty()) {
-    std::vector<TensorRef> tensors;
-    for (const TensorData &tensor : quantized.tensors)
-      tensors.push_back({tensor.spec, tensor.bytes});
-    if (Error error = saveModelTensors(tensors, checkpointPath))
-      return error;
-  }
-  return Error::success();
+  return detail::saveModelAndTensors(quantized.module.get(), quantized.tensors,
+                                     modelPath, checkpointPath);
 }
 
 Error runtime::loadQuantizedTensors(const QuantizedModel &quantized,
                                     Session &session) {
-  for (const TensorData &tensor : quantized.tensors)
-    if (Error error = session.writeState(tensor.spec.name, tensor.bytes))
-      return error;
-  return Error::success();
+  return detail::writeTensors(quantized.tensors, session);
 }

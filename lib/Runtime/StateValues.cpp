@@ -3,6 +3,10 @@
 #include "StateValues.h"
 #include "RuntimeError.h"
 
+#include "mlopt/Runtime/CheckpointPolicy.h"
+
+#include "llvm/Support/raw_ostream.h"
+
 using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
@@ -75,4 +79,32 @@ runtime::detail::readStateAttr(Session &session, llvm::StringRef name,
                      "' does not hold a value of the model's type " + typeText);
   }
   return *attr;
+}
+
+llvm::Error runtime::detail::saveModelAndTensors(
+    ModuleOp module, llvm::ArrayRef<TensorData> tensors,
+    llvm::StringRef modelPath, llvm::StringRef checkpointPath) {
+  if (!modelPath.empty())
+    if (llvm::Error error =
+            llvm::writeToOutput(modelPath, [&](llvm::raw_ostream &os) {
+              module.print(os);
+              os << "\n";
+              return llvm::Error::success();
+            }))
+      return makeError("cannot write '" + modelPath +
+                       "': " + llvm::toString(std::move(error)));
+  if (checkpointPath.empty())
+    return llvm::Error::success();
+  std::vector<TensorRef> views;
+  for (const TensorData &tensor : tensors)
+    views.push_back({tensor.spec, tensor.bytes});
+  return saveModelTensors(views, checkpointPath);
+}
+
+llvm::Error runtime::detail::writeTensors(llvm::ArrayRef<TensorData> tensors,
+                                          Session &session) {
+  for (const TensorData &tensor : tensors)
+    if (llvm::Error error = session.writeState(tensor.spec.name, tensor.bytes))
+      return error;
+  return llvm::Error::success();
 }

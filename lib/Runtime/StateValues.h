@@ -43,6 +43,17 @@ FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
 /// The runtime's layout of `attr` (a splat expanded).
 std::vector<uint8_t> toBytes(DenseElementsAttr attr);
 
+/// Writes `module` as text to `modelPath` and `tensors` (a state_dict,
+/// saveModelTensors) to `checkpointPath`, each atomically; an empty path
+/// writes nothing. The rewritten models (finalized, int8) are written so.
+llvm::Error saveModelAndTensors(ModuleOp module,
+                                llvm::ArrayRef<TensorData> tensors,
+                                llvm::StringRef modelPath,
+                                llvm::StringRef checkpointPath);
+
+/// Writes `tensors` into the state of `session`.
+llvm::Error writeTensors(llvm::ArrayRef<TensorData> tensors, Session &session);
+
 /// The value of state `name` in `session`, as an attribute of `type`.
 llvm::Expected<DenseElementsAttr>
 readStateAttr(Session &session, llvm::StringRef name, RankedTensorType type);
