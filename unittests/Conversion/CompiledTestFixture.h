@@ -17,6 +17,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
 #include "gtest/gtest.h"
 
@@ -26,6 +27,74 @@
 #include <vector>
 
 namespace mlir::mlopt::testutil {
+
+/// The APFloat semantics of bf16 and f16 (held as 16-bit patterns in host
+/// buffers), or null for other types.
+inline const llvm::fltSemantics *halfSemantics(Type element) {
+  if (element.isBF16())
+    return &llvm::APFloat::BFloat();
+  if (element.isF16())
+    return &llvm::APFloat::IEEEhalf();
+  return nullptr;
+}
+
+/// Writes the evaluator's `tensor` into `buffer` of the same type (floats
+/// rounded to nearest even where narrower; every element type of the
+/// dialect).
+inline void copyToHost(const reference::Tensor &tensor,
+                       runtime::HostBuffer &buffer) {
+  Type element = tensor.getElementType();
+  for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i) {
+    if (const llvm::fltSemantics *semantics = halfSemantics(element)) {
+      llvm::APFloat value(tensor.getDoubles()[i]);
+      bool losesInfo = false;
+      value.convert(*semantics, llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+      buffer.as<uint16_t>()[i] =
+          static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
+    } else if (element.isF32()) {
+      buffer.as<float>()[i] = static_cast<float>(tensor.getDoubles()[i]);
+    } else if (element.isF64()) {
+      buffer.as<double>()[i] = tensor.getDoubles()[i];
+    } else if (element.isInteger(64)) {
+      buffer.as<int64_t>()[i] = tensor.getInts()[i];
+    } else if (element.isInteger(32)) {
+      buffer.as<int32_t>()[i] = static_cast<int32_t>(tensor.getInts()[i]);
+    } else if (element.isInteger(16)) {
+      buffer.as<int16_t>()[i] = static_cast<int16_t>(tensor.getInts()[i]);
+    } else if (element.isInteger(8) || element.isInteger(1)) {
+      buffer.as<int8_t>()[i] = static_cast<int8_t>(tensor.getInts()[i]);
+    } else {
+      ADD_FAILURE() << "unsupported element type in the test";
+    }
+  }
+}
+
+/// The evaluator's `tensor` as a host buffer of its type.
+inline runtime::HostBuffer toHost(const reference::Tensor &tensor) {
+  runtime::HostBuffer buffer(tensor.getType());
+  copyToHost(tensor, buffer);
+  return buffer;
+}
+
+/// Element `i` of a host buffer as a double (exact for every type but
+/// i64 beyond 2^53).
+inline double hostElement(const runtime::HostBuffer &buffer, int64_t i) {
+  Type element = buffer.getType().getElementType();
+  if (const llvm::fltSemantics *semantics = halfSemantics(element))
+    return llvm::APFloat(*semantics, llvm::APInt(16, buffer.as<uint16_t>()[i]))
+        .convertToDouble();
+  if (element.isF32())
+    return buffer.as<float>()[i];
+  if (element.isF64())
+    return buffer.as<double>()[i];
+  if (element.isInteger(64))
+    return static_cast<double>(buffer.as<int64_t>()[i]);
+  if (element.isInteger(32))
+    return buffer.as<int32_t>()[i];
+  if (element.isInteger(16))
+    return buffer.as<int16_t>()[i];
+  return buffer.as<int8_t>()[i];
+}
 
 /// How the random inputs of a module's functions are drawn.
 struct InputRange {

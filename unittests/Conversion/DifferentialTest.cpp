@@ -39,7 +39,10 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using reference::Tensor;
 using testutil::CompiledTest;
+using testutil::copyToHost;
+using testutil::hostElement;
 using testutil::InputRange;
+using testutil::toHost;
 
 namespace {
 
@@ -101,44 +104,6 @@ protected:
     ASSERT_EQ(actual->size(), expected->size());
     for (size_t i = 0; i < actual->size(); ++i)
       expectClose((*actual)[i], (*expected)[i], tolerance);
-  }
-
-  static HostBuffer toHost(const Tensor &tensor) {
-    HostBuffer buffer(tensor.getType());
-    Type element = tensor.getElementType();
-    for (int64_t i = 0; i < tensor.getNumElements(); ++i) {
-      if (element.isF32())
-        buffer.as<float>()[i] = static_cast<float>(tensor.getDoubles()[i]);
-      else if (element.isF64())
-        buffer.as<double>()[i] = tensor.getDoubles()[i];
-      else if (element.isInteger(64))
-        buffer.as<int64_t>()[i] = tensor.getInts()[i];
-      else if (element.isInteger(32))
-        buffer.as<int32_t>()[i] = static_cast<int32_t>(tensor.getInts()[i]);
-      else if (element.isInteger(16))
-        buffer.as<int16_t>()[i] = static_cast<int16_t>(tensor.getInts()[i]);
-      else if (element.isInteger(8) || element.isInteger(1))
-        buffer.as<int8_t>()[i] = static_cast<int8_t>(tensor.getInts()[i]);
-      else
-        ADD_FAILURE() << "unsupported element type in the test";
-    }
-    return buffer;
-  }
-
-  /// Element `i` of a host buffer as a double (exact for the types used).
-  static double hostElement(const HostBuffer &buffer, int64_t i) {
-    Type element = buffer.getType().getElementType();
-    if (element.isF32())
-      return buffer.as<float>()[i];
-    if (element.isF64())
-      return buffer.as<double>()[i];
-    if (element.isInteger(64))
-      return static_cast<double>(buffer.as<int64_t>()[i]);
-    if (element.isInteger(32))
-      return buffer.as<int32_t>()[i];
-    if (element.isInteger(16))
-      return buffer.as<int16_t>()[i];
-    return buffer.as<int8_t>()[i];
   }
 
   static void expectClose(const HostBuffer &actual, const Tensor &expected,

@@ -38,6 +38,9 @@ using namespace mlir::mlopt;
 using namespace mlir::mlopt::gradient_cases;
 using namespace mlir::mlopt::runtime;
 using reference::Tensor;
+using testutil::copyToHost;
+using testutil::hostElement;
+using testutil::toHost;
 
 namespace {
 
@@ -69,26 +72,6 @@ protected:
         value = std::round(value / quantum) * quantum;
     }
     return values;
-  }
-
-  /// The evaluator's tensor as the executable's buffer (f32 or f64 only:
-  /// the cases' states are float).
-  static void copyToHost(const Tensor &tensor, HostBuffer &buffer) {
-    Type element = tensor.getElementType();
-    for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i) {
-      if (element.isF64())
-        buffer.as<double>()[i] = tensor.getDoubles()[i];
-      else if (element.isF32())
-        buffer.as<float>()[i] = static_cast<float>(tensor.getDoubles()[i]);
-      else
-        ADD_FAILURE() << "unsupported state element type in the test";
-    }
-  }
-
-  static double hostElement(const HostBuffer &buffer, int64_t i) {
-    if (buffer.getType().getElementType().isF32())
-      return buffer.as<float>()[i];
-    return buffer.as<double>()[i];
   }
 
   static void expectClose(const HostBuffer &actual, const Tensor &expected) {

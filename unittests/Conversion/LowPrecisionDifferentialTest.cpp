@@ -49,7 +49,10 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::runtime;
 using reference::Tensor;
+using testutil::copyToHost;
+using testutil::hostElement;
 using testutil::InputRange;
+using testutil::toHost;
 
 namespace {
 
@@ -88,56 +91,6 @@ std::string instantiate(llvm::StringRef text, llvm::StringRef elementType) {
     text = text.drop_front(at + 3);
   }
   return result;
-}
-
-const llvm::fltSemantics *halfSemantics(Type element) {
-  if (element.isBF16())
-    return &llvm::APFloat::BFloat();
-  if (element.isF16())
-    return &llvm::APFloat::IEEEhalf();
-  return nullptr;
-}
-
-/// Writes the evaluator's `tensor` into `buffer` of the same type.
-void copyToHost(const Tensor &tensor, HostBuffer &buffer) {
-  Type element = tensor.getElementType();
-  for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i) {
-    if (const llvm::fltSemantics *semantics = halfSemantics(element)) {
-      llvm::APFloat value(tensor.getDoubles()[i]);
-      bool losesInfo = false;
-      value.convert(*semantics, llvm::APFloat::rmNearestTiesToEven, &losesInfo);
-      buffer.as<uint16_t>()[i] =
-          static_cast<uint16_t>(value.bitcastToAPInt().getZExtValue());
-    } else if (element.isF32()) {
-      buffer.as<float>()[i] = static_cast<float>(tensor.getDoubles()[i]);
-    } else if (element.isF64()) {
-      buffer.as<double>()[i] = tensor.getDoubles()[i];
-    } else if (element.isInteger(64)) {
-      buffer.as<int64_t>()[i] = tensor.getInts()[i];
-    } else if (element.isInteger(32)) {
-      buffer.as<int32_t>()[i] = static_cast<int32_t>(tensor.getInts()[i]);
-    } else if (element.isInteger(8) || element.isInteger(1)) {
-      buffer.as<int8_t>()[i] = static_cast<int8_t>(tensor.getInts()[i]);
-    } else {
-      ADD_FAILURE() << "unsupported element type in the test";
-    }
-  }
-}
-
-double hostElement(const HostBuffer &buffer, int64_t i) {
-  Type element = buffer.getType().getElementType();
-  if (const llvm::fltSemantics *semantics = halfSemantics(element))
-    return llvm::APFloat(*semantics, llvm::APInt(16, buffer.as<uint16_t>()[i]))
-        .convertToDouble();
-  if (element.isF32())
-    return buffer.as<float>()[i];
-  if (element.isF64())
-    return buffer.as<double>()[i];
-  if (element.isInteger(64))
-    return static_cast<double>(buffer.as<int64_t>()[i]);
-  if (element.isInteger(32))
-    return buffer.as<int32_t>()[i];
-  return buffer.as<int8_t>()[i];
 }
 
 void expectClose(const HostBuffer &actual, const Tensor &expected,
