@@ -102,16 +102,12 @@ runtime::finalizePrunedModel(const Model &model,
                              Session &session) {
   MLIRContext &context = *model.getContext();
   FinalizedModel result;
-  result.module = OwningOpRef<ModuleOp>(model.getModule().clone());
+  Expected<OwningOpRef<ModuleOp>> passed =
+      detail::runModelPasses(model, modelPasses);
+  if (!passed)
+    return passed.takeError();
+  result.module = std::move(*passed);
   ModuleOp module = *result.module;
-  {
-    PassManager pm(&context, ModuleOp::getOperationName());
-    for (const PassBuilder &build : modelPasses)
-      build(pm);
-    FirstError error(context);
-    if (failed(pm.run(module)))
-      return error.take("the model-level passes failed");
-  }
 
   // The states' types before finalization changes them.
   llvm::StringMap<RankedTensorType> originalTypes;

@@ -157,16 +157,12 @@ Expected<QuantizedModel> runtime::quantizeModel(
     Session &session, bool dynamic, const Int8ConversionOptions &options) {
   MLIRContext &context = *model.getContext();
   QuantizedModel result;
-  result.module = OwningOpRef<ModuleOp>(model.getModule().clone());
+  Expected<OwningOpRef<ModuleOp>> passed =
+      detail::runModelPasses(model, modelPasses);
+  if (!passed)
+    return passed.takeError();
+  result.module = std::move(*passed);
   ModuleOp module = *result.module;
-  {
-    PassManager pm(&context, ModuleOp::getOperationName());
-    for (const PassBuilder &build : modelPasses)
-      build(pm);
-    FirstError error(context);
-    if (failed(pm.run(module)))
-      return error.take("the model-level passes failed");
-  }
 
   // The float model's states, whose values the session holds.
   llvm::StringMap<RankedTensorType> floatTypes;

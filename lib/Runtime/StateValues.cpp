@@ -5,6 +5,7 @@
 
 #include "mlopt/Runtime/CheckpointPolicy.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -27,6 +28,19 @@ FirstError::FirstError(MLIRContext &context)
 
 llvm::Error FirstError::take(const llvm::Twine &what) {
   return makeError(what + (message.empty() ? "" : ": " + message));
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+runtime::detail::runModelPasses(const Model &model,
+                                llvm::ArrayRef<PassBuilder> modelPasses) {
+  OwningOpRef<ModuleOp> module(model.getModule().clone());
+  PassManager pm(model.getContext(), ModuleOp::getOperationName());
+  for (const PassBuilder &build : modelPasses)
+    build(pm);
+  FirstError error(*model.getContext());
+  if (failed(pm.run(*module)))
+    return error.take("the model-level passes failed");
+  return module;
 }
 
 FailureOr<DenseElementsAttr>

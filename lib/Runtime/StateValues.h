@@ -34,6 +34,11 @@ private:
   ScopedDiagnosticHandler handler;
 };
 
+/// A clone of `model`'s module with `modelPasses` (a model-level slot) run
+/// on it; the first diagnostic in the error when a pass fails.
+llvm::Expected<OwningOpRef<ModuleOp>>
+runModelPasses(const Model &model, llvm::ArrayRef<PassBuilder> modelPasses);
+
 /// `bytes`, the runtime's dense little-endian layout of a tensor of `type`,
 /// as an attribute (i1 is one byte per element there, one bit in MLIR's
 /// raw buffers); failure when the size does not match.

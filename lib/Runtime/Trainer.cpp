@@ -374,13 +374,7 @@ static Error checkConversionPipeline(const Model &model, StringRef passes) {
   FailureOr<PassBuilder> builder = parsePassBuilder(passes, llvm::nulls());
   if (failed(builder))
     return makeError("bad pass pipeline '" + passes + "'");
-  OwningOpRef<ModuleOp> clone(model.getModule().clone());
-  PassManager pm(model.getContext(), ModuleOp::getOperationName());
-  (*builder)(pm);
-  runtime::detail::FirstError error(*model.getContext());
-  if (failed(pm.run(*clone)))
-    return error.take("the model-level passes failed");
-  return Error::success();
+  return runtime::detail::runModelPasses(model, {*builder}).takeError();
 }
 
 /// The int8 model of a run, its session and its evaluation.
