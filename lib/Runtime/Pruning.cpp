@@ -146,18 +146,8 @@ runtime::finalizePrunedModel(const Model &model,
   llvm::StringMap<const StateChange *> changes;
   for (const StateChange &change : result.finalization.changes)
     changes[change.state] = &change;
-  for (StateOp state : module.getOps<StateOp>()) {
-    if (isTrainingStateKind(state.getKind()))
-      continue;
+  auto valueOf = [&](StateOp state) -> Expected<DenseElementsAttr> {
     StringRef name = state.getSymName();
-    RankedTensorType type = state.getTensorType();
-    std::optional<DType> dtype = dtypeOf(type.getElementType());
-    if (!dtype)
-      return makeError("state '" + name + "' has no checkpoint dtype");
-    TensorData tensor;
-    tensor.spec = {
-        name.str(), *dtype,
-        std::vector<int64_t>(type.getShape().begin(), type.getShape().end())};
     auto original = originalTypes.find(name);
     if (original == originalTypes.end())
       return makeError("finalization added state '" + name + "'");
@@ -165,28 +155,29 @@ runtime::finalizePrunedModel(const Model &model,
         readStateAttr(session, name, original->second);
     if (!value)
       return value.takeError();
-    if (const StateChange *change = changes.lookup(name)) {
-      DenseElementsAttr mask;
-      if (!change->foldMask.empty()) {
-        auto it = masks.find(change->foldMask);
-        if (it == masks.end())
-          return makeError("finalization folds mask '" + change->foldMask +
-                           "' into '" + name + "' but did not read it");
-        mask = it->second;
-      }
-      FailureOr<DenseElementsAttr> changed =
-          applyStateChange(*change, *value, mask);
-      if (failed(changed))
-        return makeError("cannot apply the finalization of '" + name +
-                         "' to its value");
-      *value = *changed;
+    const StateChange *change = changes.lookup(name);
+    if (!change)
+      return value;
+    DenseElementsAttr mask;
+    if (!change->foldMask.empty()) {
+      auto it = masks.find(change->foldMask);
+      if (it == masks.end())
+        return makeError("finalization folds mask '" + change->foldMask +
+                         "' into '" + name + "' but did not read it");
+      mask = it->second;
     }
-    if (value->getType() != type)
-      return makeError("the finalized value of '" + name +
-                       "' does not have the state's type");
-    tensor.bytes = toBytes(*value);
-    result.tensors.push_back(std::move(tensor));
-  }
+    FailureOr<DenseElementsAttr> changed =
+        applyStateChange(*change, *value, mask);
+    if (failed(changed))
+      return makeError("cannot apply the finalization of '" + name +
+                       "' to its value");
+    return *changed;
+  };
+  Expected<std::vector<TensorData>> tensors =
+      detail::collectModelTensors(module, valueOf, "finalized");
+  if (!tensors)
+    return tensors.takeError();
+  result.tensors = std::move(*tensors);
   return result;
 }
 

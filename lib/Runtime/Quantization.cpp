@@ -203,15 +203,8 @@ Expected<QuantizedModel> runtime::quantizeModel(
   llvm::StringMap<const QuantizedStateValue *> computed;
   for (const QuantizedStateValue &value : result.conversion.values)
     computed[value.state] = &value;
-  for (StateOp state : module.getOps<StateOp>()) {
-    if (isTrainingStateKind(state.getKind()))
-      continue;
+  auto valueOf = [&](StateOp state) -> Expected<DenseElementsAttr> {
     StringRef name = state.getSymName();
-    RankedTensorType type = state.getTensorType();
-    std::optional<DType> dtype = dtypeOf(type.getElementType());
-    if (!dtype)
-      return makeError("state '" + name + "' has no checkpoint dtype");
-    DenseElementsAttr value;
     if (const QuantizedStateValue *rule = computed.lookup(name)) {
       FailureOr<DenseElementsAttr> attr =
           computeQuantizedStateValue(*rule, lookup);
@@ -225,25 +218,21 @@ Expected<QuantizedModel> runtime::quantizeModel(
                               : " and its observer '" + rule->observerMin +
                                     "', '" + rule->observerMax + "'") +
                          ": a state is missing or of another type");
-      value = *attr;
-    } else {
-      if (!floatTypes.count(name))
-        return makeError("the int8 conversion added state '" + name +
-                         "' without saying how to compute it");
-      value = lookup(name);
-      if (readError)
-        return std::move(*readError);
+      return *attr;
     }
-    if (!value || value.getType() != type)
-      return makeError("the int8 value of '" + name +
-                       "' does not have the state's type");
-    TensorData tensor;
-    tensor.spec = {
-        name.str(), *dtype,
-        std::vector<int64_t>(type.getShape().begin(), type.getShape().end())};
-    tensor.bytes = toBytes(value);
-    result.tensors.push_back(std::move(tensor));
-  }
+    if (!floatTypes.count(name))
+      return makeError("the int8 conversion added state '" + name +
+                       "' without saying how to compute it");
+    DenseElementsAttr value = lookup(name);
+    if (readError)
+      return std::move(*readError);
+    return value;
+  };
+  Expected<std::vector<TensorData>> tensors =
+      detail::collectModelTensors(module, valueOf, "int8");
+  if (!tensors)
+    return tensors.takeError();
+  result.tensors = std::move(*tensors);
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include "StateValues.h"
 #include "RuntimeError.h"
 
+#include "mlopt/Runtime/Backend.h"
 #include "mlopt/Runtime/CheckpointPolicy.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -93,6 +94,36 @@ runtime::detail::readStateAttr(Session &session, llvm::StringRef name,
                      "' does not hold a value of the model's type " + typeText);
   }
   return *attr;
+}
+
+llvm::Expected<std::vector<TensorData>> runtime::detail::collectModelTensors(
+    ModuleOp module,
+    llvm::function_ref<llvm::Expected<DenseElementsAttr>(StateOp state)>
+        valueOf,
+    llvm::StringRef what) {
+  std::vector<TensorData> tensors;
+  for (StateOp state : module.getOps<StateOp>()) {
+    if (isTrainingStateKind(state.getKind()))
+      continue;
+    StringRef name = state.getSymName();
+    RankedTensorType type = state.getTensorType();
+    std::optional<DType> dtype = dtypeOf(type.getElementType());
+    if (!dtype)
+      return makeError("state '" + name + "' has no checkpoint dtype");
+    llvm::Expected<DenseElementsAttr> value = valueOf(state);
+    if (!value)
+      return value.takeError();
+    if (!*value || value->getType() != type)
+      return makeError("the " + what + " value of '" + name +
+                       "' does not have the state's type");
+    TensorData tensor;
+    tensor.spec = {
+        name.str(), *dtype,
+        std::vector<int64_t>(type.getShape().begin(), type.getShape().end())};
+    tensor.bytes = toBytes(*value);
+    tensors.push_back(std::move(tensor));
+  }
+  return tensors;
 }
 
 llvm::Error runtime::detail::saveModelAndTensors(

@@ -14,6 +14,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -47,6 +48,16 @@ FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
 
 /// The runtime's layout of `attr` (a splat expanded).
 std::vector<uint8_t> toBytes(DenseElementsAttr attr);
+
+/// The value of every model tensor of the rewritten `module` (the states
+/// whose kind isTrainingStateKind rejects), in declaration order: `valueOf`
+/// gives each state's value, which must have the state's type (an error
+/// naming `what`, "finalized" or "int8", otherwise).
+llvm::Expected<std::vector<TensorData>> collectModelTensors(
+    ModuleOp module,
+    llvm::function_ref<llvm::Expected<DenseElementsAttr>(StateOp state)>
+        valueOf,
+    llvm::StringRef what);
 
 /// Writes `module` as text to `modelPath` and `tensors` (a state_dict,
 /// saveModelTensors) to `checkpointPath`, each atomically; an empty path
