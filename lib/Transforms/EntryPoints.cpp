@@ -56,23 +56,26 @@ static void buildInit(OpBuilder &builder, ModuleOp module,
   func::ReturnOp::create(b, loc);
 }
 
-/// `func.func @eval_step`: the loss function with every op in its
-/// evaluation form (`EvalModeOpInterface`: dropout is the identity) and
-/// without state writes.
-static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
-  auto eval = cast<func::FuncOp>(builder.clone(*loss));
-  eval.setSymName(kEvalStepName);
-  eval->removeAttr(MLOptDialect::kLossAttrName);
-  eval->setAttr(MLOptDialect::kEvalStepAttrName, builder.getUnitAttr());
+/// Turns `function` (a clone of the loss function) into its evaluation form:
+/// every op with EvalModeOpInterface that `keepTrainingForm` does not keep
+/// takes its evaluation form, and every state write that `keepWrite` does
+/// not keep goes.
+static LogicalResult
+convertToEvaluationForm(func::FuncOp function,
+                        function_ref<bool(Operation *)> keepTrainingForm,
+                        function_ref<bool(StateWriteOp)> keepWrite) {
   SmallVector<EvalModeOpInterface> evalModeOps;
   SmallVector<StateWriteOp> writes;
-  eval.walk([&](Operation *op) {
-    if (auto evalMode = dyn_cast<EvalModeOpInterface>(op))
-      evalModeOps.push_back(evalMode);
-    else if (auto write = dyn_cast<StateWriteOp>(op))
-      writes.push_back(write);
+  function.walk([&](Operation *op) {
+    if (auto evalMode = dyn_cast<EvalModeOpInterface>(op)) {
+      if (!keepTrainingForm(op))
+        evalModeOps.push_back(evalMode);
+    } else if (auto write = dyn_cast<StateWriteOp>(op)) {
+      if (!keepWrite(write))
+        writes.push_back(write);
+    }
   });
-  IRRewriter rewriter(builder.getContext());
+  IRRewriter rewriter(function.getContext());
   for (EvalModeOpInterface op : evalModeOps) {
     rewriter.setInsertionPoint(op);
     if (failed(op.convertToEvalMode(rewriter)))
@@ -83,15 +86,28 @@ static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
   return success();
 }
 
+/// `func.func @eval_step`: the loss function with every op in its
+/// evaluation form (`EvalModeOpInterface`: dropout is the identity) and
+/// without state writes.
+static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
+  auto eval = cast<func::FuncOp>(builder.clone(*loss));
+  eval.setSymName(kEvalStepName);
+  eval->removeAttr(MLOptDialect::kLossAttrName);
+  eval->setAttr(MLOptDialect::kEvalStepAttrName, builder.getUnitAttr());
+  return convertToEvaluationForm(
+      eval, [](Operation *) { return false; },
+      [](StateWriteOp) { return false; });
+}
+
 /// `func.func @calibrate_step`, when the module has state of kind observer
 /// (mlopt-quantize): the loss function in its evaluation form as in
-/// @eval_step, except that `mlopt.observe` keeps its training form and the
-/// writes of observer states stay, so that running it on batches of data
-/// calibrates the observers and changes nothing else (batch norm statistics,
-/// the pruning step, `quantization.step`). It takes and returns what the
-/// loss function does; the argument and result attributes are dropped (they
-/// belong to the functions the dialect knows as entry points), and the
-/// runtime calls it by name.
+/// @eval_step, except that the ops whose results are written to observer
+/// states (`mlopt.observe`) keep their training form and those writes stay, so
+/// that running it on batches of data calibrates the observers and changes
+/// nothing else (batch norm statistics, the pruning step, `quantization.step`).
+/// It takes and returns what the loss function does; the argument and result
+/// attributes are dropped (they belong to the functions the dialect knows as
+/// entry points), and the runtime calls it by name.
 static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
                                         ArrayRef<StateOp> states) {
   llvm::SmallPtrSet<StringAttr, 8> observers;
@@ -105,26 +121,20 @@ static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
   calibrate->removeAttr(MLOptDialect::kLossAttrName);
   calibrate.removeArgAttrsAttr();
   calibrate.removeResAttrsAttr();
-  SmallVector<EvalModeOpInterface> evalModeOps;
-  SmallVector<StateWriteOp> writes;
-  calibrate.walk([&](Operation *op) {
-    if (auto write = dyn_cast<StateWriteOp>(op)) {
-      if (!observers.contains(write.getStateAttr().getAttr()))
-        writes.push_back(write);
-    } else if (auto evalMode = dyn_cast<EvalModeOpInterface>(op);
-               evalMode && !isa<ObserveOp>(op)) {
-      evalModeOps.push_back(evalMode);
-    }
+  // The observers' updates: the ops whose results are written to observer
+  // states keep their training form (mlopt.observe), and those writes stay.
+  auto writesObserver = [&](StateWriteOp write) {
+    return observers.contains(write.getStateAttr().getAttr());
+  };
+  llvm::SmallPtrSet<Operation *, 8> observing;
+  calibrate.walk([&](StateWriteOp write) {
+    if (writesObserver(write))
+      if (Operation *def = write.getValue().getDefiningOp())
+        observing.insert(def);
   });
-  IRRewriter rewriter(builder.getContext());
-  for (EvalModeOpInterface op : evalModeOps) {
-    rewriter.setInsertionPoint(op);
-    if (failed(op.convertToEvalMode(rewriter)))
-      return failure();
-  }
-  for (StateWriteOp write : writes)
-    rewriter.eraseOp(write);
-  return success();
+  return convertToEvaluationForm(
+      calibrate, [&](Operation *op) { return observing.contains(op); },
+      writesObserver);
 }
 
 /// `func.func @predict_step(<the inputs>) -> <prediction>`, when the loss
