@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/PruneFinalize.h"
+#include "EraseDeadOps.h"
 #include "mlopt/Transforms/Passes.h"
 #include "mlopt/Transforms/Pruning.h"
 
@@ -598,25 +599,13 @@ static void eraseMaskComputation(func::FuncOp loss) {
              write && isPruningWrite(write))
       writes.push_back(write);
   });
-  llvm::SetVector<Operation *> worklist;
-  auto erase = [&](Operation *op) {
-    for (Value operand : op->getOperands())
-      if (Operation *producer = operand.getDefiningOp())
-        worklist.insert(producer);
-    worklist.remove(op);
-    op->erase();
-  };
+  SmallVector<Operation *> removed;
   for (ApplyMaskOp apply : applies) {
     apply.getResult().replaceAllUsesWith(apply.getInput());
-    erase(apply);
+    removed.push_back(apply);
   }
-  for (StateWriteOp write : writes)
-    erase(write);
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (isOpTriviallyDead(op))
-      erase(op);
-  }
+  removed.append(writes.begin(), writes.end());
+  eraseWithDeadProducers(removed);
 }
 
 /// Gives the ops of `loss` the result types that follow from the states'

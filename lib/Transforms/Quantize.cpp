@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/Quantize.h"
+#include "EraseDeadOps.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
 #include "mlopt/Dialect/MLOpt/IR/Quantization.h"
@@ -329,28 +330,6 @@ FailureOr<DenseElementsAttr> mlopt::computeQuantizedStateValue(
 //===----------------------------------------------------------------------===//
 // The int8 conversion
 //===----------------------------------------------------------------------===//
-
-/// Erases `ops` (without uses), then the ops that only they used, as far as
-/// nothing else uses them and they have no effect but reads.
-static void eraseWithDeadProducers(ArrayRef<Operation *> ops) {
-  SmallVector<Operation *> worklist(ops.begin(), ops.end());
-  llvm::DenseSet<Operation *> erased;
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (erased.contains(op) || !op->use_empty())
-      continue;
-    llvm::SetVector<Operation *> producers;
-    for (Value operand : op->getOperands())
-      if (Operation *def = operand.getDefiningOp())
-        producers.insert(def);
-    erased.insert(op);
-    op->erase();
-    for (Operation *producer : producers)
-      if (!erased.contains(producer) && producer->use_empty() &&
-          wouldOpBeTriviallyDead(producer))
-        worklist.push_back(producer);
-  }
-}
 
 /// One quantized operand of a layer being converted.
 struct ConvertedOperand {
