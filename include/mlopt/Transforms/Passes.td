@@ -814,4 +814,79 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptDistill : Pass<"mlopt-distill", "::mlir::ModuleOp"> {
+  let summary = "knowledge distillation: a frozen teacher's forward in the "
+                "student's loss";
+  let description = [{
+    A model-level pass (before `mlopt-autodiff`; after `mlopt-prune` and
+    `mlopt-quantize{mode=qat}`, before `mlopt-amp`) that merges a teacher,
+    another mlopt model (`teacher=FILE.mlir`, its tensors from
+    `teacher-checkpoint=FILE.safetensors`), into the student's loss
+    function. The teacher runs forward only, on the same batch, in its
+    evaluation form (dropout is the identity): its states become states of
+    kind `teacher` named `teacher.<name>`, holding the checkpoint's values
+    (`#mlopt.value`), never trainable, so autodiff computes no gradient for
+    them, the optimizer keeps no state for them, and checkpoints of the
+    student leave them out. The teacher's inputs are the student's
+    (`mlopt.input` arguments, in order, of the same types); its output is
+    the prediction of its loss (`LossOpInterface::getPrediction`: logits).
+
+    Modes (`mode=`), with `s`/`t` the student's and the teacher's outputs:
+
+    - `soft` (Hinton et al. 2015): `loss = alpha * T^2 *
+      KL(softmax(t / T) || softmax(s / T)) + (1 - alpha) * student_loss`,
+      the KL divergence averaged over the batch (`kl_div` `batchmean`) with
+      `T = temperature`.
+    - `regression`: `loss = alpha * MSE(s, t) + (1 - alpha) *
+      student_loss`; `alpha=1` trains on the teacher's outputs alone.
+    - `feature` (FitNets hints): `loss = student_loss + hint-weight *
+      MSE(proj(a), b)` for the student's tensor tapped `student-tap`
+      (`mlopt.tap`) and the teacher's tapped `teacher-tap` (the same name by
+      default). `proj` is a learned linear map without bias
+      (`distill.projection.weight`, trainable, `[teacher width, student
+      width]`, nn.Linear's initialization) when the last dimensions differ
+      (`projection=auto`), always (`always`) or never (`never`: the widths
+      must match).
+
+    The loss function returns `mlopt.mode_select(total, student_loss)` as its
+    loss, and the metrics `student_loss` and `distill_loss` (`hint_loss` in
+    `feature` mode) after its own, marked `mlopt.train_only`: `@eval_step`
+    reports the student's own loss and metrics, without the teacher.
+
+    Errors, located (options at the module): an unknown `mode` or
+    `projection`; `temperature <= 0`; `alpha` outside [0, 1]; a negative
+    `hint-weight`; a teacher file that cannot be read or parsed, or has no
+    loss function; a checkpoint that cannot be read or does not match the
+    teacher (every mismatch listed: missing tensors, dtypes, shapes); no
+    loss function with a body; a module that already has `@train_step` or
+    a teacher; inputs that differ; a student loss that is no
+    `LossOpInterface` op; a teacher output whose type differs from the
+    student's; a missing or repeated tap name, taps whose shapes differ in
+    more than the last dimension, or widths that differ with
+    `projection=never`.
+  }];
+  let options = [
+    Option<"teacher", "teacher", "std::string", /*default=*/"\"\"",
+           "the teacher model (.mlir, required)">,
+    Option<"teacherCheckpoint", "teacher-checkpoint", "std::string",
+           /*default=*/"\"\"",
+           "the teacher's tensors (.safetensors, required)">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"soft\"",
+           "soft, regression or feature">,
+    Option<"alpha", "alpha", "double", /*default=*/"0.9",
+           "soft, regression: the distillation term's weight, in [0, 1]">,
+    Option<"temperature", "temperature", "double", /*default=*/"4.0",
+           "soft: the softmax temperature T (> 0)">,
+    Option<"studentTap", "student-tap", "std::string", /*default=*/"\"\"",
+           "feature: the student's mlopt.tap name">,
+    Option<"teacherTap", "teacher-tap", "std::string", /*default=*/"\"\"",
+           "feature: the teacher's mlopt.tap name (default: student-tap)">,
+    Option<"hintWeight", "hint-weight", "double", /*default=*/"1.0",
+           "feature: the hint loss's weight (>= 0)">,
+    Option<"projection", "projection", "std::string", /*default=*/"\"auto\"",
+           "feature: auto (when the widths differ), always or never">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // MLOPT_TRANSFORMS_PASSES_TD

@@ -214,6 +214,8 @@ bool mlir::mlopt::isTrainingStateKind(StateKind kind) {
   case StateKind::Buffer:
   case StateKind::Mask:
   case StateKind::Observer:
+  // A distillation teacher's tensors are neither: checkpoints leave them out.
+  case StateKind::Teacher:
     return false;
   case StateKind::OptimizerState:
   case StateKind::LossScale:

@@ -34,11 +34,9 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
   RankedTensorType weightType = tensorType(adaptor.getWeight());
   Type elementType = inputType.getElementType();
   if (inputType.getRank() < 1)
-    return emitOptionalError(loc, "input must have rank >= 1, got ",
-                             inputType);
+    return emitOptionalError(loc, "input must have rank >= 1, got ", inputType);
   if (weightType.getRank() != 2)
-    return emitOptionalError(loc, "weight must be [out, in], got ",
-                             weightType);
+    return emitOptionalError(loc, "weight must be [out, in], got ", weightType);
   if (failed(requireSameElementType(loc, "weight", adaptor.getWeight(),
                                     elementType)))
     return failure();
@@ -52,8 +50,7 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
     if (failed(requireSameElementType(loc, "bias", bias, elementType)))
       return failure();
     if (biasType.getRank() != 1 || biasType.getDimSize(0) != out)
-      return emitOptionalError(loc, "bias must be [", out, "], got ",
-                               biasType);
+      return emitOptionalError(loc, "bias must be [", out, "], got ", biasType);
   }
   SmallVector<int64_t> shape(inputType.getShape());
   shape.back() = out;
@@ -84,9 +81,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   if (lhsType.getDimSize(1) != rhsType.getDimSize(0))
     return emitOptionalError(loc, "contraction sizes differ: ", lhsType,
                              " and ", rhsType);
-  inferred.push_back(RankedTensorType::get(
-      {lhsType.getDimSize(0), rhsType.getDimSize(1)},
-      lhsType.getElementType()));
+  inferred.push_back(
+      RankedTensorType::get({lhsType.getDimSize(0), rhsType.getDimSize(1)},
+                            lhsType.getElementType()));
   return success();
 }
 
@@ -94,22 +91,22 @@ int64_t MatmulOp::getFlops() {
   return 2 * tensorType(getLhs()).getDimSize(1) * getType().getNumElements();
 }
 
-LogicalResult BatchMatmulOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult BatchMatmulOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
   RankedTensorType lhsType = tensorType(adaptor.getLhs());
   RankedTensorType rhsType = tensorType(adaptor.getRhs());
   int64_t rank = lhsType.getRank();
   if (rank < 3 || rhsType.getRank() != rank)
-    return emitOptionalError(loc,
-                             "operands must have the same rank >= 3, got ",
+    return emitOptionalError(loc, "operands must have the same rank >= 3, got ",
                              lhsType, " and ", rhsType);
   if (failed(requireSameElementType(loc, "rhs", adaptor.getRhs(),
                                     lhsType.getElementType())))
     return failure();
   if (lhsType.getShape().drop_back(2) != rhsType.getShape().drop_back(2))
-    return emitOptionalError(loc, "batch dimensions differ: ", lhsType,
-                             " and ", rhsType);
+    return emitOptionalError(loc, "batch dimensions differ: ", lhsType, " and ",
+                             rhsType);
   if (lhsType.getDimSize(rank - 1) != rhsType.getDimSize(rank - 2))
     return emitOptionalError(loc, "contraction sizes differ: ", lhsType,
                              " and ", rhsType);
@@ -128,8 +125,7 @@ int64_t BatchMatmulOp::getFlops() {
 // Softmax
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-static LogicalResult verifySoftmaxDim(OpTy op) {
+template <typename OpTy> static LogicalResult verifySoftmaxDim(OpTy op) {
   int64_t rank = op.getType().getRank();
   int64_t dim = static_cast<int64_t>(op.getDim());
   if (!normalizeDim(dim, rank))
@@ -170,11 +166,10 @@ static LogicalResult inferReduction(std::optional<Location> loc,
 }
 
 #define MLOPT_REDUCTION(OP)                                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                           \
-                                     std::optional<Location> loc,             \
-                                     Adaptor adaptor,                         \
-                                     SmallVectorImpl<Type> &inferred) {       \
-    return inferReduction(loc, adaptor, inferred);                            \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
+    return inferReduction(loc, adaptor, inferred);                             \
   }                                                                            \
   SmallVector<int64_t> OP::getNormalizedDims() {                               \
     return *normalizeDims(std::nullopt, getDims(),                             \
@@ -194,8 +189,7 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *context,
   std::optional<int64_t> normalized = normalizeDim(dim, inputType.getRank());
   if (!normalized)
     return emitOptionalError(loc, "dimension ", dim,
-                             " is out of range for rank ",
-                             inputType.getRank());
+                             " is out of range for rank ", inputType.getRank());
   inferred.push_back(RankedTensorType::get(
       reducedShape(inputType.getShape(), {*normalized}, adaptor.getKeepdim()),
       IntegerType::get(context, 64)));
@@ -226,8 +220,8 @@ LogicalResult OneHotOp::verify() {
   if (resultType.getRank() != indicesType.getRank() + 1 ||
       resultType.getShape().drop_back() != indicesType.getShape())
     return emitOpError("result ")
-           << resultType << " must be the indices' shape "
-           << indicesType << " plus a trailing class dimension";
+           << resultType << " must be the indices' shape " << indicesType
+           << " plus a trailing class dimension";
   return success();
 }
 
@@ -243,9 +237,10 @@ LogicalResult OneHotOp::resizeBatch(TypeRange oldOperandTypes, int64_t oldBatch,
   return success();
 }
 
-LogicalResult EmbeddingGradOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+EmbeddingGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &inferred) {
   RankedTensorType indicesType = tensorType(adaptor.getIndices());
   RankedTensorType gradType = tensorType(adaptor.getGrad());
   int64_t numEmbeddings = static_cast<int64_t>(adaptor.getNumEmbeddings());
@@ -275,9 +270,9 @@ LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "eps must be positive");
   ArrayRef<int64_t> normalizedShape =
       inputType.getShape().take_back(normalizedRank);
-  for (auto [name, value] : {std::pair<StringRef, Value>{"weight",
-                                                         adaptor.getWeight()},
-                             {"bias", adaptor.getBias()}}) {
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"weight", adaptor.getWeight()},
+        {"bias", adaptor.getBias()}}) {
     if (!value)
       continue;
     if (failed(requireSameElementType(loc, name, value,
@@ -359,8 +354,8 @@ void EmbeddingOp::getIndexOperands(
 void OneHotOp::getIndexOperands(SmallVectorImpl<IndexOperand> &indexOperands) {
   RankedTensorType resultType = getType();
   if (resultType.getRank() >= 1)
-    indexOperands.push_back({getIndicesMutable().getOperandNumber(),
-                             resultType.getShape().back()});
+    indexOperands.push_back(
+        {getIndicesMutable().getOperandNumber(), resultType.getShape().back()});
 }
 
 void EmbeddingGradOp::getIndexOperands(
@@ -372,5 +367,17 @@ void EmbeddingGradOp::getIndexOperands(
 /// In evaluation dropout keeps every element, unscaled.
 LogicalResult DropoutOp::convertToEvalMode(RewriterBase &rewriter) {
   rewriter.replaceOp(*this, getInput());
+  return success();
+}
+
+LogicalResult TapOp::verify() {
+  if (getName().empty())
+    return emitOpError("needs a non-empty name");
+  return success();
+}
+
+/// In evaluation the value of the evaluation operand.
+LogicalResult ModeSelectOp::convertToEvalMode(RewriterBase &rewriter) {
+  rewriter.replaceOp(*this, getEvaluation());
   return success();
 }

@@ -227,3 +227,22 @@ LogicalResult DropoutOp::buildVJP(OpBuilder &b, ValueRange resultCotangents,
       b, getLoc(), resultCotangents[0], getSeed(), getPAttr(), getStreamAttr());
   return success();
 }
+
+// The identity.
+LogicalResult TapOp::buildVJP(OpBuilder &, ValueRange resultCotangents,
+                              SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  operandCotangents[0] = resultCotangents[0];
+  return success();
+}
+
+// Training differentiates the training value only.
+LogicalResult
+ModeSelectOp::buildVJP(OpBuilder &, ValueRange resultCotangents,
+                       SmallVectorImpl<Value> &operandCotangents) {
+  if (initCotangents(*this, resultCotangents, operandCotangents))
+    return success();
+  operandCotangents[0] = resultCotangents[0];
+  return success();
+}

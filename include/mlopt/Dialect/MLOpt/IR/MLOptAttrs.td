@@ -19,7 +19,8 @@ def MLOpt_StateKind : I32EnumAttr<"StateKind", "kind of a training-state tensor"
     I32EnumAttrCase<"Observer", 4, "observer">,
     I32EnumAttrCase<"LossScale", 5, "loss_scale">,
     I32EnumAttrCase<"Step", 6, "step">,
-    I32EnumAttrCase<"Rng", 7, "rng">]> {
+    I32EnumAttrCase<"Rng", 7, "rng">,
+    I32EnumAttrCase<"Teacher", 8, "teacher">]> {
   let cppNamespace = "::mlir::mlopt";
 }
 

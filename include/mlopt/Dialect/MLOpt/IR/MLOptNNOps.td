@@ -258,6 +258,53 @@ def MLOpt_LayerNormOp : MLOpt_ComputeOp<"layer_norm", [
   }];
 }
 
+def MLOpt_TapOp : MLOpt_ComputeOp<"tap", [
+    Elementwise, SameOperandsAndResultType, MLOpt_ElementwiseShardingRule,
+    MLOpt_PreservesZero, MLOpt_ElementForwardingOpInterface,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
+  let summary = "names an intermediate value (the identity)";
+  let description = [{
+    Returns its input unchanged and gives it a name, so that a pass can find
+    an intermediate tensor of the model: `mlopt-distill{mode=feature}`
+    matches the student's and the teacher's hidden layers by these names
+    (FitNets hints, docs/Distillation.md). Its gradient is the identity, and
+    the lowering removes it. Tap names must be non-empty and, within one
+    function, unique (the verifier of the function's ops checks the first,
+    `mlopt-distill` reports a duplicate or missing name).
+
+    ```mlir
+    %h = mlopt.relu %z : tensor<128x256xf32>
+    %hidden = mlopt.tap "hidden" %h : tensor<128x256xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, MLOpt_Tensor:$input);
+  let results = (outs MLOpt_Tensor:$result);
+  let assemblyFormat = "$name $input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def MLOpt_ModeSelectOp : MLOpt_ComputeOp<"mode_select", [
+    AllTypesMatch<["training", "evaluation", "result"]>, MLOpt_Unshardable,
+    DeclareOpInterfaceMethods<MLOpt_EvalModeOpInterface>,
+    DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
+  let summary = "one value in training, another in evaluation";
+  let description = [{
+    Is `training` in the training step and `evaluation` in `@eval_step`
+    (its evaluation form, `EvalModeOpInterface`): a loss that training
+    optimizes but evaluation should not report, such as distillation's
+    combined loss, whose evaluation value is the student's own loss (the
+    teacher's forward then has no use in `@eval_step` and goes). The
+    gradient flows to `training` only.
+
+    ```mlir
+    %loss = mlopt.mode_select %total, %student_loss : tensor<f32>
+    ```
+  }];
+  let arguments = (ins MLOpt_Tensor:$training, MLOpt_Tensor:$evaluation);
+  let results = (outs MLOpt_Tensor:$result);
+  let assemblyFormat = "$training `,` $evaluation attr-dict `:` type($result)";
+}
+
 def MLOpt_DropoutOp : MLOpt_ComputeOp<"dropout", [
     AllTypesMatch<["input", "result"]>, MLOpt_Unshardable, MLOpt_PreservesZero,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>,
