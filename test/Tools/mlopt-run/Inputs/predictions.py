@@ -10,6 +10,10 @@ usage: predictions.py make-data DIR NTRAIN NTEST
            test_accuracy says
        predictions.py close A.npy B.npy ATOL
            the two float32 arrays have one shape and agree within ATOL
+       predictions.py closer STUDENT.npy TEACHER.npy BASELINE.npy MARGIN
+           the argmax of STUDENT's rows agrees with TEACHER's on at least
+           MARGIN (a fraction) more rows than BASELINE's does (distillation
+           transfers the teacher's decisions); prints both agreements
 """
 import ast
 import json
@@ -102,6 +106,31 @@ def close(a_path, b_path, atol):
         sys.exit(f"the predictions differ by up to {worst}, more than {atol}")
 
 
+def argmaxes(path):
+    descr, shape, values = read_npy(path)
+    if descr != "<f4" or len(shape) != 2:
+        sys.exit(f"{path}: {descr} {shape}, expected <f4 [N, C]")
+    rows, cols = shape
+    return [max(range(cols), key=lambda c: values[r * cols + c])
+            for r in range(rows)]
+
+
+def closer(student_path, teacher_path, baseline_path, margin):
+    student, teacher, baseline = (argmaxes(p) for p in
+                                  (student_path, teacher_path, baseline_path))
+    if not len(student) == len(teacher) == len(baseline):
+        sys.exit("the predictions have different row counts")
+    rows = len(teacher)
+    ours = sum(s == t for s, t in zip(student, teacher)) / rows
+    theirs = sum(b == t for b, t in zip(baseline, teacher)) / rows
+    print(f"agreement with {teacher_path}: {student_path} {ours:.4f}, "
+          f"{baseline_path} {theirs:.4f}")
+    if not ours >= theirs + margin:
+        sys.exit(f"{student_path} agrees with the teacher on {ours:.4f} of "
+                 f"the rows, {baseline_path} on {theirs:.4f}: expected at "
+                 f"least {margin} more")
+
+
 command = sys.argv[1]
 if command == "make-data":
     make_data(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
@@ -109,5 +138,7 @@ elif command == "check":
     check(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:7])
 elif command == "close":
     close(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+elif command == "closer":
+    closer(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
 else:
     sys.exit(f"unknown command {command}")
