@@ -48,6 +48,10 @@ static int64_t readCounter(DType dtype, ArrayRef<uint8_t> bytes) {
              : loadElementAsInt64(dtype, bytes.data(), 0);
 }
 
+bool runtime::isTeacherState(const StateInfo &info) {
+  return info.kind == StateKind::Teacher;
+}
+
 bool runtime::isDerivedState(const StateInfo &info) {
   return info.kind == StateKind::Mask || info.kind == StateKind::Observer;
 }
@@ -82,6 +86,10 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   llvm::StringSet<> known;
   for (const StateInfo &info : session.getStates()) {
     known.insert(info.spec.name);
+    // The teacher's tensors are the model's embedded values (@init wrote
+    // them): a tensor of that name in the file is ignored, not an error.
+    if (isTeacherState(info))
+      continue;
     bool training = isTrainingState(info);
     // Fine-tuning ignores whatever training state the file holds.
     bool wanted = !weightsOnly || !training;
@@ -191,21 +199,25 @@ Error runtime::saveModelTensors(ArrayRef<TensorRef> tensors, StringRef path) {
 }
 
 Error runtime::saveCheckpoint(Session &session, StringRef path, int64_t step) {
+  std::vector<const StateInfo *> saved;
+  for (const StateInfo &info : session.getStates())
+    if (!isTeacherState(info))
+      saved.push_back(&info);
   std::vector<std::vector<uint8_t>> storage;
-  for (const StateInfo &info : session.getStates()) {
-    Expected<std::vector<uint8_t>> bytes = session.readState(info.spec.name);
+  for (const StateInfo *info : saved) {
+    Expected<std::vector<uint8_t>> bytes = session.readState(info->spec.name);
     if (!bytes)
       return bytes.takeError();
     // A diverged run must not leave weights that poison the next one.
     if (std::optional<std::string> bad =
-            describeNonFinite(info.spec.dtype, *bytes))
-      return makeError("not saving " + path + ": state '" + info.spec.name +
+            describeNonFinite(info->spec.dtype, *bytes))
+      return makeError("not saving " + path + ": state '" + info->spec.name +
                        "' holds " + *bad + " after step " + llvm::Twine(step));
     storage.push_back(std::move(*bytes));
   }
   std::vector<TensorRef> tensors;
-  for (auto [info, bytes] : llvm::zip(session.getStates(), storage))
-    tensors.push_back({info.spec, bytes});
+  for (auto [info, bytes] : llvm::zip(saved, storage))
+    tensors.push_back({info->spec, bytes});
   CheckpointMetadata metadata{{"format", "pt"},
                               {"mlopt.step", std::to_string(step)}};
   return writeSafetensors(path, tensors, metadata);

@@ -103,7 +103,10 @@ llvm::Expected<std::vector<TensorData>> runtime::detail::collectModelTensors(
     llvm::StringRef what) {
   std::vector<TensorData> tensors;
   for (StateOp state : module.getOps<StateOp>()) {
-    if (isTrainingStateKind(state.getKind()))
+    // A teacher's tensors are the model's embedded initializers, never a
+    // checkpoint's (CheckpointPolicy.h).
+    if (isTrainingStateKind(state.getKind()) ||
+        state.getKind() == StateKind::Teacher)
       continue;
     StringRef name = state.getSymName();
     RankedTensorType type = state.getTensorType();

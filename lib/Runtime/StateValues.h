@@ -50,7 +50,8 @@ FailureOr<DenseElementsAttr> toAttribute(RankedTensorType type,
 std::vector<uint8_t> toBytes(DenseElementsAttr attr);
 
 /// The value of every model tensor of the rewritten `module` (the states
-/// whose kind isTrainingStateKind rejects), in declaration order: `valueOf`
+/// whose kind isTrainingStateKind rejects, less a distillation teacher's,
+/// which its initializer holds), in declaration order: `valueOf`
 /// gives each state's value, which must have the state's type (an error
 /// naming `what`, "finalized" or "int8", otherwise).
 llvm::Expected<std::vector<TensorData>> collectModelTensors(

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -679,6 +680,250 @@ TEST_F(DerivedStateTest, StateDictWithoutMask) {
                 dir.file("bad.safetensors"))),
             "not saving " + dir.file("bad.safetensors") +
                 ": tensor 'fc.weight' holds NaN at element 1");
+}
+
+//===----------------------------------------------------------------------===//
+// Checkpoint policy: teacher state
+//===----------------------------------------------------------------------===//
+
+/// The linear model of linearModel, with a frozen teacher when `teacher`:
+/// the states `teacher.fc.weight` and `teacher.fc.bias` of kind teacher
+/// hold their embedded values (as mlopt-distill writes them), and the loss
+/// adds the MSE between the student's and the teacher's outputs (regression
+/// distillation, without mode_select: @eval_step reads the teacher too).
+std::string distilledLinearModel(bool teacher) {
+  std::string text = R"(
+mlopt.state @fc.weight : tensor<1x4xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc.bias : tensor<1xf32> parameter trainable init #mlopt.zeros
+)";
+  if (teacher)
+    text += R"(
+mlopt.state @teacher.fc.weight : tensor<1x4xf32> teacher
+    init #mlopt.value<dense<[[0.5, -1.0, 2.0, 0.25]]> : tensor<1x4xf32>>
+mlopt.state @teacher.fc.bias : tensor<1xf32> teacher
+    init #mlopt.value<dense<[0.75]> : tensor<1xf32>>
+)";
+  text += R"(
+func.func @loss(%x: tensor<2x4xf32> {mlopt.input},
+                %y: tensor<2x1xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<1x4xf32>
+  %b = mlopt.state_read @fc.bias : tensor<1xf32>
+  %p = mlopt.linear %x, %w, %b
+      : (tensor<2x4xf32>, tensor<1x4xf32>, tensor<1xf32>) -> tensor<2x1xf32>
+  %s = mlopt.mse_loss %p, %y : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<f32>
+)";
+  text += teacher ? R"(
+  %tw = mlopt.state_read @teacher.fc.weight : tensor<1x4xf32>
+  %tb = mlopt.state_read @teacher.fc.bias : tensor<1xf32>
+  %t = mlopt.linear %x, %tw, %tb
+      : (tensor<2x4xf32>, tensor<1x4xf32>, tensor<1xf32>) -> tensor<2x1xf32>
+  %d = mlopt.mse_loss %p, %t : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<f32>
+  %l = mlopt.add %s, %d : tensor<f32>
+  return %l : tensor<f32>
+}
+)"
+                  : R"(
+  return %s : tensor<f32>
+}
+)";
+  return text;
+}
+
+CompiledModel compileDistilled(bool teacher) {
+  CompiledModel result;
+  auto model = Model::parse(distilledLinearModel(teacher), "distilled.mlir");
+  EXPECT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  if (!model)
+    return result;
+  result.model = std::move(*model);
+  SessionOptions options;
+  options.backend = "reference";
+  options.pipeline.optimizer.optimizer = "adam";
+  options.pipeline.optimizer.lr = 0.1;
+  auto session = Session::compile(*result.model, options);
+  EXPECT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  if (!session)
+    return result;
+  result.session = std::move(*session);
+  EXPECT_EQ(errorOf(result.session->init(1)), "<success>");
+  return result;
+}
+
+const std::vector<float> kTeacherWeight = {0.5f, -1.0f, 2.0f, 0.25f};
+const std::vector<float> kTeacherBias = {0.75f};
+
+/// The names of the tensors of the safetensors file `path`.
+std::vector<std::string> tensorNames(const std::string &path) {
+  auto file = SafetensorsFile::open(path);
+  EXPECT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  std::vector<std::string> names;
+  if (file)
+    for (const SafetensorsEntry &entry : file->tensors())
+      names.push_back(entry.spec.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// A distilled model trained two Adam steps and saved at step 2.
+class TeacherStateTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    trained = compileDistilled(/*teacher=*/true);
+    ASSERT_TRUE(trained.session);
+    for (int step = 0; step < 2; ++step) {
+      auto result = trainStep(*trained.session);
+      ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    }
+    path = dir.file("student.safetensors");
+    ASSERT_EQ(errorOf(saveCheckpoint(*trained.session, path, 2)), "<success>");
+  }
+
+  llvm::Expected<StepResult> trainStep(Session &session) {
+    return session.trainStep({viewTensor("x", DType::F32, {2, 4}, x.data()),
+                              viewTensor("y", DType::F32, {2, 1}, y.data())});
+  }
+  llvm::Expected<StepResult> evalStep(Session &session) {
+    return session.evalStep({viewTensor("x", DType::F32, {2, 4}, x.data()),
+                             viewTensor("y", DType::F32, {2, 1}, y.data())});
+  }
+
+  std::vector<float> x = {1, 2, 3, 4, -1, 0, 1, 2}, y = {1, -1};
+  TempDir dir;
+  CompiledModel trained;
+  std::string path;
+};
+
+// The teacher is frozen (training leaves it at its embedded value) and no
+// checkpoint holds it: its value is part of the model.
+TEST_F(TeacherStateTest, CheckpointsLeaveTheTeacherOut) {
+  auto states = trained.session->getStates();
+  auto teacher = llvm::find_if(states, [](const StateInfo &info) {
+    return info.spec.name == "teacher.fc.weight";
+  });
+  ASSERT_NE(teacher, states.end());
+  EXPECT_EQ(teacher->kind, mlir::mlopt::StateKind::Teacher);
+  EXPECT_TRUE(isTeacherState(*teacher));
+  EXPECT_FALSE(isTrainingState(*teacher));
+  EXPECT_FALSE(isDerivedState(*teacher));
+  EXPECT_FALSE(teacher->trainable);
+  EXPECT_EQ(readFloats(*trained.session, "teacher.fc.weight"), kTeacherWeight);
+  EXPECT_EQ(readFloats(*trained.session, "teacher.fc.bias"), kTeacherBias);
+  EXPECT_THAT(tensorNames(path),
+              ElementsAre("fc.bias", "fc.weight", "optimizer.fc.bias.exp_avg",
+                          "optimizer.fc.bias.exp_avg_sq",
+                          "optimizer.fc.weight.exp_avg",
+                          "optimizer.fc.weight.exp_avg_sq", "optimizer.step"));
+}
+
+// Resuming needs no teacher tensor and continues exactly: the next step of
+// the resumed session is the next step of the trained one.
+TEST_F(TeacherStateTest, ResumesWithoutTheTeacher) {
+  CompiledModel resumed = compileDistilled(/*teacher=*/true);
+  ASSERT_TRUE(resumed.session);
+  auto loaded = loadCheckpoint(*resumed.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->fresh, FreshTrainingState::None);
+  EXPECT_TRUE(loaded->restoredTrainingState);
+  EXPECT_EQ(loaded->step, 2);
+  EXPECT_TRUE(loaded->initialized.empty());
+  auto next = trainStep(*trained.session);
+  ASSERT_TRUE(bool(next)) << llvm::toString(next.takeError());
+  auto again = trainStep(*resumed.session);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(next->loss, again->loss);
+  EXPECT_EQ(readFloats(*resumed.session, "fc.weight"),
+            readFloats(*trained.session, "fc.weight"));
+  EXPECT_EQ(readFloats(*resumed.session, "teacher.fc.weight"), kTeacherWeight);
+
+  // Fine-tuning and finalization need no teacher tensor either.
+  for (CheckpointUse use : {CheckpointUse::Weights, CheckpointUse::ModelTensors,
+                            CheckpointUse::Evaluate}) {
+    CompiledModel other = compileDistilled(/*teacher=*/true);
+    ASSERT_TRUE(other.session);
+    auto result = loadCheckpoint(*other.session, path, use);
+    ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    EXPECT_EQ(readFloats(*other.session, "teacher.fc.bias"), kTeacherBias);
+    for (const std::string &name : result->initialized)
+      EXPECT_NE(name.rfind("teacher.", 0), 0u) << name;
+  }
+}
+
+// The student's checkpoint evaluates the distilled model (whose @eval_step
+// here reads the teacher: it comes from the model) and the student alone.
+TEST_F(TeacherStateTest, EvaluatesFromTheStudentsCheckpoint) {
+  auto expected = evalStep(*trained.session);
+  ASSERT_TRUE(bool(expected)) << llvm::toString(expected.takeError());
+  CompiledModel distilled = compileDistilled(/*teacher=*/true);
+  ASSERT_TRUE(distilled.session);
+  ASSERT_THAT(distilled.session->getStatesReadBy("eval_step"),
+              ::testing::Contains("teacher.fc.weight"));
+  auto loaded =
+      loadCheckpoint(*distilled.session, path, CheckpointUse::Evaluate);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  auto evaluated = evalStep(*distilled.session);
+  ASSERT_TRUE(bool(evaluated)) << llvm::toString(evaluated.takeError());
+  EXPECT_EQ(evaluated->loss, expected->loss);
+
+  CompiledModel student = compileDistilled(/*teacher=*/false);
+  ASSERT_TRUE(student.session);
+  loaded = loadCheckpoint(*student.session, path, CheckpointUse::Evaluate);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(readFloats(*student.session, "fc.weight"),
+            readFloats(*trained.session, "fc.weight"));
+  // ... and resumes its training: the same optimizer state names.
+  loaded = loadCheckpoint(*student.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(loaded->step, 2);
+}
+
+// A file that holds teacher tensors (another writer's) loads for every use:
+// the model's own teacher states keep their embedded values. Into a model
+// without that teacher, they are tensors it does not have, which training
+// refuses and evaluation accepts, as any other.
+TEST_F(TeacherStateTest, TeacherTensorsInAFileAreIgnored) {
+  std::vector<float> weight = readFloats(*trained.session, "fc.weight");
+  std::vector<float> bias = readFloats(*trained.session, "fc.bias");
+  std::vector<float> otherWeight = {9, 9, 9, 9}, otherBias = {9};
+  std::string withTeacher = dir.file("with-teacher.safetensors");
+  auto bytesOf = [](const std::vector<float> &values) {
+    return llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  };
+  ASSERT_EQ(
+      errorOf(saveModelTensors(
+          {{{"fc.weight", DType::F32, {1, 4}}, bytesOf(weight)},
+           {{"fc.bias", DType::F32, {1}}, bytesOf(bias)},
+           {{"teacher.fc.weight", DType::F32, {1, 4}}, bytesOf(otherWeight)},
+           {{"teacher.fc.bias", DType::F32, {1}}, bytesOf(otherBias)}},
+          withTeacher)),
+      "<success>");
+  for (CheckpointUse use :
+       {CheckpointUse::Train, CheckpointUse::Weights, CheckpointUse::Evaluate,
+        CheckpointUse::ModelTensors}) {
+    CompiledModel distilled = compileDistilled(/*teacher=*/true);
+    ASSERT_TRUE(distilled.session);
+    auto loaded = loadCheckpoint(*distilled.session, withTeacher, use);
+    ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+    EXPECT_EQ(readFloats(*distilled.session, "fc.weight"), weight);
+    EXPECT_EQ(readFloats(*distilled.session, "teacher.fc.weight"),
+              kTeacherWeight);
+    EXPECT_EQ(readFloats(*distilled.session, "teacher.fc.bias"), kTeacherBias);
+  }
+
+  CompiledModel student = compileDistilled(/*teacher=*/false);
+  ASSERT_TRUE(student.session);
+  auto loaded =
+      loadCheckpoint(*student.session, withTeacher, CheckpointUse::Evaluate);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(readFloats(*student.session, "fc.weight"), weight);
+  EXPECT_EQ(errorOf(loadCheckpoint(*student.session, withTeacher,
+                                   CheckpointUse::Train)),
+            withTeacher +
+                ": does not match the model (2 mismatches): unexpected "
+                "tensor 'teacher.fc.bias' (F32 [1]); unexpected tensor "
+                "'teacher.fc.weight' (F32 [1, 4])");
 }
 
 } // namespace

@@ -8,7 +8,10 @@
 // saved as safetensors -- starts training with fresh training state;
 // evaluation needs only the tensors @eval_step reads. Masks and observers
 // are derived state: a checkpoint saved before a model-level pass added
-// them (pruning a trained model) starts a new phase of training.
+// them (pruning a trained model) starts a new phase of training. A
+// distillation teacher's frozen tensors (kind `teacher`, mlopt-distill) are
+// part of the model itself (their initializers embed the teacher's
+// checkpoint): checkpoints never hold them and loading never takes them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +36,13 @@ bool isTrainingState(const StateInfo &info);
 /// quantization ranges), so that a checkpoint saved without the pass lacks
 /// it.
 bool isDerivedState(const StateInfo &info);
+
+/// Whether a state is a distillation teacher's frozen tensor (kind
+/// `teacher`): neither the model's tensors nor training state. Its value is
+/// always its embedded initializer: saveCheckpoint leaves it out, and
+/// loadCheckpoint neither requires nor loads it (a file that holds a tensor
+/// of its name is accepted, and that tensor is ignored, for every use).
+bool isTeacherState(const StateInfo &info);
 
 /// What a checkpoint is loaded for.
 enum class CheckpointUse {
@@ -75,7 +85,8 @@ struct CheckpointLoad {
   /// restored all training state, else 0.
   int64_t step = 0;
   /// Tensors of the module the file does not hold, left at their initial
-  /// value: training state and derived state, in declaration order.
+  /// value: training state and derived state, in declaration order (never
+  /// teacher state, which always has its initial value).
   std::vector<std::string> initialized;
   /// The derived state (isDerivedState) among `initialized`: the masks
   /// that the first training step computes from the loaded weights.
@@ -94,8 +105,9 @@ struct CheckpointLoad {
 llvm::Expected<CheckpointLoad>
 loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use);
 
-/// Writes every state tensor to `path` (safetensors, atomically), with
-/// `{"format": "pt", "mlopt.step": step}` as metadata.
+/// Writes every state tensor but the teacher's (isTeacherState) to `path`
+/// (safetensors, atomically), with `{"format": "pt", "mlopt.step": step}`
+/// as metadata.
 llvm::Error saveCheckpoint(Session &session, llvm::StringRef path,
                            int64_t step);
 

@@ -77,7 +77,8 @@ struct FinalizedModel {
   /// that mlopt-run and Model::fromModule take as it is, with no passes.
   OwningOpRef<ModuleOp> module;
   /// The value of every model tensor of `module` (kinds parameter, buffer,
-  /// observer; isTrainingStateKind is false), in declaration order, with
+  /// observer; isTrainingStateKind is false; not a distillation teacher's,
+  /// which its initializer holds), in declaration order, with
   /// the masks folded in and the removed slices dropped.
   std::vector<TensorData> tensors;
   /// What finalization did to each state (PruneFinalize.h).

@@ -86,7 +86,8 @@ struct QuantizedModel {
   /// weights, scales and zero points as state, no observers.
   OwningOpRef<ModuleOp> module;
   /// The value of every model tensor of `module` (isTrainingStateKind is
-  /// false), in declaration order.
+  /// false; not a distillation teacher's, which its initializer holds), in
+  /// declaration order.
   std::vector<TensorData> tensors;
   /// What the conversion did to the states (Transforms/Quantize.h).
   QuantConversion conversion;
