@@ -242,7 +242,8 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   if (summary.trained) {
     row("epochs") << summary.epochs << "\n";
     row("steps") << summary.steps << "\n";
-    lossLine("train", summary.trainLoss, summary.trainAccuracy);
+    lossLine("train", summary.trainLoss, summary.trainAccuracy,
+             summary.trainMetrics);
   }
   lossLine("test", summary.testLoss, summary.testAccuracy, summary.testMetrics);
   if (summary.testSamples)
@@ -292,6 +293,7 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   };
   byteRow("state", summary.stateBytes);
   byteRow("model", summary.modelBytes);
+  byteRow("teacher", summary.teacherBytes);
   return text;
 }
 
@@ -307,6 +309,8 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
       record.add("train_loss", *summary.trainLoss);
     if (summary.trainAccuracy)
       record.add("train_accuracy", *summary.trainAccuracy);
+    for (const auto &[name, value] : summary.trainMetrics)
+      record.add("train_" + name, value);
   }
   if (summary.testLoss)
     record.add("test_loss", *summary.testLoss);
@@ -344,6 +348,12 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
     for (const auto &[dtype, count] : summary.modelBytes)
       model[dtype] = count;
     record.add("model_bytes", std::move(model));
+  }
+  if (!summary.teacherBytes.empty()) {
+    llvm::json::Object teacher;
+    for (const auto &[dtype, count] : summary.teacherBytes)
+      teacher[dtype] = count;
+    record.add("teacher_bytes", std::move(teacher));
   }
   return record;
 }

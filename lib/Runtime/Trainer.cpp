@@ -704,12 +704,17 @@ Error runtime::runTrainer(const TrainerOptions &options,
       record.add("event", "epoch")
           .add("epoch", epoch.epoch)
           .add("steps", epoch.steps)
-          .add("train_loss", epoch.trainLoss)
-          .add("epoch_seconds", epoch.seconds);
+          .add("train_loss", epoch.trainLoss);
+      // The loss terms only training computes (distillation's).
+      for (const auto &[name, value] : epoch.trainMetrics)
+        record.add("train_" + name, value);
+      record.add("epoch_seconds", epoch.seconds);
       // Evaluate before printing, so the evaluation's progress bar on a
       // terminal never overwrites the epoch line.
       std::string line = llvm::formatv("epoch {0}: train_loss {1:f4}",
                                        epoch.epoch, epoch.trainLoss);
+      for (const auto &[name, value] : epoch.trainMetrics)
+        line += llvm::formatv(", train_{0} {1:f4}", name, value).str();
       finalEval.reset();
       if (testEvaluator) {
         Timer evalTimer;
@@ -764,6 +769,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   summary.samples = trained.samples;
   summary.trainSeconds = trained.seconds - evalSeconds;
   summary.trainLoss = trained.lastEpochLoss;
+  summary.trainMetrics = trained.lastEpochMetrics;
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
 
@@ -856,14 +862,17 @@ Error runtime::runTrainer(const TrainerOptions &options,
     summary.skippedSteps = (*status)->skippedSteps;
   }
 
-  std::vector<TensorSpec> specs, modelSpecs;
+  std::vector<TensorSpec> specs, modelSpecs, teacherSpecs;
   for (const StateInfo &info : reported.getStates()) {
     specs.push_back(info.spec);
-    if (!isTrainingState(info))
+    if (isTeacherState(info))
+      teacherSpecs.push_back(info.spec);
+    else if (!isTrainingState(info))
       modelSpecs.push_back(info.spec);
   }
   summary.stateBytes = bytesPerDType(specs);
   summary.modelBytes = bytesPerDType(modelSpecs);
+  summary.teacherBytes = bytesPerDType(teacherSpecs);
   summary.peakRssMb = peakRssMb();
   out << formatSummary(summary);
   if (metrics) {

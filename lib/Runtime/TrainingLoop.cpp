@@ -7,6 +7,7 @@
 #include "mlopt/Runtime/LossScaling.h"
 #include "mlopt/Runtime/Metrics.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -25,6 +26,18 @@ static ProgressBar makeProgress(bool enabled, std::string label,
   return ProgressBar(llvm::errs(), /*enabled=*/false, std::move(label), total);
 }
 
+std::vector<std::string>
+runtime::getTrainOnlyMetricNames(const Session &session) {
+  llvm::StringSet<> evaluated;
+  for (const std::string &name : session.getEvalMetricNames())
+    evaluated.insert(name);
+  std::vector<std::string> names;
+  for (const std::string &name : session.getSignature().metricNames)
+    if (!evaluated.contains(name))
+      names.push_back(name);
+  return names;
+}
+
 Expected<Evaluation> DatasetEvaluator::run(bool progress) {
   const ModelSignature &signature = session.getSignature();
   int64_t batchSize = signature.batchSize;
@@ -37,8 +50,10 @@ Expected<Evaluation> DatasetEvaluator::run(bool progress) {
       return compiled.takeError();
     remainder = std::move(*compiled);
   }
+  // @eval_step's own metrics: the loss function's train-only results
+  // (mlopt.train_only) are not among them.
   Evaluation result;
-  for (const std::string &name : signature.metricNames)
+  for (const std::string &name : session.getEvalMetricNames())
     result.metrics.emplace_back(name, 0.0);
   auto accumulate = [&](Session &step, ArrayRef<int64_t> indices) -> Error {
     BatchBuffers buffers;
@@ -162,6 +177,7 @@ Expected<TrainLoopResult> runtime::train(Session &session,
                      llvm::Twine(dataset.size()) + ") than one batch");
 
   TrainLoopResult result;
+  std::vector<std::string> trainOnly = getTrainOnlyMetricNames(session);
   int64_t step = options.startStep;
   BatchBuffers buffers;
   Timer trainTimer;
@@ -179,6 +195,9 @@ Expected<TrainLoopResult> runtime::train(Session &session,
     Timer epochTimer;
     double lossSum = 0;
     int64_t lossCount = 0;
+    std::vector<std::pair<std::string, double>> metricSums;
+    for (const std::string &name : trainOnly)
+      metricSums.emplace_back(name, 0.0);
     for (int64_t b = step - epoch * perEpoch; b < perEpoch; ++b) {
       if (options.maxSteps && step >= options.maxSteps)
         break;
@@ -203,6 +222,10 @@ Expected<TrainLoopResult> runtime::train(Session &session,
         result.firstStepLoss = loss;
       lossSum += loss;
       ++lossCount;
+      for (auto &[name, sum] : metricSums)
+        for (const auto &[metric, value] : values->metrics)
+          if (metric == name)
+            sum += value;
       ++step;
       result.samples += signature.batchSize;
       if (callbacks.onStep) {
@@ -216,9 +239,12 @@ Expected<TrainLoopResult> runtime::train(Session &session,
     if (lossCount == 0)
       continue;
     ++result.epochsRun;
+    for (auto &entry : metricSums)
+      entry.second /= static_cast<double>(lossCount);
     EpochRecord record{epoch + 1, step, lossSum / lossCount,
-                       epochTimer.seconds()};
+                       std::move(metricSums), epochTimer.seconds()};
     result.lastEpochLoss = record.trainLoss;
+    result.lastEpochMetrics = record.trainMetrics;
     if (callbacks.onEpoch)
       if (Error error = callbacks.onEpoch(record))
         return std::move(error);

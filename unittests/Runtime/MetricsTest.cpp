@@ -256,6 +256,45 @@ TEST(MetricsTest, SummaryRecord) {
   EXPECT_THAT(formatSummary(dense), ::testing::Not(HasSubstr("sparsity")));
 }
 
+// A distilled run: the train line has the loss terms only training
+// computes, and the teacher's frozen tensors are state but not the model's.
+TEST(MetricsTest, DistillationSummary) {
+  RunSummary summary;
+  summary.trained = true;
+  summary.epochs = 1;
+  summary.steps = 10;
+  summary.trainLoss = 0.5;
+  summary.trainMetrics = {{"student_loss", 0.75}, {"distill_loss", 0.125}};
+  summary.testLoss = 0.6;
+  summary.stateBytes = {{"F32", 3072}};
+  summary.modelBytes = {{"F32", 1024}};
+  summary.teacherBytes = {{"F32", 2048}};
+  std::string text = formatSummary(summary);
+  EXPECT_THAT(text, HasSubstr("  train        loss 0.5000  student_loss "
+                              "0.7500  distill_loss 0.1250\n"));
+  EXPECT_THAT(text, HasSubstr("  test         loss 0.6000\n"));
+  EXPECT_THAT(text, HasSubstr("  state        F32 3.00 KiB, total 3.00 KiB\n"
+                              "  model        F32 1.00 KiB, total 1.00 KiB\n"
+                              "  teacher      F32 2.00 KiB, total 2.00 KiB\n"));
+
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse(summaryRecord(summary).toJson());
+  ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+  const llvm::json::Object *object = value->getAsObject();
+  ASSERT_NE(object, nullptr);
+  EXPECT_EQ(object->getNumber("train_student_loss"), 0.75);
+  EXPECT_EQ(object->getNumber("train_distill_loss"), 0.125);
+  EXPECT_EQ(object->get("test_student_loss"), nullptr);
+  EXPECT_EQ(object->getObject("model_bytes")->getInteger("F32"), 1024);
+  EXPECT_EQ(object->getObject("teacher_bytes")->getInteger("F32"), 2048);
+
+  // Without a teacher there is no teacher line or field.
+  summary.teacherBytes.clear();
+  EXPECT_THAT(formatSummary(summary), ::testing::Not(HasSubstr("teacher")));
+  EXPECT_THAT(summaryRecord(summary).toJson(),
+              ::testing::Not(HasSubstr("teacher")));
+}
+
 TEST(MetricsTest, AddSparsity) {
   MetricsRecord record;
   record.add("event", "epoch");

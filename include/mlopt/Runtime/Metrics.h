@@ -152,6 +152,11 @@ struct RunSummary {
   std::optional<double> firstStepLoss;
   std::optional<double> trainLoss;
   std::optional<double> trainAccuracy; // fraction in [0, 1]
+  /// The last epoch's means of the loss function's train-only metrics
+  /// (getTrainOnlyMetricNames: mlopt-distill's `student_loss` and
+  /// `distill_loss`), in order: shown on the train line, `train_<name>` in
+  /// the record.
+  std::vector<std::pair<std::string, double>> trainMetrics;
   std::optional<double> testLoss;
   std::optional<double> testAccuracy; // fraction in [0, 1]
   /// The test set's other `mlopt.metric` results (all but accuracy), in the
@@ -178,9 +183,14 @@ struct RunSummary {
   /// Bytes of state per dtype name ("F32"), as bytesPerDType() returns.
   std::vector<std::pair<std::string, uint64_t>> stateBytes;
   /// Bytes of the model's tensors (parameters, buffers, masks, observers:
-  /// the state that is not training state) per dtype name: the size of an
-  /// int8 model (I8 weights, F32 scales, I32 zero points).
+  /// the state that is neither training state nor a teacher's) per dtype
+  /// name: the size of an int8 model (I8 weights, F32 scales, I32 zero
+  /// points).
   std::vector<std::pair<std::string, uint64_t>> modelBytes;
+  /// Bytes of a distillation teacher's frozen tensors (kind `teacher`,
+  /// mlopt-distill) per dtype name: state the step holds, counted in
+  /// `stateBytes`, but not the model's and not in its checkpoints.
+  std::vector<std::pair<std::string, uint64_t>> teacherBytes;
   /// FLOPs of one training step as the compiler counts them
   /// (StepReport::stepFlops()); with the median step time it gives the
   /// achieved GFLOP/s.

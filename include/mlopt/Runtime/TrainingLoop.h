@@ -27,12 +27,20 @@ struct Evaluation {
   int64_t samples = 0;
 };
 
+/// The loss function's metrics (ModelSignature::metricNames) that
+/// @eval_step does not return, in order: the results marked
+/// `mlopt.train_only`, such as mlopt-distill's `student_loss` and
+/// `distill_loss`, which only training reports. @train_step returns them
+/// (with the optimizer's "lr", which is not one).
+std::vector<std::string> getTrainOnlyMetricNames(const Session &session);
+
 /// Evaluates a session on every sample of a fitted data set, in file order:
 /// the full batches with the session's @eval_step, the last partial batch
 /// (if any) with a step compiled for its size (Session::compileForBatchSize,
 /// made on first use and kept), after copying the state @eval_step reads.
 /// The loss and metrics are per-sample means: each batch's value weighted by
 /// its number of samples (exact for the mean-reduced losses and accuracy).
+/// The metrics are @eval_step's (Session::getEvalMetricNames).
 class DatasetEvaluator {
 public:
   DatasetEvaluator(Session &session, const Dataset &dataset)
@@ -93,6 +101,9 @@ struct EpochRecord {
   int64_t steps = 0;
   /// Mean training loss of this epoch's steps.
   double trainLoss = 0;
+  /// Mean of each train-only metric (getTrainOnlyMetricNames) over this
+  /// epoch's steps, in that order: the loss terms of distillation.
+  std::vector<std::pair<std::string, double>> trainMetrics;
   double seconds = 0;
 };
 
@@ -113,6 +124,8 @@ struct TrainLoopResult {
   /// The loss of the first step this call ran (NaN when it ran none).
   double firstStepLoss = NAN;
   std::optional<double> lastEpochLoss;
+  /// The last epoch's EpochRecord::trainMetrics.
+  std::vector<std::pair<std::string, double>> lastEpochMetrics;
 };
 
 /// Trains on shuffled full batches of a fitted data set. A loss that becomes
