@@ -323,5 +323,10 @@ KernelResult reference::evaluateNNOp(Operation *op,
       .Case([&](DropoutOp dropout) -> FailureOr<Tensor> {
         return evaluateDropout(dropout, *operands[0], *operands[1]);
       })
+      // The identity; only its name is for passes.
+      .Case([&](TapOp) -> FailureOr<Tensor> { return *operands[0]; })
+      // The evaluator runs what it is given: a function with mode_select is in
+      // training form (@eval_step has the evaluation operand in its place).
+      .Case([&](ModeSelectOp) -> FailureOr<Tensor> { return *operands[0]; })
       .Default([](Operation *) { return std::nullopt; });
 }

@@ -77,6 +77,8 @@ func.func @every_op(%x: tensor<4x8xf32>, %b: tensor<8xf32>,
   %ln = mlopt.layer_norm %x weight %b bias %b
       : (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
   %d = mlopt.dropout %x, %seed p = 1.000000e-01 : tensor<4x8xf32>
+  %tap = mlopt.tap "hidden" %x : tensor<4x8xf32>
+  %ms = mlopt.mode_select %x, %u0 : tensor<4x8xf32>
 
   %mse = mlopt.mse_loss %x, %c : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<f32>
   %ce = mlopt.cross_entropy %x, %y : (tensor<4x8xf32>, tensor<4xi32>) -> tensor<f32>

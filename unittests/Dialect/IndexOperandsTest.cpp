@@ -166,6 +166,23 @@ TEST_F(IndexOperandsTest, TightestBoundOverEveryPath) {
   EXPECT_EQ(getIndexBound(f.getArgument(3)), std::nullopt);
 }
 
+TEST_F(IndexOperandsTest, BoundsReachThroughTapAndModeSelect) {
+  // Both operands of mode_select reach its result (in training and in
+  // evaluation); a tap is the identity.
+  Value label = argument(R"mlir(
+    func.func @f(%x: tensor<4x3xf32>, %y: tensor<4xi64>, %z: tensor<4xi64>) -> tensor<f32> {
+      %t = mlopt.tap "labels" %y : tensor<4xi64>
+      %s = mlopt.mode_select %t, %z : tensor<4xi64>
+      %l = mlopt.cross_entropy %x, %s : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<f32>
+      return %l : tensor<f32>
+    })mlir",
+                         1);
+  ASSERT_TRUE(label);
+  EXPECT_EQ(getIndexBound(label), 3);
+  EXPECT_EQ(
+      getIndexBound(module->lookupSymbol<func::FuncOp>("f").getArgument(2)), 3);
+}
+
 TEST_F(IndexOperandsTest, ValuesThatChangeTheIndexAreNotFollowed) {
   // compare is no element-forwarding op: its i1 result holds new values.
   Value label = argument(R"mlir(
@@ -182,9 +199,10 @@ TEST_F(IndexOperandsTest, ValuesThatChangeTheIndexAreNotFollowed) {
 
 TEST_F(IndexOperandsTest, ForwardingOps) {
   EXPECT_THAT(opsWith<ElementForwardingOpInterface>(),
-              UnorderedElementsAre(
-                  "mlopt.reshape", "mlopt.broadcast_to", "mlopt.transpose",
-                  "mlopt.slice", "mlopt.concat", "mlopt.select", "mlopt.cast"));
+              UnorderedElementsAre("mlopt.reshape", "mlopt.broadcast_to",
+                                   "mlopt.transpose", "mlopt.slice",
+                                   "mlopt.concat", "mlopt.select", "mlopt.cast",
+                                   "mlopt.tap", "mlopt.mode_select"));
 }
 
 //===----------------------------------------------------------------------===//
@@ -194,7 +212,7 @@ TEST_F(IndexOperandsTest, ForwardingOps) {
 TEST_F(IndexOperandsTest, EvalModeOps) {
   EXPECT_THAT(opsWith<EvalModeOpInterface>(),
               UnorderedElementsAre("mlopt.dropout", "mlopt.prune_mask",
-                                   "mlopt.observe"));
+                                   "mlopt.observe", "mlopt.mode_select"));
 }
 
 TEST_F(IndexOperandsTest, DropoutIsTheIdentityInEvaluation) {
@@ -243,6 +261,31 @@ TEST_F(IndexOperandsTest, PruneMaskKeepsThePreviousMaskInEvaluation) {
   EXPECT_EQ(prunes, 0);
   ASSERT_TRUE(previous.hasOneUse());
   EXPECT_TRUE(isa<ApplyMaskOp>(*previous.getUsers().begin()));
+}
+
+TEST_F(IndexOperandsTest, ModeSelectIsItsEvaluationOperandInEvaluation) {
+  Value training = argument(R"mlir(
+    func.func @f(%t: tensor<f32>, %e: tensor<f32>) -> tensor<f32> {
+      %l = mlopt.mode_select %t, %e : tensor<f32>
+      %n = mlopt.neg %l : tensor<f32>
+      return %n : tensor<f32>
+    })mlir",
+                            0);
+  ASSERT_TRUE(training);
+  Value evaluation = module->lookupSymbol<func::FuncOp>("f").getArgument(1);
+  EvalModeOpInterface select;
+  module->walk([&](EvalModeOpInterface op) { select = op; });
+  ASSERT_TRUE(select);
+  IRRewriter rewriter(&context);
+  rewriter.setInsertionPoint(select);
+  ASSERT_TRUE(succeeded(select.convertToEvalMode(rewriter)));
+  // The neg reads the evaluation operand; the training value is unused.
+  int selects = 0;
+  module->walk([&](ModeSelectOp) { ++selects; });
+  EXPECT_EQ(selects, 0);
+  EXPECT_TRUE(training.use_empty());
+  ASSERT_TRUE(evaluation.hasOneUse());
+  EXPECT_TRUE(isa<NegOp>(*evaluation.getUsers().begin()));
 }
 
 } // namespace

@@ -168,6 +168,8 @@ TEST_F(InterfacesTest, PrecisionClassesFollowAutocast) {
       {"mlopt.max", follow},
       {"mlopt.argmax", follow},
       {"mlopt.dropout", follow},
+      {"mlopt.tap", follow},
+      {"mlopt.mode_select", follow},
       {"mlopt.embedding", follow},
       {"mlopt.one_hot", follow},
       {"mlopt.reshape", follow},

@@ -71,7 +71,8 @@ TEST_F(ManifestTest, TrainingStateKindsAreTheOptimizersAndCounters) {
     (isTrainingStateKind(*kind) ? training : model)
         .push_back(stringifyStateKind(*kind).str());
   }
-  EXPECT_THAT(model, ElementsAre("parameter", "buffer", "mask", "observer"));
+  EXPECT_THAT(
+      model, ElementsAre("parameter", "buffer", "mask", "observer", "teacher"));
   EXPECT_THAT(training,
               ElementsAre("optimizer_state", "loss_scale", "step", "rng"));
 }

@@ -413,12 +413,12 @@ TEST_F(ShardingRulesTest, EveryOpHasARuleOrIsDeclaredUnshardable) {
       unshardable.insert(name.getStringRef().str());
   EXPECT_EQ(unshardable,
             (std::set<std::string>{
-                "mlopt.constant", "mlopt.dropout", "mlopt.initial_value",
-                "mlopt.sparsity_schedule", "mlopt.state", "mlopt.state_read",
-                "mlopt.state_write", "mlopt.observe", "mlopt.quant_params",
-                "mlopt.fake_quant", "mlopt.fake_quant_grad", "mlopt.quantize",
-                "mlopt.dequantize", "mlopt.quantized_linear",
-                "mlopt.quantized_matmul"}));
+                "mlopt.constant", "mlopt.dropout", "mlopt.mode_select",
+                "mlopt.initial_value", "mlopt.sparsity_schedule", "mlopt.state",
+                "mlopt.state_read", "mlopt.state_write", "mlopt.observe",
+                "mlopt.quant_params", "mlopt.fake_quant",
+                "mlopt.fake_quant_grad", "mlopt.quantize", "mlopt.dequantize",
+                "mlopt.quantized_linear", "mlopt.quantized_matmul"}));
 }
 
 TEST_F(ShardingRulesTest, EveryRuleMatchesItsOpTypes) {

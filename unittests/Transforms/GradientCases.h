@@ -432,6 +432,23 @@ inline std::vector<GradCase> nnCases() {
                    "  %y = mlopt.dropout %a, %s p = 0.25 stream = 3 : " +
                        T({4, 8}),
                    {4, 8}});
+  cases.push_back({"tap",
+                   "mlopt.tap",
+                   {{"a", {3, 4}}},
+                   "  %y = mlopt.tap \"hidden\" %a : " + T({3, 4}),
+                   {3, 4}});
+  // Training differentiates the training operand only: were the cotangent
+  // also sent to the evaluation operand a * a, the gradient would gain
+  // 2 * a * weights, which the finite differences of the training form
+  // (the evaluator's) do not show.
+  cases.push_back({"mode_select",
+                   "mlopt.mode_select",
+                   {{"a", {3, 4}}},
+                   "  %e = mlopt.mul %a, %a : " + T({3, 4}) +
+                       "\n"
+                       "  %y = mlopt.mode_select %a, %e : " +
+                       T({3, 4}),
+                   {3, 4}});
   return cases;
 }
 

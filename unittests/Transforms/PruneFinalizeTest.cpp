@@ -452,7 +452,7 @@ TEST_F(PruneFinalizeTest, PreservesZeroIsExactlyTheOpsThatMapZeroToZero) {
               UnorderedElementsAre("mlopt.neg", "mlopt.sqrt", "mlopt.relu",
                                    "mlopt.tanh", "mlopt.abs", "mlopt.erf",
                                    "mlopt.gelu", "mlopt.cast", "mlopt.dropout",
-                                   "mlopt.apply_mask"));
+                                   "mlopt.tap", "mlopt.apply_mask"));
   // The unary ops without it (exp, log, rsqrt, sigmoid, cos) were run too.
   EXPECT_GE(checked, 15);
 }

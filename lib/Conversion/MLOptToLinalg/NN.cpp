@@ -1,4 +1,4 @@
-//===- NN.cpp - layers, reductions, normalization, dropout to linalg ------===//
+//===- NN.cpp - layers, reductions, normalization, dropout, taps to linalg ===//
 
 #include "LoweringUtils.h"
 
@@ -563,15 +563,36 @@ struct DropoutLowering : public OpRewritePattern<DropoutOp> {
   }
 };
 
+/// A tap only names its input: its uses read the input.
+struct TapLowering : public OpRewritePattern<TapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TapOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
+/// A function still holding mode_select is in training form (@eval_step
+/// already has the evaluation operand in its place): the training operand.
+struct ModeSelectLowering : public OpRewritePattern<ModeSelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ModeSelectOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getTraining());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::mlopt::populateMLOptNNToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<LinearLowering, MatmulLowering, BatchMatmulLowering,
-               SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>,
-               ReductionLowering<SumOp, Reduce::Sum>,
-               ReductionLowering<MeanOp, Reduce::Mean>,
-               ReductionLowering<MaxOp, Reduce::Max>, ArgmaxLowering,
-               EmbeddingLowering, OneHotLowering, EmbeddingGradLowering,
-               LayerNormLowering, DropoutLowering>(patterns.getContext());
+  patterns.add<
+      LinearLowering, MatmulLowering, BatchMatmulLowering,
+      SoftmaxLowering<SoftmaxOp, false>, SoftmaxLowering<LogSoftmaxOp, true>,
+      ReductionLowering<SumOp, Reduce::Sum>,
+      ReductionLowering<MeanOp, Reduce::Mean>,
+      ReductionLowering<MaxOp, Reduce::Max>, ArgmaxLowering, EmbeddingLowering,
+      OneHotLowering, EmbeddingGradLowering, LayerNormLowering, DropoutLowering,
+      TapLowering, ModeSelectLowering>(patterns.getContext());
 }

@@ -179,3 +179,24 @@ func.func @dropout(%x: tensor<4x8xf32>, %s: tensor<i64>) -> tensor<4x8xf32> {
   %y = mlopt.dropout %x, %s p = 2.500000e-01 stream = 7 : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// tap is the identity: its uses read its input. A function that still holds
+// mode_select is in training form (@eval_step already has the evaluation
+// operand in its place): the training operand.
+// CHECK-LABEL: func.func @tap_and_mode_select
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<4x8xf32>, %[[T:[^:]*]]: tensor<f32>, %[[E:[^:]*]]: tensor<f32>)
+// CHECK-NOT: mlopt.
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[X]] : tensor<4x8xf32>)
+// CHECK: arith.maximumf
+// CHECK-NOT: mlopt.
+// CHECK: return %[[R]], %[[T]] : tensor<4x8xf32>, tensor<f32>
+func.func @tap_and_mode_select(%x: tensor<4x8xf32>, %t: tensor<f32>,
+                               %e: tensor<f32>) -> (tensor<4x8xf32>, tensor<f32>) {
+  %h = mlopt.tap "hidden" %x : tensor<4x8xf32>
+  %r = mlopt.relu %h : tensor<4x8xf32>
+  %l = mlopt.mode_select %t, %e : tensor<f32>
+  return %r, %l : tensor<4x8xf32>, tensor<f32>
+}

@@ -37,7 +37,7 @@ module attributes {mlopt.manifest = #mlopt.manifest<[<"w", parameter, tensor<2xi
 
 // -----
 
-// expected-error @+1 {{expected one of [parameter, buffer, optimizer_state, mask, observer, loss_scale, step, rng] for kind of a training-state tensor, got: weight}}
+// expected-error @+1 {{expected one of [parameter, buffer, optimizer_state, mask, observer, loss_scale, step, rng, teacher] for kind of a training-state tensor, got: weight}}
 module attributes {mlopt.manifest = #mlopt.manifest<[<"w", weight, tensor<2xf32>>]>} {
 }
 

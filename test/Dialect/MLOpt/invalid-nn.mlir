@@ -1,4 +1,4 @@
-// Diagnostics of the layer ops: linear, matmuls, softmax, reductions, embedding, layer_norm, dropout.
+// Diagnostics of the layer ops: linear, matmuls, softmax, reductions, embedding, layer_norm, tap, mode_select, dropout.
 // RUN: mlopt-opt %s -split-input-file -verify-diagnostics
 
 func.func @linear_input_rank(%x: tensor<f32>, %w: tensor<4x1xf32>) {
@@ -363,5 +363,29 @@ func.func @dropout_seed(%x: tensor<4xf32>, %seed: tensor<1xi64>) {
 func.func @dropout_result(%x: tensor<4xf32>, %seed: tensor<i64>) {
   // expected-error @+1 {{'mlopt.dropout' op failed to verify that all of {input, result} have same type}}
   %0 = "mlopt.dropout"(%x, %seed) <{p = 0.5 : f64, stream = 0 : i64}> : (tensor<4xf32>, tensor<i64>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @tap_empty_name(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mlopt.tap' op needs a non-empty name}}
+  %0 = mlopt.tap "" %x : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @tap_result(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mlopt.tap' op requires the same type for all operands and results}}
+  %0 = "mlopt.tap"(%x) <{name = "h"}> : (tensor<4xf32>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @mode_select_types(%t: tensor<f32>, %e: tensor<f64>) {
+  // expected-error @+1 {{'mlopt.mode_select' op failed to verify that all of {training, evaluation, result} have same type}}
+  %0 = "mlopt.mode_select"(%t, %e) : (tensor<f32>, tensor<f64>) -> tensor<f32>
   return
 }

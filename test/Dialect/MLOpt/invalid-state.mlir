@@ -152,7 +152,7 @@ mlopt.state @scalar : f32 parameter init #mlopt.zeros
 
 // -----
 
-// expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [parameter, buffer, optimizer_state, mask, observer, loss_scale, step, rng]}}
+// expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [parameter, buffer, optimizer_state, mask, observer, loss_scale, step, rng, teacher]}}
 mlopt.state @w : tensor<4xf32> weights init #mlopt.zeros
 
 // -----

@@ -36,6 +36,8 @@ mlopt.state @observer.i8max : tensor<4xi8> observer init #mlopt.constant<value =
 mlopt.state @observer.i8min : tensor<4xi8> observer init #mlopt.constant<value = -128.0>
 // CHECK: mlopt.state @mask.set : tensor<4xi1> mask init #mlopt.constant<value = 1.000000e+00>{{$}}
 mlopt.state @mask.set : tensor<4xi1> mask init #mlopt.constant<value = 1.0>
+// CHECK: mlopt.state @teacher.fc.bias : tensor<2xf32> teacher init #mlopt.value<dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>>{{$}}
+mlopt.state @teacher.fc.bias : tensor<2xf32> teacher init #mlopt.value<dense<[0.5, -1.0]> : tensor<2xf32>>
 // CHECK: mlopt.state @loss_scale : tensor<f32> loss_scale init #mlopt.constant<value = 6.553600e+04>{{$}}
 mlopt.state @loss_scale : tensor<f32> loss_scale init #mlopt.constant<value = 65536.0>
 // CHECK: mlopt.state @optimizer.step : tensor<i64> step init #mlopt.zeros{{$}}
@@ -384,6 +386,26 @@ func.func @dropout(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %2 = mlopt.dropout %1, %seed p = 0.0 stream = 0 : tensor<4x8xf32>
   // CHECK: return %[[D2]]
   return %2 : tensor<4x8xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// tap, mode_select
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @tap_and_mode_select
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<4x8xf32>, %[[I:[^:]*]]: tensor<4xi64>, %[[T:[^:]*]]: tensor<f32>, %[[E:[^:]*]]: tensor<f32>)
+func.func @tap_and_mode_select(%x: tensor<4x8xf32>, %i: tensor<4xi64>,
+                               %t: tensor<f32>, %e: tensor<f32>)
+    -> (tensor<4x8xf32>, tensor<4xi64>, tensor<f32>) {
+  // CHECK: %[[H:.*]] = mlopt.tap "hidden" %[[X]] : tensor<4x8xf32>
+  %h = mlopt.tap "hidden" %x : tensor<4x8xf32>
+  // Any element type; names need not be identifiers.
+  // CHECK: %[[J:.*]] = mlopt.tap "encoder.layer 1" %[[I]] : tensor<4xi64>
+  %j = mlopt.tap "encoder.layer 1" %i : tensor<4xi64>
+  // CHECK: %[[L:.*]] = mlopt.mode_select %[[T]], %[[E]] : tensor<f32>
+  %l = mlopt.mode_select %t, %e : tensor<f32>
+  // CHECK: return %[[H]], %[[J]], %[[L]]
+  return %h, %j, %l : tensor<4x8xf32>, tensor<4xi64>, tensor<f32>
 }
 
 //===----------------------------------------------------------------------===//

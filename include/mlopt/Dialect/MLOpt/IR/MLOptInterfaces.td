@@ -96,7 +96,8 @@ def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
       every other elementwise op (`neg`, `sqrt`, `relu`, `sigmoid`, `tanh`,
       `abs`, `cos`, `erf`, `gelu`, `add`, `sub`, `mul`, `div`, `maximum`,
       `minimum`, `compare`, `select`), `max` and `argmax` (exact in any
-      precision), `dropout`, `embedding`, `one_hot`, the shape ops
+      precision), `dropout`, `tap` and `mode_select` (the identity and a
+      choice of operand), `embedding`, `one_hot`, the shape ops
       (`reshape`, `broadcast_to`, `transpose`, `slice`, `concat`), `cast`,
       the pruning ops (`apply_mask` multiplies by 0 or 1, exact in any
       precision; `prune_mask` only compares scores; `sparsity_schedule`
@@ -272,7 +273,7 @@ def MLOpt_ElementForwardingOpInterface
   let description = [{
     An op whose result elements are elements of some operands, moved,
     repeated or converted (reshape, transpose, broadcast_to, slice, concat,
-    select, cast): a range that the result's elements must respect, such as
+    select, cast, tap, mode_select): a range that the result's elements must respect, such as
     an index bound, applies to those operands' elements. `getIndexBound`
     follows index values through these ops.
   }];

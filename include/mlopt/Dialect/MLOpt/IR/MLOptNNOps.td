@@ -285,6 +285,7 @@ def MLOpt_TapOp : MLOpt_ComputeOp<"tap", [
 
 def MLOpt_ModeSelectOp : MLOpt_ComputeOp<"mode_select", [
     AllTypesMatch<["training", "evaluation", "result"]>, MLOpt_Unshardable,
+    MLOpt_ElementForwardingOpInterface,
     DeclareOpInterfaceMethods<MLOpt_EvalModeOpInterface>,
     DeclareOpInterfaceMethods<MLOpt_DifferentiableOpInterface>]> {
   let summary = "one value in training, another in evaluation";
@@ -294,7 +295,10 @@ def MLOpt_ModeSelectOp : MLOpt_ComputeOp<"mode_select", [
     optimizes but evaluation should not report, such as distillation's
     combined loss, whose evaluation value is the student's own loss (the
     teacher's forward then has no use in `@eval_step` and goes). The
-    gradient flows to `training` only.
+    gradient flows to `training` only. It forwards an operand's elements
+    (no arithmetic, `ElementForwardingOpInterface`), follows its operands'
+    precision, has no sharding rule (`MLOpt_Unshardable`), and lowers to
+    its `training` operand: a lowered function is the training form.
 
     ```mlir
     %loss = mlopt.mode_select %total, %student_loss : tensor<f32>
