@@ -1,4 +1,4 @@
-// Diagnostics of the mlopt.loss / mlopt.input / mlopt.label / mlopt.metric attributes.
+// Diagnostics of the mlopt.loss / mlopt.input / mlopt.label / mlopt.metric / mlopt.train_only attributes.
 // RUN: mlopt-opt %s -split-input-file -verify-diagnostics
 
 // expected-error @+1 {{'func.func' op marked 'mlopt.loss' must return the loss as a 0-d float tensor first result}}
@@ -292,4 +292,36 @@ func.func @metric_named_loss(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, t
 func.func @duplicate_metrics(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.loss} {
   %l = mlopt.constant dense<0.0> : tensor<f32>
   return %l, %l, %l : tensor<f32>, tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.train_only' must be a unit attribute}}
+func.func @train_only_not_unit(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.metric = "kd", mlopt.train_only = true}) attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l, %l : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.train_only' needs a function marked 'mlopt.loss' or 'mlopt.train_step'}}
+func.func @train_only_without_loss(%x: tensor<f32>) -> (tensor<f32>, tensor<f32> {mlopt.train_only}) {
+  return %x, %x : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// The loss is no metric: evaluation always reports it.
+// expected-error @+1 {{'mlopt.train_only' on result #0 must mark a metric result}}
+func.func @train_only_loss(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32> {mlopt.train_only}) attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{'mlopt.train_only' on result #1 must mark a metric result}}
+func.func @train_only_not_metric(%x: tensor<4xf32> {mlopt.input}) -> (tensor<f32>, tensor<f32> {mlopt.train_only}) attributes {mlopt.loss} {
+  %l = mlopt.constant dense<0.0> : tensor<f32>
+  return %l, %l : tensor<f32>, tensor<f32>
 }

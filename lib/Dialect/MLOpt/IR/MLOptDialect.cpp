@@ -282,6 +282,23 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
              << kGradsFiniteAttrName << "' must mark a tensor<i1> result";
     return success();
   }
+  // Left out of @eval_step and @calibrate_step (mlopt-entry-points); the
+  // loss, result #0, is never a metric, so evaluation always reports it.
+  if (attr.getName() == kTrainOnlyAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError("'")
+             << kTrainOnlyAttrName << "' must be a unit attribute";
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!func ||
+        (!op->hasAttr(kLossAttrName) && !op->hasAttr(kTrainStepAttrName)))
+      return op->emitError("'")
+             << kTrainOnlyAttrName << "' needs a function marked '"
+             << kLossAttrName << "' or '" << kTrainStepAttrName << "'";
+    if (!func.getResultAttr(resultIndex, kMetricAttrName))
+      return op->emitError("'") << kTrainOnlyAttrName << "' on result #"
+                                << resultIndex << " must mark a metric result";
+    return success();
+  }
   if (attr.getName() != kMetricAttrName)
     return op->emitError("unknown mlopt result attribute '")
            << attr.getName().getValue() << "'";

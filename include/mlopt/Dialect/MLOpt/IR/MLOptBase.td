@@ -75,6 +75,11 @@ def MLOpt_Dialect : Dialect {
     /// finite check covers, in order; the `nonfinite_grad` metric indexes it.
     static constexpr llvm::StringLiteral kCheckedGradsAttrName =
         "mlopt.checked_grads";
+    /// On a metric result of the loss function (`mlopt-distill`'s
+    /// `student_loss` and `distill_loss`): reported in training only;
+    /// `mlopt-entry-points` drops it from @eval_step and @calibrate_step.
+    static constexpr llvm::StringLiteral kTrainOnlyAttrName =
+        "mlopt.train_only";
   }];
 }
 
