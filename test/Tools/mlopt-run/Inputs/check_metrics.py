@@ -4,6 +4,7 @@ usage: check_metrics.py FILE loss-drop RATIO      the final train_loss is more
                                                    than RATIO times below the
                                                    first step's loss
        check_metrics.py FILE at-least KEY VALUE   the summary's KEY >= VALUE
+       check_metrics.py FILE below KEY VALUE      the summary's KEY < VALUE
        check_metrics.py FILE has KEY...           the summary has every KEY
        check_metrics.py FILE close OTHER KEY RTOL  the summaries of FILE and
                                                    OTHER agree on KEY within
@@ -39,6 +40,10 @@ elif check == "at-least":
     key, value = sys.argv[3], float(sys.argv[4])
     if not summary[key] >= value:
         sys.exit(f"{key} = {summary[key]}, expected >= {value}")
+elif check == "below":
+    key, value = sys.argv[3], float(sys.argv[4])
+    if not summary[key] < value:
+        sys.exit(f"{key} = {summary[key]}, expected < {value}")
 elif check == "has":
     missing = [key for key in sys.argv[3:] if key not in summary]
     if missing:
