@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mlopt/Transforms/SetBatchSize.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Transforms/Passes.h"
 
@@ -174,12 +175,11 @@ LogicalResult BatchResizer::run(func::FuncOp func,
   return success();
 }
 
-void MLOptSetBatchSizePass::runOnOperation() {
-  ModuleOp module = getOperation();
+LogicalResult mlir::mlopt::setBatchSize(ModuleOp module, int64_t size) {
   if (size <= 0) {
     module.emitError("mlopt-set-batch-size: size must be positive, got ")
-        << static_cast<int64_t>(size);
-    return signalPassFailure();
+        << size;
+    return failure();
   }
   func::FuncOp loss;
   for (auto func : module.getOps<func::FuncOp>())
@@ -190,12 +190,12 @@ void MLOptSetBatchSizePass::runOnOperation() {
   if (!loss) {
     module.emitError("mlopt-set-batch-size: no func.func is marked '")
         << MLOptDialect::kLossAttrName << "'";
-    return signalPassFailure();
+    return failure();
   }
   if (loss.isExternal()) {
     loss.emitOpError("has no body whose batch mlopt-set-batch-size could "
                      "change");
-    return signalPassFailure();
+    return failure();
   }
   // The pass rewrites the model; the step functions that passes derive from
   // it would keep the old batch.
@@ -207,7 +207,7 @@ void MLOptSetBatchSizePass::runOnOperation() {
         func.emitOpError("takes batched arguments like the loss function; "
                          "mlopt-set-batch-size runs on the model, before "
                          "mlopt-autodiff");
-        return signalPassFailure();
+        return failure();
       }
   }
   SmallVector<unsigned> batchedArgs;
@@ -221,7 +221,7 @@ void MLOptSetBatchSizePass::runOnOperation() {
       emitError(loss.getArgument(i).getLoc())
           << "argument #" << i << " of the loss function has no static batch "
           << "dimension to resize: " << loss.getArgumentTypes()[i];
-      return signalPassFailure();
+      return failure();
     }
     if (!oldBatch) {
       oldBatch = type.getDimSize(0);
@@ -231,7 +231,7 @@ void MLOptSetBatchSizePass::runOnOperation() {
           << "argument #" << i << " of the loss function has batch "
           << type.getDimSize(0) << " in dimension 0, but argument #" << first
           << " has " << *oldBatch;
-      return signalPassFailure();
+      return failure();
     }
     batchedArgs.push_back(i);
   }
@@ -239,10 +239,14 @@ void MLOptSetBatchSizePass::runOnOperation() {
     loss.emitOpError("has no '")
         << MLOptDialect::kInputAttrName << "' or '"
         << MLOptDialect::kLabelAttrName << "' argument whose batch to change";
-    return signalPassFailure();
+    return failure();
   }
-  if (*oldBatch == static_cast<int64_t>(size))
-    return markAllAnalysesPreserved();
-  if (failed(BatchResizer(*oldBatch, static_cast<int64_t>(size)).run(loss, batchedArgs)))
+  if (*oldBatch == size)
+    return success();
+  return BatchResizer(*oldBatch, size).run(loss, batchedArgs);
+}
+
+void MLOptSetBatchSizePass::runOnOperation() {
+  if (failed(setBatchSize(getOperation(), size)))
     return signalPassFailure();
 }

@@ -249,11 +249,40 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
     Adds `func.func @init(%seed: tensor<i64>)`, which writes every state from
     its initializer (`mlopt.initial_value`), and `func.func @eval_step`, the
     loss function with each op in its evaluation form (`EvalModeOpInterface`;
-    dropout is the identity) and no state writes. Attaches the state manifest
-    as the module attribute `mlopt.manifest`, a `#mlopt.manifest` (name, kind,
-    type and trainable flag of every state, in declaration order).
+    dropout is the identity, `mlopt.mode_select` its evaluation operand) and
+    no state writes. Attaches the state manifest as the module attribute
+    `mlopt.manifest`, a `#mlopt.manifest` (name, kind, type and trainable
+    flag of every state, in declaration order).
 
-    When the loss function's loss (result #0) is the result of an op with
+    The results of the loss function marked `mlopt.train_only` (metrics that
+    only training reports, such as `mlopt-distill`'s `student_loss` and
+    `distill_loss`) are left out of `@eval_step` and `@calibrate_step`: the
+    result and its return operand go, then every op that nothing uses any
+    more and that has no effect but reads (a distillation teacher's forward,
+    the training value of a `mode_select`, a dropout's seed read).
+    `@train_step` keeps them:
+
+    ```mlir
+    func.func @loss(%x: tensor<128x784xf32> {mlopt.input},
+                    %y: tensor<128xi64> {mlopt.label})
+        -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"},
+            tensor<f32> {mlopt.metric = "distill_loss", mlopt.train_only})
+        attributes {mlopt.loss} {
+      ...
+      %loss = mlopt.mode_select %total, %student_loss : tensor<f32>
+      return %loss, %acc, %kd : tensor<f32>, tensor<f32>, tensor<f32>
+    }
+    // becomes, without the teacher's states read or its forward:
+    func.func @eval_step(%x: tensor<128x784xf32> {mlopt.input},
+                         %y: tensor<128xi64> {mlopt.label})
+        -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+        attributes {mlopt.eval_step} {
+      ...
+      return %student_loss, %acc : tensor<f32>, tensor<f32>
+    }
+    ```
+
+    When `@eval_step`'s loss (result #0) is the result of an op with
     `LossOpInterface` (`cross_entropy`, `nll_loss`, `mse_loss`, `kl_div`),
     also adds `func.func @predict_step`, marked `mlopt.predict_step`: the
     computation of that op's prediction (`getPrediction`: the logits of
@@ -269,17 +298,18 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
     }
     ```
 
-    A loss computed otherwise (a sum of losses, a distillation's combined
-    loss) has no single prediction: no `@predict_step` is built and that is
-    not an error. A prediction that depends on an `mlopt.label` argument is
+    A loss computed otherwise (a sum of losses) has no single prediction: no
+    `@predict_step` is built and that is not an error. (A distillation's
+    combined loss is a `mode_select` whose evaluation operand is the
+    student's loss: `@predict_step` computes the student's prediction.) A prediction that depends on an `mlopt.label` argument is
     an error at the loss op.
 
     When the module has state of kind `observer` (`mlopt-quantize`), also
     adds `func.func @calibrate_step`: the loss function in evaluation form
     as `@eval_step`, except that `mlopt.observe` keeps its training form and
-    the writes of observer states stay (no other state changes), taking and
-    returning what the loss function does, without its argument and result
-    attributes; the runtime runs it to calibrate static quantization
+    the writes of observer states stay (no other state changes), taking what
+    the loss function does and returning what `@eval_step` does, without
+    argument and result attributes; the runtime runs it to calibrate static quantization
     (`Session::calibrateStep`, docs/Quantization.md).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
@@ -828,8 +858,14 @@ def MLOptDistill : Pass<"mlopt-distill", "::mlir::ModuleOp"> {
     (`#mlopt.value`), never trainable, so autodiff computes no gradient for
     them, the optimizer keeps no state for them, and checkpoints of the
     student leave them out. The teacher's inputs are the student's
-    (`mlopt.input` arguments, in order, of the same types); its output is
-    the prediction of its loss (`LossOpInterface::getPrediction`: logits).
+    (`mlopt.input` arguments, in order, of the same types; a teacher written
+    for another batch size is first brought to the student's, as
+    `mlopt-set-batch-size` does); its output is the prediction of its loss
+    (`LossOpInterface::getPrediction`: logits). Only the slice of the
+    teacher that computes it (or its tapped tensor) is cloned, without the
+    teacher's own `mlopt.tap`s. The checkpoint's tensors that are not the
+    teacher's (a training checkpoint's optimizer state) are ignored; the C++
+    API (Distill.h: `distillModel`) takes the tensors as attributes.
 
     Modes (`mode=`), with `s`/`t` the student's and the teacher's outputs:
 
