@@ -30,6 +30,9 @@
 // The student.
 // RUN: %{distill} %t/student.mlir -split-input-file --mlopt-distill="%{teacher}"
 // RUN: %{distill} %t/feature.mlir -split-input-file --mlopt-distill="mode=feature student-tap=hidden projection=never %{teacher}"
+// RUN: %{distill} %t/projection-clash.mlir --mlopt-distill="mode=feature student-tap=hidden %{teacher}"
+// RUN: %{distill} %t/label-student.mlir --mlopt-distill="teacher=%t/label-teacher.mlir teacher-checkpoint=%t/teacher.safetensors"
+// RUN: %{distill} %t/step-student.mlir --mlopt-distill="teacher=%t/step-teacher.mlir teacher-checkpoint=%t/teacher.safetensors"
 // RUN: %{distill} %t/teacher-tap.mlir --mlopt-distill="mode=feature student-tap=hidden teacher-tap=missing %{teacher}"
 
 //--- mode.mlir
@@ -272,6 +275,71 @@ module {
     %h = mlopt.linear %x, %w : (tensor<4x3xf32>, tensor<5x3xf32>) -> tensor<4x5xf32>
     %a = mlopt.tap "hidden" %h : tensor<4x5xf32>
     %l = mlopt.mean %a dims = [0, 1] : tensor<4x5xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+//--- projection-clash.mlir
+// expected-error@+1 {{mlopt-distill: symbol @distill.projection.weight already exists}}
+module {
+  mlopt.state @distill.projection.weight : tensor<5x3xf32> parameter trainable init #mlopt.zeros
+  func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label}) -> tensor<f32>
+      attributes {mlopt.loss} {
+    %a = mlopt.tap "hidden" %x : tensor<4x3xf32>
+    %l = mlopt.mean %a dims = [0, 1] : tensor<4x3xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+//--- label-teacher.mlir
+// A teacher whose logits depend on its labels.
+func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.constant dense<1.0> : tensor<2x3xf32>
+  %h = mlopt.linear %x, %w : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+  %c = mlopt.cast %y : tensor<4xi64> to tensor<4xf32>
+  %r = mlopt.reshape %c : tensor<4xf32> to tensor<4x1xf32>
+  %logits = mlopt.add %h, %r : (tensor<4x2xf32>, tensor<4x1xf32>) -> tensor<4x2xf32>
+  %l = mlopt.cross_entropy %logits, %y : (tensor<4x2xf32>, tensor<4xi64>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+//--- label-student.mlir
+// expected-error@+1 {{mlopt-distill: the teacher's prediction depends on its argument #1, which is not an mlopt.input}}
+module {
+  func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label}) -> tensor<f32>
+      attributes {mlopt.loss} {
+    %w = mlopt.constant dense<1.0> : tensor<2x3xf32>
+    %logits = mlopt.linear %x, %w : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+    %l = mlopt.cross_entropy %logits, %y : (tensor<4x2xf32>, tensor<4xi64>) -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+//--- step-teacher.mlir
+// A teacher whose prediction reads a state that is no model tensor (a step
+// counter) and that its checkpoint does not hold.
+mlopt.state @fc2.weight : tensor<2x5xf32> parameter trainable init #mlopt.zeros
+mlopt.state @count : tensor<i64> step init #mlopt.zeros
+func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %n = mlopt.state_read @count : tensor<i64>
+  %f = mlopt.cast %n : tensor<i64> to tensor<f32>
+  %w = mlopt.constant dense<1.0> : tensor<2x3xf32>
+  %h = mlopt.linear %x, %w : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+  %logits = mlopt.mul %h, %f : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %l = mlopt.cross_entropy %logits, %y : (tensor<4x2xf32>, tensor<4xi64>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+//--- step-student.mlir
+// expected-error@+1 {{mlopt-distill: the teacher's tensors do not match its states (1 mismatch): no value for @count (tensor<i64>)}}
+module {
+  func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label}) -> tensor<f32>
+      attributes {mlopt.loss} {
+    %w = mlopt.constant dense<1.0> : tensor<2x3xf32>
+    %logits = mlopt.linear %x, %w : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+    %l = mlopt.cross_entropy %logits, %y : (tensor<4x2xf32>, tensor<4xi64>) -> tensor<f32>
     return %l : tensor<f32>
   }
 }
