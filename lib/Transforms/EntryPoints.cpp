@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
@@ -86,17 +87,57 @@ convertToEvaluationForm(func::FuncOp function,
   return success();
 }
 
+/// Removes the results of `function` (a clone of the loss function) marked
+/// `mlopt.train_only`, with their return operands.
+static LogicalResult dropTrainOnlyResults(func::FuncOp function) {
+  llvm::BitVector trainOnly(function.getNumResults());
+  for (unsigned i = 0, e = function.getNumResults(); i < e; ++i)
+    if (function.getResultAttr(i, MLOptDialect::kTrainOnlyAttrName))
+      trainOnly.set(i);
+  if (trainOnly.none())
+    return success();
+  auto returnOp = dyn_cast<func::ReturnOp>(function.front().getTerminator());
+  if (!returnOp)
+    return function.emitError("mlopt-entry-points: @")
+           << function.getSymName() << " does not end in func.return";
+  returnOp->eraseOperands(trainOnly);
+  if (failed(function.eraseResults(trainOnly)))
+    return function.emitError("mlopt-entry-points: cannot remove the '")
+           << MLOptDialect::kTrainOnlyAttrName << "' results of @"
+           << function.getSymName();
+  return success();
+}
+
+/// Erases the ops of `function` whose results nothing uses and that have no
+/// effect but reads: what only the evaluation form's replaced ops and the
+/// dropped results used (a distillation teacher's forward, the training
+/// value of mlopt.mode_select, the dropout seed's read).
+static void eraseDeadOps(func::FuncOp function) {
+  SmallVector<Operation *> ops;
+  for (Operation &op : function.front().without_terminator())
+    ops.push_back(&op);
+  // Users come after their operands: from the end, one sweep does it.
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      op->erase();
+}
+
 /// `func.func @eval_step`: the loss function with every op in its
-/// evaluation form (`EvalModeOpInterface`: dropout is the identity) and
-/// without state writes.
+/// evaluation form (`EvalModeOpInterface`: dropout is the identity), without
+/// state writes, without the results marked `mlopt.train_only`, and without
+/// the computation only they and the training forms needed.
 static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
   auto eval = cast<func::FuncOp>(builder.clone(*loss));
   eval.setSymName(kEvalStepName);
   eval->removeAttr(MLOptDialect::kLossAttrName);
   eval->setAttr(MLOptDialect::kEvalStepAttrName, builder.getUnitAttr());
-  return convertToEvaluationForm(
-      eval, [](Operation *) { return false; },
-      [](StateWriteOp) { return false; });
+  if (failed(convertToEvaluationForm(
+          eval, [](Operation *) { return false; },
+          [](StateWriteOp) { return false; })) ||
+      failed(dropTrainOnlyResults(eval)))
+    return failure();
+  eraseDeadOps(eval);
+  return success();
 }
 
 /// `func.func @calibrate_step`, when the module has state of kind observer
@@ -105,9 +146,11 @@ static LogicalResult buildEvalStep(OpBuilder &builder, func::FuncOp loss) {
 /// states (`mlopt.observe`) keep their training form and those writes stay, so
 /// that running it on batches of data calibrates the observers and changes
 /// nothing else (batch norm statistics, the pruning step, `quantization.step`).
-/// It takes and returns what the loss function does; the argument and result
-/// attributes are dropped (they belong to the functions the dialect knows as
-/// entry points), and the runtime calls it by name.
+/// It takes what the loss function does and returns what @eval_step does (the
+/// results marked `mlopt.train_only` go, and the computation only they
+/// needed); the argument and result attributes are dropped (they belong to
+/// the functions the dialect knows as entry points), and the runtime calls it
+/// by name.
 static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
                                         ArrayRef<StateOp> states) {
   llvm::SmallPtrSet<StringAttr, 8> observers;
@@ -119,6 +162,8 @@ static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
   auto calibrate = cast<func::FuncOp>(builder.clone(*loss));
   calibrate.setSymName(kCalibrateStepName);
   calibrate->removeAttr(MLOptDialect::kLossAttrName);
+  if (failed(dropTrainOnlyResults(calibrate)))
+    return failure();
   calibrate.removeArgAttrsAttr();
   calibrate.removeResAttrsAttr();
   // The observers' updates: the ops whose results are written to observer
@@ -132,9 +177,12 @@ static LogicalResult buildCalibrateStep(OpBuilder &builder, func::FuncOp loss,
       if (Operation *def = write.getValue().getDefiningOp())
         observing.insert(def);
   });
-  return convertToEvaluationForm(
-      calibrate, [&](Operation *op) { return observing.contains(op); },
-      writesObserver);
+  if (failed(convertToEvaluationForm(
+          calibrate, [&](Operation *op) { return observing.contains(op); },
+          writesObserver)))
+    return failure();
+  eraseDeadOps(calibrate);
+  return success();
 }
 
 /// `func.func @predict_step(<the inputs>) -> <prediction>`, when the loss

@@ -98,6 +98,29 @@ func.func @loss(%x: tensor<8x6x8xf32> {mlopt.input},
   return %loss : tensor<f32>
 }
 
+// -----
+
+// tap and mode_select infer their types: a tapped hidden layer and a
+// distillation-style combined loss follow the batch.
+// CHECK-LABEL: func.func @loss
+// CHECK-SAME: %[[X:.*]]: tensor<64x4xf32> {mlopt.input}
+// CHECK: %[[H:.*]] = mlopt.linear %[[X]], %{{.*}} -> tensor<64x3xf32>
+// CHECK: mlopt.tap "hidden" %[[H]] : tensor<64x3xf32>
+// CHECK: mlopt.mode_select %{{.*}}, %{{.*}} : tensor<f32>
+mlopt.state @fc.weight : tensor<3x4xf32> parameter trainable init #mlopt.zeros
+func.func @loss(%x: tensor<8x4xf32> {mlopt.input},
+                %y: tensor<8x3xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<3x4xf32>
+  %h = mlopt.linear %x, %w : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
+  %t = mlopt.tap "hidden" %h : tensor<8x3xf32>
+  %l = mlopt.mse_loss %t, %y : (tensor<8x3xf32>, tensor<8x3xf32>) -> tensor<f32>
+  %two = mlopt.constant dense<2.0> : tensor<f32>
+  %total = mlopt.mul %l, %two : tensor<f32>
+  %loss = mlopt.mode_select %total, %l : tensor<f32>
+  return %loss : tensor<f32>
+}
+
 // EXMLP-LABEL: func.func @loss
 // EXMLP-SAME: tensor<256x784xf32> {mlopt.input}
 // EXMLP-SAME: tensor<256xi64> {mlopt.label}

@@ -301,16 +301,17 @@ def MLOptEntryPoints : Pass<"mlopt-entry-points", "::mlir::ModuleOp"> {
     A loss computed otherwise (a sum of losses) has no single prediction: no
     `@predict_step` is built and that is not an error. (A distillation's
     combined loss is a `mode_select` whose evaluation operand is the
-    student's loss: `@predict_step` computes the student's prediction.) A prediction that depends on an `mlopt.label` argument is
-    an error at the loss op.
+    student's loss: `@predict_step` computes the student's prediction.) A
+    prediction that depends on an `mlopt.label` argument is an error at the
+    loss op.
 
     When the module has state of kind `observer` (`mlopt-quantize`), also
     adds `func.func @calibrate_step`: the loss function in evaluation form
     as `@eval_step`, except that `mlopt.observe` keeps its training form and
     the writes of observer states stay (no other state changes), taking what
     the loss function does and returning what `@eval_step` does, without
-    argument and result attributes; the runtime runs it to calibrate static quantization
-    (`Session::calibrateStep`, docs/Quantization.md).
+    argument and result attributes; the runtime runs it to calibrate static
+    quantization (`Session::calibrateStep`, docs/Quantization.md).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
