@@ -100,6 +100,19 @@ TEST_F(InterfacesTest, ElementwiseCostIsOnePerElement) {
   EXPECT_EQ(cost(relu).getBytesAccessed(), 2 * 100 * 2);
 }
 
+TEST_F(InterfacesTest, TapAndModeSelectDoNoArithmetic) {
+  SmallVector<Value> args = arguments({f32({4, 8}), f32({4, 8})});
+  auto tap = TapOp::create(builder, loc, "hidden", args[0]);
+  auto select = ModeSelectOp::create(builder, loc, args[0], args[1]);
+  ASSERT_TRUE(cost(tap));
+  ASSERT_TRUE(cost(select));
+  EXPECT_EQ(cost(tap).getFlops(), 0);
+  EXPECT_EQ(cost(select).getFlops(), 0);
+  // Their bytes are still counted: operands and result, once each.
+  EXPECT_EQ(cost(tap).getBytesAccessed(), 2 * 32 * 4);
+  EXPECT_EQ(cost(select).getBytesAccessed(), 3 * 32 * 4);
+}
+
 TEST_F(InterfacesTest, StateAccessHasNoCostRule) {
   builder.setInsertionPointToEnd(module->getBody());
   StateOp::create(builder, loc, "w", f32({4}), StateKind::Parameter,
