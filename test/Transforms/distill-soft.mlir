@@ -2,6 +2,7 @@
 // RUN: mlopt-opt %s --mlopt-distill="teacher=%S/Inputs/distill-teacher-mlp.mlir teacher-checkpoint=%t.safetensors alpha=0.75 temperature=2" | FileCheck %s
 // RUN: mlopt-opt %s --mlopt-distill="teacher=%S/Inputs/distill-teacher-mlp.mlir teacher-checkpoint=%t.safetensors alpha=1" | FileCheck %s --check-prefix=ALPHA1
 // RUN: mlopt-opt %s --mlopt-distill="teacher=%S/Inputs/distill-teacher-mlp.mlir teacher-checkpoint=%t.safetensors" --mlopt-autodiff | FileCheck %s --check-prefix=GRAD
+// RUN: mlopt-opt %s --mlopt-distill="teacher=%S/Inputs/distill-teacher-mlp.mlir teacher-checkpoint=%t.safetensors" --mlopt-train-pipeline="optimizer=adamw lr=0.01" | FileCheck %s --check-prefix=TRAIN
 
 // mlopt-distill mode=soft (the default): the teacher (Inputs/
 // distill-teacher-mlp.mlir) runs in its evaluation form (no dropout, no read
@@ -58,6 +59,22 @@
 // GRAD-SAME:    tensor<f32> {mlopt.metric = "distill_loss", mlopt.train_only}, tensor<2x3xf32> {mlopt.grad_of = @fc.weight}, tensor<2xf32> {mlopt.grad_of = @fc.bias}) attributes {mlopt.train_step}
 // GRAD-NOT:   mlopt.grad_of = @teacher
 
+// No optimizer state and no write for the teacher's states in @train_step.
+// TRAIN-LABEL: module attributes {mlopt.manifest = #mlopt.manifest<[
+// TRAIN-SAME:    <"teacher.fc1.weight", teacher, tensor<5x3xf32>>
+// TRAIN-NOT:   optimizer.teacher
+// TRAIN-LABEL: func.func @train_step(
+// TRAIN:         mlopt.state_read @teacher.fc2.bias
+// TRAIN-NOT:     mlopt.state_write %{{.*}}, @teacher
+// TRAIN:         return
+// TRAIN-LABEL: func.func @init(
+// @eval_step reports the student's own loss and metrics, without the teacher.
+// TRAIN-LABEL: func.func @eval_step(
+// TRAIN-SAME:    -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"}) attributes {mlopt.eval_step}
+// TRAIN-NOT:     @teacher
+// TRAIN:         %[[CE:.*]] = mlopt.cross_entropy
+// TRAIN-NOT:     @teacher
+// TRAIN:         return %[[CE]], %{{.*}} : tensor<f32>, tensor<f32>
 
 mlopt.state @fc.weight : tensor<2x3xf32> parameter trainable
     init #mlopt.kaiming_uniform<a = 2.2360679774997898>
