@@ -326,3 +326,102 @@ TEST(SessionTest, EntryPointsNameTheirOwnMetrics) {
   ASSERT_EQ(eval->metrics.size(), 1u);
   EXPECT_EQ(eval->metrics[0].first, "accuracy");
 }
+
+// A distilled classifier (as mlopt-distill writes it: the teacher's logits
+// from a frozen state, the loss mode_select(total, student_loss), the loss
+// terms marked mlopt.train_only): training reports the loss terms (each
+// step, and their epoch means), evaluation only the student's metrics, on
+// the full batches and on the last partial one.
+TEST(SessionTest, TrainOnlyMetricsAreTrainings) {
+  auto model = Model::parse(R"mlir(
+    mlopt.state @fc.weight : tensor<10x4xf32> parameter trainable
+        init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+    mlopt.state @teacher.fc.weight : tensor<10x4xf32> teacher
+        init #mlopt.value<dense<0.25> : tensor<10x4xf32>>
+    func.func @loss(%x: tensor<8x4xf32> {mlopt.input},
+                    %y: tensor<8xi64> {mlopt.label})
+        -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"},
+            tensor<f32> {mlopt.metric = "student_loss", mlopt.train_only},
+            tensor<f32> {mlopt.metric = "distill_loss", mlopt.train_only})
+        attributes {mlopt.loss} {
+      %w = mlopt.state_read @fc.weight : tensor<10x4xf32>
+      %s = mlopt.linear %x, %w : (tensor<8x4xf32>, tensor<10x4xf32>) -> tensor<8x10xf32>
+      %student = mlopt.cross_entropy %s, %y
+          : (tensor<8x10xf32>, tensor<8xi64>) -> tensor<f32>
+      %acc = mlopt.accuracy %s, %y : (tensor<8x10xf32>, tensor<8xi64>) -> tensor<f32>
+      %tw = mlopt.state_read @teacher.fc.weight : tensor<10x4xf32>
+      %t = mlopt.linear %x, %tw : (tensor<8x4xf32>, tensor<10x4xf32>) -> tensor<8x10xf32>
+      %distill = mlopt.mse_loss %s, %t
+          : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+      %total = mlopt.add %student, %distill : tensor<f32>
+      %loss = mlopt.mode_select %total, %student : tensor<f32>
+      return %loss, %acc, %student, %distill
+          : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
+    }
+  )mlir");
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "reference";
+  options.pipeline.optimizer.lr = 0.1;
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  EXPECT_EQ((*session)->getTrainMetricNames(),
+            llvm::ArrayRef<std::string>(
+                {"accuracy", "student_loss", "distill_loss", "lr"}));
+  EXPECT_EQ((*session)->getEvalMetricNames(),
+            llvm::ArrayRef<std::string>({"accuracy"}));
+  EXPECT_EQ(getTrainOnlyMetricNames(**session),
+            (std::vector<std::string>{"student_loss", "distill_loss"}));
+  // Evaluation does not read the teacher.
+  EXPECT_EQ((*session)->getStatesReadBy("eval_step"),
+            (std::vector<std::string>{"fc.weight"}));
+  ASSERT_FALSE(bool((*session)->init(0)));
+
+  const ModelSignature &signature = (*model)->getSignature();
+  auto trainSet = loadDatasetSpec("synthetic:32", Split::Train, signature);
+  ASSERT_TRUE(bool(trainSet)) << llvm::toString(trainSet.takeError());
+  ASSERT_FALSE(bool(fitDataset(*trainSet, signature)));
+  TrainLoopOptions loop;
+  loop.epochs = 1;
+  loop.progress = false;
+  double studentSum = 0, distillSum = 0;
+  int64_t steps = 0;
+  std::vector<std::pair<std::string, double>> epochMetrics;
+  TrainLoopCallbacks callbacks;
+  callbacks.onStep = [&](const StepRecord &record) {
+    const auto &metrics = record.result.metrics;
+    EXPECT_EQ(metrics.size(), 4u);
+    if (metrics.size() == 4) {
+      // The loss is the total: the student's loss plus the distillation's.
+      EXPECT_FLOAT_EQ(record.result.loss,
+                      metrics[1].second + metrics[2].second);
+      studentSum += metrics[1].second;
+      distillSum += metrics[2].second;
+    }
+    ++steps;
+    return llvm::Error::success();
+  };
+  callbacks.onEpoch = [&](const EpochRecord &record) {
+    epochMetrics = record.trainMetrics;
+    return llvm::Error::success();
+  };
+  auto trained = train(**session, *trainSet, loop, callbacks);
+  ASSERT_TRUE(bool(trained)) << llvm::toString(trained.takeError());
+  ASSERT_EQ(steps, 4);
+  ASSERT_EQ(epochMetrics.size(), 2u);
+  EXPECT_EQ(epochMetrics[0].first, "student_loss");
+  EXPECT_DOUBLE_EQ(epochMetrics[0].second, studentSum / steps);
+  EXPECT_EQ(epochMetrics[1].first, "distill_loss");
+  EXPECT_DOUBLE_EQ(epochMetrics[1].second, distillSum / steps);
+  EXPECT_EQ(trained->lastEpochMetrics, epochMetrics);
+
+  // 12 samples: a full batch and a partial one of 4 (its own session).
+  auto testSet = loadDatasetSpec("synthetic:12", Split::Test, signature);
+  ASSERT_TRUE(bool(testSet)) << llvm::toString(testSet.takeError());
+  ASSERT_FALSE(bool(fitDataset(*testSet, signature)));
+  auto eval = evaluate(**session, *testSet, /*progress=*/false);
+  ASSERT_TRUE(bool(eval)) << llvm::toString(eval.takeError());
+  ASSERT_EQ(eval->metrics.size(), 1u);
+  EXPECT_EQ(eval->metrics[0].first, "accuracy");
+  EXPECT_EQ(eval->samples, 12);
+}
