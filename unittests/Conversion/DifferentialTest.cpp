@@ -233,6 +233,27 @@ TEST_F(DifferentialTest, CompareSelectCast) {
 // Shape ops
 //===----------------------------------------------------------------------===//
 
+/// tap is the identity; a function holding mode_select is in training form:
+/// its training operand (as in the evaluator). Bit-exact, any element type.
+TEST_F(DifferentialTest, TapAndModeSelectAreExact) {
+  runModule(R"mlir(
+    func.func @tap(%x: tensor<16x33xf32>, %i: tensor<7xi64>) -> (tensor<16x33xf32>, tensor<7xi64>) {
+      %t = mlopt.tap "hidden" %x : tensor<16x33xf32>
+      %y = mlopt.neg %t : tensor<16x33xf32>
+      %j = mlopt.tap "labels" %i : tensor<7xi64>
+      return %y, %j : tensor<16x33xf32>, tensor<7xi64>
+    }
+    func.func @mode_select(%a: tensor<4x5xf32>, %b: tensor<4x5xf32>, %c: tensor<f64>) -> (tensor<4x5xf32>, tensor<f64>) {
+      %e = mlopt.abs %b : tensor<4x5xf32>
+      %y = mlopt.mode_select %a, %e : tensor<4x5xf32>
+      %l = mlopt.neg %c : tensor<f64>
+      %m = mlopt.mode_select %l, %c : tensor<f64>
+      return %y, %m : tensor<4x5xf32>, tensor<f64>
+    }
+  )mlir",
+            InputRange{}, Tolerance{0.0, 0.0});
+}
+
 TEST_F(DifferentialTest, ShapeOps) {
   runModule(R"mlir(
     func.func @reshape(%x: tensor<6x4xf32>) -> (tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<24xf32>) {

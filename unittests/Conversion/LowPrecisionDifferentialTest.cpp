@@ -475,6 +475,21 @@ TEST_P(LowPrecisionForwardTest, DropoutAndMasks) {
             InputRange{0.01, 2.0, int64_t(1) << 62});
 }
 
+/// tap and mode_select move elements only: exact in the low type.
+TEST_P(LowPrecisionForwardTest, TapAndModeSelect) {
+  runModule(R"mlir(
+    func.func @tap(%x: tensor<16x33xELT>) -> tensor<16x33xELT> {
+      %t = mlopt.tap "hidden" %x : tensor<16x33xELT>
+      %y = mlopt.relu %t : tensor<16x33xELT>
+      return %y : tensor<16x33xELT>
+    }
+    func.func @mode_select(%a: tensor<4x5xELT>, %b: tensor<4x5xELT>) -> tensor<4x5xELT> {
+      %y = mlopt.mode_select %a, %b : tensor<4x5xELT>
+      return %y : tensor<4x5xELT>
+    }
+  )mlir");
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, LowPrecisionForwardTest,
                          ::testing::Values(kBF16, kF16), paramName);
 
