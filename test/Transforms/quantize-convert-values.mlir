@@ -1,4 +1,4 @@
-// RUN: mlopt-opt %s --mlopt-quantize=mode=convert | FileCheck %s
+// RUN: mlopt-opt %s --mlopt-quantize="mode=convert activation-bits=8" | FileCheck %s
 
 // mode=convert: the observers of mode=qat or mode=static give the int8
 // model. A weight read from a state becomes that state in i8 with its scale
@@ -7,7 +7,8 @@
 // of the scales, then the bias. The states' values follow from the
 // #mlopt.value initializers (QuantMath.h's rules): weight per channel
 // symmetric (scale = max|w| / 127.5), input affine (scale = 4 / 255 and
-// zero point -128 - round(-1 / scale) = -64 for the range [-1, 3]).
+// zero point -128 - round(-1 / scale) = -64 for the range [-1, 3]; 8-bit
+// activations, activation-bits=8, the default being 7).
 
 // The first model has the observers of mode=static with calibrated ranges.
 // CHECK-LABEL: module {

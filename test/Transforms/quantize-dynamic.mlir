@@ -20,8 +20,8 @@
 // CHECK-NEXT:    %[[NINF:.*]] = mlopt.constant dense<0xFF800000> : tensor<f32>
 // CHECK-NEXT:    %[[TRUE:.*]] = mlopt.constant dense<true> : tensor<i1>
 // CHECK-NEXT:    %[[MIN:.*]], %[[MAX:.*]] = mlopt.observe %[[X]], %[[INF]], %[[NINF]], %[[TRUE]] : tensor<4x3xf32>, tensor<f32>
-// CHECK-NEXT:    %[[S:.*]], %[[Z:.*]] = mlopt.quant_params %[[MIN]], %[[MAX]] {quant_max = 127 : i64, quant_min = -128 : i64} : tensor<f32>
-// CHECK-NEXT:    %[[XQ:.*]] = mlopt.quantize %[[X]], %[[S]], %[[Z]] {quant_max = 127 : i64, quant_min = -128 : i64} : tensor<4x3xf32>, tensor<f32> -> tensor<4x3xi8>
+// CHECK-NEXT:    %[[S:.*]], %[[Z:.*]] = mlopt.quant_params %[[MIN]], %[[MAX]] {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<f32>
+// CHECK-NEXT:    %[[XQ:.*]] = mlopt.quantize %[[X]], %[[S]], %[[Z]] {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<4x3xf32>, tensor<f32> -> tensor<4x3xi8>
 // CHECK:         %[[W:.*]] = mlopt.state_read @fc.weight : tensor<2x3xi8>
 // CHECK-NEXT:    mlopt.quantized_linear %[[XQ]], %[[Z]], %[[W]]
 // CHECK:         mlopt.dequantize

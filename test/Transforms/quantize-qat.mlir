@@ -31,8 +31,8 @@
 // CHECK-NEXT:    %[[IMIN1:.*]], %[[IMAX1:.*]] = mlopt.observe %[[X]], %[[IMIN]], %[[IMAX]], %[[TRUE]] {averaging_constant = 1.000000e-02 : f64} : tensor<8x3xf32>, tensor<f32>
 // CHECK-NEXT:    mlopt.state_write %[[IMIN1]], @fc.input_observer.min_val : tensor<f32>
 // CHECK-NEXT:    mlopt.state_write %[[IMAX1]], @fc.input_observer.max_val : tensor<f32>
-// CHECK-NEXT:    %[[IS:.*]], %[[IZ:.*]] = mlopt.quant_params %[[IMIN1]], %[[IMAX1]] {quant_max = 127 : i64, quant_min = -128 : i64} : tensor<f32>
-// CHECK-NEXT:    %[[XQ:.*]] = mlopt.fake_quant %[[X]], %[[IS]], %[[IZ]] {quant_max = 127 : i64, quant_min = -128 : i64} : tensor<8x3xf32>, tensor<f32>
+// CHECK-NEXT:    %[[IS:.*]], %[[IZ:.*]] = mlopt.quant_params %[[IMIN1]], %[[IMAX1]] {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<f32>
+// CHECK-NEXT:    %[[XQ:.*]] = mlopt.fake_quant %[[X]], %[[IS]], %[[IZ]] {quant_max = 63 : i64, quant_min = -64 : i64} : tensor<8x3xf32>, tensor<f32>
 // CHECK-NEXT:    %[[WMIN:.*]] = mlopt.state_read @fc.weight_observer.min_val : tensor<4xf32>
 // CHECK-NEXT:    %[[WMAX:.*]] = mlopt.state_read @fc.weight_observer.max_val : tensor<4xf32>
 // CHECK-NEXT:    %[[WMIN1:.*]], %[[WMAX1:.*]] = mlopt.observe %[[W]], %[[WMIN]], %[[WMAX]], %[[TRUE]] {averaging_constant = 1.000000e-02 : f64, axis = 0 : i64} : tensor<4x3xf32>, tensor<4xf32>

@@ -341,8 +341,9 @@ TEST_F(QuantizedModelTest, CalibrationUpdatesOnlyTheObservers) {
   const TensorData *scale = find(*quantized, "fc1.input.scale");
   const TensorData *zeroPoint = find(*quantized, "fc1.input.zero_point");
   ASSERT_TRUE(scale && zeroPoint);
+  // 7-bit activations by default (PyTorch's x86 reduce_range).
   quant_math::QuantParams params =
-      quant_math::computeQuantParams(min, max, -128, 127, /*symmetric=*/false);
+      quant_math::computeQuantParams(min, max, -64, 63, /*symmetric=*/false);
   EXPECT_EQ(fromBytes<float>(scale->bytes), std::vector<float>{params.scale});
   EXPECT_EQ(fromBytes<int32_t>(zeroPoint->bytes),
             std::vector<int32_t>{params.zeroPoint});

@@ -695,8 +695,9 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
     both operands affine per tensor); `ops` restricts them to the named ops.
     Integer ranges are signed: `[-2^(b-1), 2^(b-1) - 1]` for `b` bits
     (weights symmetric, activations affine), stored in `i8` for `b` < 8 in
-    the int8 model (7-bit activations take the int8 kernels' exact fast
-    path, PyTorch's `reduce_range`). `static` and `dynamic` use
+    the int8 model. Activations default to 7 bits, PyTorch's x86
+    `reduce_range` (also `quantize_dynamic`'s): the AVX2 int8 kernel's exact
+    fast path, and one model on every CPU. `static` and `dynamic` use
     `weight-bits`/`activation-bits`; `convert` takes each operand's range
     from the `fake_quant` it removes (a QAT model converts to the bits it
     trained with) and, after `static`, from its own
@@ -824,8 +825,9 @@ def MLOptQuantize : Pass<"mlopt-quantize", "::mlir::ModuleOp"> {
            "qat, static, dynamic or convert (required)">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
            "bits of the weights, 2..8 (int8 modes: stored in i8)">,
-    Option<"activationBits", "activation-bits", "int64_t", /*default=*/"8",
-           "bits of the activations, 2..8 (7: the int8 kernels' fast path)">,
+    Option<"activationBits", "activation-bits", "int64_t", /*default=*/"7",
+           "bits of the activations, 2..8 (7, PyTorch's x86 reduce_range: "
+           "the AVX2 int8 kernel's exact fast path)">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"true",
            "weights per output channel (else per tensor)">,
     Option<"observer", "observer", "std::string", /*default=*/"\"\"",

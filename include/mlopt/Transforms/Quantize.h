@@ -104,9 +104,11 @@ struct Int8ConversionOptions {
   /// tensor (dynamic).
   bool perChannel = true;
   /// Bits (2..8) of the symmetric operands (weights) and of the affine ones
-  /// (activations), stored in i8 with the range [-2^(b-1), 2^(b-1) - 1]:
-  /// 7-bit activations take the int8 kernels' exact fast path.
-  int64_t weightBits = 8, activationBits = 8;
+  /// (activations), stored in i8 with the range [-2^(b-1), 2^(b-1) - 1].
+  /// Activations default to 7 bits as in PyTorch's x86 quantization
+  /// (`reduce_range`, also quantize_dynamic's): the AVX2 int8 kernel's exact
+  /// fast path, and the same model on every CPU.
+  int64_t weightBits = 8, activationBits = 7;
 };
 
 /// The options of `pass` when it is an mlopt-quantize pass, else nullopt.
