@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/Distill.h"
+#include "EvalModeForm.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
@@ -319,15 +320,7 @@ public:
   /// Every op with EvalModeOpInterface in its evaluation form (dropout the
   /// identity, mode_select its evaluation value).
   LogicalResult convert() {
-    SmallVector<EvalModeOpInterface> ops;
-    clone.walk([&](EvalModeOpInterface op) { ops.push_back(op); });
-    IRRewriter rewriter(clone.getContext());
-    for (EvalModeOpInterface op : ops) {
-      rewriter.setInsertionPoint(op);
-      if (failed(op.convertToEvalMode(rewriter)))
-        return failure();
-    }
-    return success();
+    return convertToEvalMode(clone, [](Operation *) { return false; });
   }
 
   func::FuncOp get() const { return clone; }

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "EvalModeForm.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Support/CounterHash.h"
 #include "mlopt/Transforms/Passes.h"
@@ -65,25 +66,15 @@ static LogicalResult
 convertToEvaluationForm(func::FuncOp function,
                         function_ref<bool(Operation *)> keepTrainingForm,
                         function_ref<bool(StateWriteOp)> keepWrite) {
-  SmallVector<EvalModeOpInterface> evalModeOps;
   SmallVector<StateWriteOp> writes;
-  function.walk([&](Operation *op) {
-    if (auto evalMode = dyn_cast<EvalModeOpInterface>(op)) {
-      if (!keepTrainingForm(op))
-        evalModeOps.push_back(evalMode);
-    } else if (auto write = dyn_cast<StateWriteOp>(op)) {
-      if (!keepWrite(write))
-        writes.push_back(write);
-    }
+  function.walk([&](StateWriteOp write) {
+    if (!keepWrite(write))
+      writes.push_back(write);
   });
-  IRRewriter rewriter(function.getContext());
-  for (EvalModeOpInterface op : evalModeOps) {
-    rewriter.setInsertionPoint(op);
-    if (failed(op.convertToEvalMode(rewriter)))
-      return failure();
-  }
+  if (failed(convertToEvalMode(function, keepTrainingForm)))
+    return failure();
   for (StateWriteOp write : writes)
-    rewriter.eraseOp(write);
+    write.erase();
   return success();
 }
 
