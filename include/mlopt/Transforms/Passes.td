@@ -136,6 +136,56 @@ def MLOptOptimizer : Pass<"mlopt-optimizer", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MLOptDataParallel : Pass<"mlopt-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "data parallelism: bucketed gradient all-reduce, ZeRO-1";
+  let description = [{
+    A post-autodiff pass (between `mlopt-autodiff` and `mlopt-optimizer`,
+    before `mlopt-loss-scaling`) that makes `@train_step` one rank of a
+    data-parallel group of `ranks` processes, each running the step on its
+    own shard of the global batch (PyTorch's `DistributedDataParallel`;
+    the model's batch is the per-rank batch, docs/DataParallel.md):
+
+    - the gradients are averaged across ranks by `mlopt.all_reduce mean`
+      ops over buckets, as DDP's `bucket_cap_mb`: the gradients in the
+      order the backward pass produces them, the first bucket closing once
+      it holds `first-bucket-mb` MiB, each later one at `bucket-mb` MiB; each
+      bucket's all-reduce sits right after the op that makes its last
+      gradient, so it is reduced as soon as it exists;
+    - the loss and the metrics are averaged across ranks by one more
+      all-reduce, so every rank reports the global figures;
+    - `@train_step` is marked `mlopt.data_parallel_ranks = ranks`, which the
+      runtime checks against the world it runs in.
+
+    With `zero=1` (ZeRO stage 1, optimizer-state sharding) the buckets are
+    `mlopt.reduce_scatter mean` ops instead: each gradient is flattened and
+    zero-padded to a multiple of `ranks` elements, and the gradient result
+    becomes this rank's chunk, marked `mlopt.grad_shard = ranks`;
+    `mlopt-optimizer` then updates only that chunk of the parameter with
+    optimizer state of the chunk's size and all-gathers the parameters.
+    `mlopt-loss-scaling`'s finite check is then all-reduced, so every rank
+    skips the same steps.
+
+    Errors (located): `ranks < 1`, `bucket-mb` or `first-bucket-mb` not
+    positive, `zero` not 0 or 1; no `@train_step` or one without gradients
+    (`mlopt-autodiff` did not run, or `mlopt-optimizer` already consumed
+    them); a second run (`@train_step` is already marked).
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"0",
+           "the number of data-parallel ranks (the world size; >= 1, "
+           "required)">,
+    Option<"bucketMb", "bucket-mb", "double", /*default=*/"25.0",
+           "the size in MiB at which a gradient bucket closes (DDP's "
+           "bucket_cap_mb)">,
+    Option<"firstBucketMb", "first-bucket-mb", "double", /*default=*/"1.0",
+           "the size in MiB of the first bucket, which the backward pass "
+           "fills first">,
+    Option<"zero", "zero", "int64_t", /*default=*/"0",
+           "1: shard the optimizer state across ranks (ZeRO stage 1)">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def MLOptLossScaling : Pass<"mlopt-loss-scaling", "::mlir::ModuleOp"> {
   let summary = "loss scaling with a finite check that skips bad steps";
   let description = [{

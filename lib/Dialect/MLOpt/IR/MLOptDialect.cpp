@@ -199,6 +199,54 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
                                 << kTrainStepAttrName << "'";
     return success();
   }
+  if (name == kDataParallelRanksAttrName) {
+    auto ranks = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!ranks || ranks.getInt() < 1)
+      return op->emitError("'") << name << "' must be an integer >= 1";
+    if (!op->hasAttr(kTrainStepAttrName))
+      return op->emitError("'") << name << "' needs a function marked '"
+                                << kTrainStepAttrName << "'";
+    return success();
+  }
+  // A rank's chunk of a tensor shaped like another state (ZeRO-1).
+  if (name == kShardOfAttrName || name == kShardRanksAttrName) {
+    auto state = dyn_cast<StateOp>(op);
+    if (!state)
+      return op->emitError("'") << name << "' only applies to mlopt.state";
+    if (name == kShardRanksAttrName) {
+      auto ranks = dyn_cast<IntegerAttr>(attr.getValue());
+      if (!ranks || ranks.getInt() < 1)
+        return op->emitError("'") << name << "' must be an integer >= 1";
+      if (!op->hasAttr(kShardOfAttrName))
+        return op->emitError("'")
+               << name << "' needs '" << kShardOfAttrName << "'";
+      return success();
+    }
+    auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
+    if (!ref)
+      return op->emitError("'") << name << "' must name a state (@name)";
+    auto ranks = op->getAttrOfType<IntegerAttr>(kShardRanksAttrName);
+    if (!ranks)
+      return op->emitError("'")
+             << name << "' needs '" << kShardRanksAttrName << "'";
+    auto module = op->getParentOfType<ModuleOp>();
+    auto full = module ? SymbolTable::lookupSymbolIn(module, ref.getAttr())
+                       : nullptr;
+    auto fullState = dyn_cast_or_null<StateOp>(full);
+    if (!fullState)
+      return op->emitError("'")
+             << name << "' names " << ref << ", which is not a state";
+    RankedTensorType fullType = fullState.getTensorType();
+    int64_t chunk = llvm::divideCeil(fullType.getNumElements(),
+                                     std::max<int64_t>(ranks.getInt(), 1));
+    auto expected = RankedTensorType::get({chunk}, fullType.getElementType());
+    if (state.getTensorType() != expected)
+      return op->emitError("a shard of ")
+             << ref << " (" << fullType << ") over " << ranks.getInt()
+             << " ranks has type " << expected << ", not "
+             << state.getTensorType();
+    return success();
+  }
   // On an op with an int8 form: its layer name, the prefix of its
   // quantization states (mlopt-quantize, mlopt/Transforms/Quantize.h).
   if (name == "mlopt.quant_layer") {
@@ -265,6 +313,20 @@ LogicalResult MLOptDialect::verifyRegionResultAttribute(Operation *op,
       return op->emitError("'")
              << kGradOfAttrName << "' needs a function marked '"
              << kTrainStepAttrName << "'";
+    return success();
+  }
+  if (attr.getName() == kGradShardAttrName) {
+    auto ranks = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!ranks || ranks.getInt() < 1)
+      return op->emitError("'")
+             << kGradShardAttrName << "' must be an integer >= 1";
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!func || !op->hasAttr(kTrainStepAttrName) ||
+        !func.getResultAttr(resultIndex, kGradOfAttrName))
+      return op->emitError("'") << kGradShardAttrName
+                                << "' must mark a gradient result ('"
+                                << kGradOfAttrName << "') of a function "
+                                << "marked '" << kTrainStepAttrName << "'";
     return success();
   }
   if (attr.getName() == kGradsFiniteAttrName) {

@@ -50,6 +50,15 @@ def MLOpt_ComparePredicate : I32EnumAttr<"ComparePredicate",
   let cppNamespace = "::mlir::mlopt";
 }
 
+def MLOpt_ReduceKind : I32EnumAttr<"ReduceKind",
+    "how a collective combines the ranks' values", [
+    I32EnumAttrCase<"Sum", 0, "sum">,
+    I32EnumAttrCase<"Mean", 1, "mean">,
+    I32EnumAttrCase<"Max", 2, "max">,
+    I32EnumAttrCase<"Min", 3, "min">]> {
+  let cppNamespace = "::mlir::mlopt";
+}
+
 def MLOpt_PrecisionClass : I32EnumAttr<"PrecisionClass",
     "how an op behaves under mixed precision", [
     I32EnumAttrCase<"LowPrecision", 0, "low_precision">,

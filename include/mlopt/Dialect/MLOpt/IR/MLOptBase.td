@@ -80,6 +80,26 @@ def MLOpt_Dialect : Dialect {
     /// `mlopt-entry-points` drops it from @eval_step and @calibrate_step.
     static constexpr llvm::StringLiteral kTrainOnlyAttrName =
         "mlopt.train_only";
+    /// On @train_step (`mlopt-data-parallel`): the number of ranks the step
+    /// was compiled for (i64); the runtime checks the world size against it.
+    static constexpr llvm::StringLiteral kDataParallelRanksAttrName =
+        "mlopt.data_parallel_ranks";
+    /// On a gradient result of @train_step (`mlopt-data-parallel{zero=1}`),
+    /// beside `mlopt.grad_of`: the number of ranks (i64) the gradient is
+    /// sharded over. The result is this rank's chunk of the flattened,
+    /// zero-padded, rank-averaged gradient: `tensor<S x T>` with
+    /// S = ceil(numel / ranks) (docs/DataParallel.md).
+    static constexpr llvm::StringLiteral kGradShardAttrName =
+        "mlopt.grad_shard";
+    /// On an `mlopt.state` that holds one rank's chunk of a tensor
+    /// (`mlopt-optimizer` under ZeRO-1): the state whose shape the full
+    /// tensor has (`mlopt.shard_of = @fc1.weight`) and the number of ranks
+    /// (`mlopt.shard_ranks`, i64). The state's own type is
+    /// `tensor<S x T>`, S = ceil(numel / ranks); checkpoints hold the full
+    /// tensor.
+    static constexpr llvm::StringLiteral kShardOfAttrName = "mlopt.shard_of";
+    static constexpr llvm::StringLiteral kShardRanksAttrName =
+        "mlopt.shard_ranks";
   }];
 }
 

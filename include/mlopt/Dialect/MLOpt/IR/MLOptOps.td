@@ -33,5 +33,6 @@ include "mlopt/Dialect/MLOpt/IR/MLOptNNOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptLossOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptCompressionOps.td"
 include "mlopt/Dialect/MLOpt/IR/MLOptQuantOps.td"
+include "mlopt/Dialect/MLOpt/IR/MLOptCollectiveOps.td"
 
 #endif // MLOPT_DIALECT_MLOPT_IR_MLOPTOPS_TD

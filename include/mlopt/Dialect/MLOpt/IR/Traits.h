@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <optional>
 
@@ -51,6 +52,23 @@ public:
   static LogicalResult verifyTrait(Operation *op) {
     return detail::verifyPreservesZero(op);
   }
+};
+
+/// A point-to-point op (`send`, `recv`): it exchanges a value with another
+/// rank, so the value's gradient crosses ranks too. `mlopt-autodiff` treats
+/// a `send` of a varied value as contributing to the loss (the receiving
+/// rank's loss depends on it) and a `recv`'s result as varied (the sending
+/// rank's parameters produced it); their VJP rules exchange the cotangents
+/// in the mirrored direction.
+template <typename ConcreteType>
+class PointToPoint : public OpTrait::TraitBase<ConcreteType, PointToPoint> {};
+
+/// The resource every collective and point-to-point op reads and writes:
+/// the communicator. The ops keep their order among themselves (every rank
+/// must call them in the same order) and are never erased as dead or merged.
+struct CommunicatorResource
+    : public SideEffects::Resource::Base<CommunicatorResource> {
+  StringRef getName() final { return "mlopt::Communicator"; }
 };
 
 } // namespace mlir::mlopt
