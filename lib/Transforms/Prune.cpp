@@ -594,7 +594,7 @@ void MLOptPrunePass::runOnOperation() {
     }
     for (StateOp state : module.getOps<StateOp>())
       if (regex.match(state.getSymName()))
-        pruned.push_back({state});
+        pruned.push_back(Target{state, 0, {}, {}, {}});
     if (pruned.empty()) {
       module.emitError("mlopt-prune: targets '")
           << targets << "' match no state";
@@ -603,7 +603,7 @@ void MLOptPrunePass::runOnOperation() {
   } else {
     for (StateOp state : module.getOps<StateOp>())
       if (isFloatParameter(state) && contractedDimOf(loss, state))
-        pruned.push_back({state});
+        pruned.push_back(Target{state, 0, {}, {}, {}});
     if (pruned.empty()) {
       module.emitError("mlopt-prune: the loss function has no weight of a "
                        "linear or matmul-like op to prune (name the states "

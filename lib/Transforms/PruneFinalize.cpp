@@ -922,7 +922,9 @@ FailureOr<DenseElementsAttr> mlopt::applyStateChange(const StateChange &change,
   SmallVector<SmallVector<int64_t>> indices;
   for (int64_t size : shape)
     indices.push_back(llvm::to_vector(llvm::seq<int64_t>(0, size)));
-  for (const auto &[dim, kept] : change.keptByDim) {
+  for (const auto &entry : change.keptByDim) {
+    int64_t dim = entry.first;
+    const auto &kept = entry.second;
     if (dim < 0 || dim >= oldType.getRank() ||
         llvm::any_of(kept, [&](int64_t i) { return i < 0 || i >= shape[dim]; }))
       return failure();
