@@ -758,21 +758,24 @@ Expected<EpochPlan> EpochPlan::create(int64_t numSamples,
     order.resize(numSamples);
     std::iota(order.begin(), order.end(), int64_t(0));
   }
-  int64_t perRank = options.dropLast
-                        ? numSamples / options.numRanks
-                        : llvm::divideCeil(numSamples, options.numRanks);
-  int64_t begin = std::min(numSamples, options.rank * perRank);
-  int64_t end = std::min(numSamples, begin + perRank);
-  plan.shardIndices.assign(order.begin() + begin, order.begin() + end);
-  if (options.dropLast) {
-    plan.batchCount = perRank / options.batchSize;
-    if (plan.batchCount == 0)
-      return llvm::createStringError(
-          "a dataset of " + Twine(numSamples) + " samples has no full batch " +
-          "of " + Twine(options.batchSize) + " for each of " +
-          Twine(options.numRanks) + " ranks");
-  } else {
-    plan.batchCount = llvm::divideCeil(perRank, options.batchSize);
+  // Global batch b is order[b * G, (b + 1) * G); this rank's part of it is
+  // order[b * G + rank * B, +B), clipped to the order.
+  int64_t global = options.batchSize * options.numRanks;
+  plan.batchCount = options.dropLast ? numSamples / global
+                                     : llvm::divideCeil(numSamples, global);
+  if (options.dropLast && plan.batchCount == 0)
+    return llvm::createStringError("a dataset of " + Twine(numSamples) +
+                                   " samples has no full batch " + "of " +
+                                   Twine(options.batchSize) + " for each of " +
+                                   Twine(options.numRanks) + " ranks");
+  plan.batchStarts.reserve(plan.batchCount);
+  for (int64_t b = 0; b < plan.batchCount; ++b) {
+    int64_t begin =
+        std::min(numSamples, b * global + options.rank * options.batchSize);
+    int64_t end = std::min(numSamples, begin + options.batchSize);
+    plan.batchStarts.push_back(plan.shardIndices.size());
+    plan.shardIndices.insert(plan.shardIndices.end(), order.begin() + begin,
+                             order.begin() + end);
   }
   plan.padIndex = order.empty() ? 0 : order.front();
   return plan;
@@ -782,8 +785,9 @@ Batch EpochPlan::batch(int64_t b) const {
   assert(b >= 0 && b < batchCount && "batch index out of range");
   Batch batch;
   int64_t size = options.batchSize;
-  int64_t begin = std::min<int64_t>(b * size, shardIndices.size());
-  int64_t end = std::min<int64_t>(begin + size, shardIndices.size());
+  int64_t begin = batchStarts[b];
+  int64_t end = b + 1 < batchCount ? batchStarts[b + 1]
+                                   : static_cast<int64_t>(shardIndices.size());
   batch.numValid = end - begin;
   batch.indices.assign(shardIndices.begin() + begin,
                        shardIndices.begin() + end);

@@ -646,9 +646,9 @@ TEST(BatchTest, ShardsAreDisjointAndBalanced) {
         validRows += plan->batch(b).numValid;
     }
     if (dropLast) {
-      // 25 per rank, 6 full batches each: 3 samples per rank are dropped.
+      // 6 full global batches of 16: the last 7 samples are dropped.
       EXPECT_EQ(batches, 6);
-      EXPECT_EQ(seen.size(), 100u);
+      EXPECT_EQ(seen.size(), 96u);
       EXPECT_EQ(validRows, 96);
     } else {
       // Evaluation sees every sample exactly once.
@@ -659,12 +659,60 @@ TEST(BatchTest, ShardsAreDisjointAndBalanced) {
   }
 }
 
+TEST(BatchTest, RanksSplitEachGlobalBatch) {
+  // 2 ranks at batch 64 see, batch by batch, the samples of 1 rank at 128:
+  // rank r takes rows [r * 64, (r + 1) * 64) of each global batch.
+  for (bool dropLast : {true, false}) {
+    BatchOptions single;
+    single.batchSize = 128;
+    single.shuffle = true;
+    single.seed = 7;
+    single.dropLast = dropLast;
+    llvm::Expected<EpochPlan> whole = EpochPlan::create(300, single, 3);
+    ASSERT_TRUE(bool(whole)) << llvm::toString(whole.takeError());
+    BatchOptions split = single;
+    split.batchSize = 64;
+    split.numRanks = 2;
+    std::vector<EpochPlan> ranks;
+    for (int64_t rank = 0; rank < 2; ++rank) {
+      split.rank = rank;
+      llvm::Expected<EpochPlan> plan = EpochPlan::create(300, split, 3);
+      ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+      ranks.push_back(std::move(*plan));
+    }
+    ASSERT_EQ(whole->numBatches(), dropLast ? 2 : 3);
+    for (const EpochPlan &plan : ranks)
+      ASSERT_EQ(plan.numBatches(), whole->numBatches());
+    for (int64_t b = 0; b < whole->numBatches(); ++b) {
+      Batch expected = whole->batch(b);
+      std::vector<int64_t> joined;
+      int64_t valid = 0;
+      for (const EpochPlan &plan : ranks) {
+        Batch part = plan.batch(b);
+        joined.insert(joined.end(), part.indices.begin(),
+                      part.indices.begin() + part.numValid);
+        valid += part.numValid;
+      }
+      EXPECT_EQ(valid, expected.numValid) << "batch " << b;
+      EXPECT_EQ(joined, std::vector<int64_t>(expected.indices.begin(),
+                                             expected.indices.begin() +
+                                                 expected.numValid))
+          << "batch " << b;
+    }
+    if (!dropLast) {
+      // The last global batch holds 44 samples: all of them rank 0's.
+      EXPECT_EQ(ranks[0].batch(2).numValid, 44);
+      EXPECT_EQ(ranks[1].batch(2).numValid, 0);
+    }
+  }
+}
+
 TEST(BatchTest, EmptyShardSlotsArePadding) {
   BatchOptions options;
   options.batchSize = 2;
   options.numRanks = 4;
   options.rank = 3;
-  // 5 samples over 4 ranks: 2 per rank, rank 3's slice [6, 8) is empty.
+  // 5 samples in one global batch of 8: rank 3's rows [6, 8) are empty.
   llvm::Expected<EpochPlan> plan = EpochPlan::create(5, options, 0);
   ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
   ASSERT_EQ(plan->numBatches(), 1);

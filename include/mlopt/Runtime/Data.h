@@ -252,13 +252,15 @@ struct Batch {
 
 /// The batches of one epoch for one rank.
 ///
-/// Sharding: every rank computes the same epoch order (shuffled or not); with
-/// per = floor(N / numRanks) when dropLast and ceil(N / numRanks) otherwise,
-/// rank r takes positions [r * per, (r + 1) * per) of that order, clipped to
-/// N. The slices are disjoint, and every rank gets the same number of batches
-/// (floor(per / B) with dropLast, ceil(per / B) without), so collectives in
-/// the step line up. A rank whose slice is empty for a batch (tiny datasets)
-/// gets a batch of numValid 0 padded with the epoch's first sample.
+/// Sharding: every rank computes the same epoch order (shuffled or not) and
+/// the same global batches of G = batchSize * numRanks samples: global batch
+/// b is order[b * G, (b + 1) * G), and rank r takes its part
+/// order[b * G + r * batchSize, +batchSize), clipped to N. So numRanks ranks
+/// at batchSize B see, together, exactly the batches one rank sees at batch
+/// G, and every rank gets the same number of batches (floor(N / G) with
+/// dropLast, ceil(N / G) without), so the collectives of the step line up.
+/// A rank whose part of the last global batch is empty (evaluation) gets a
+/// batch of numValid 0 padded with the epoch's first sample.
 class EpochPlan {
 public:
   static llvm::Expected<EpochPlan>
@@ -276,6 +278,8 @@ private:
 
   BatchOptions options;
   std::vector<int64_t> shardIndices;
+  /// Where each batch's samples start in shardIndices.
+  std::vector<int64_t> batchStarts;
   int64_t batchCount = 0;
   int64_t padIndex = 0;
 };
