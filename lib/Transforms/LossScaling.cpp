@@ -18,6 +18,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mlir::mlopt {
@@ -29,11 +30,16 @@ using namespace mlir;
 using namespace mlir::mlopt;
 
 Value mlopt::agreeOnNonFiniteAcrossRanks(OpBuilder &builder, Location loc,
-                                         Value localNonFinite) {
-  // One process: its verdict is everyone's (LossScaling.h).
-  (void)builder;
-  (void)loc;
-  return localNonFinite;
+                                         Value localNonFinite,
+                                         int64_t gradShards) {
+  // Whole gradients: this process's verdict is everyone's (LossScaling.h).
+  if (gradShards <= 0)
+    return localNonFinite;
+  // Each rank checked its chunks: NaN on one rank makes the sum NaN on all.
+  return AllReduceOp::create(builder, loc, ReduceKind::Sum,
+                             ValueRange{localNonFinite},
+                             static_cast<uint64_t>(gradShards))
+      .getResult(0);
 }
 
 namespace {
@@ -193,11 +199,17 @@ void MLOptLossScalingPass::runOnOperation() {
   // The gradients, in result order.
   SmallVector<unsigned> gradIndices;
   SmallVector<Attribute> gradStates;
+  // The ranks the gradients are sharded over (mlopt-data-parallel{zero=1});
+  // 0 when they are whole. A shard's type is its chunk's, not the state's.
+  int64_t gradShards = 0;
   for (unsigned i = 0, e = trainStep.getNumResults(); i < e; ++i) {
     if (auto ref = trainStep.getResultAttrOfType<FlatSymbolRefAttr>(
             i, MLOptDialect::kGradOfAttrName)) {
       gradIndices.push_back(i);
       gradStates.push_back(ref);
+      auto shards = trainStep.getResultAttrOfType<IntegerAttr>(
+          i, MLOptDialect::kGradShardAttrName);
+      gradShards = std::max<int64_t>(gradShards, shards ? shards.getInt() : 0);
     }
     if (trainStep.getResultAttr(i, MLOptDialect::kGradsFiniteAttrName)) {
       trainStep.emitError("mlopt-loss-scaling: result #")
@@ -339,7 +351,7 @@ void MLOptLossScalingPass::runOnOperation() {
     nonFinite.push_back(check);
     total = total ? mb.add(total, check) : check;
   }
-  Value agreed = agreeOnNonFiniteAcrossRanks(b, loc, total);
+  Value agreed = agreeOnNonFiniteAcrossRanks(b, loc, total, gradShards);
   Value finite = mb.compare(ComparePredicate::EQ, agreed, zeroF32);
 
   // The first non-finite gradient (this process's), for the diagnostic.

@@ -4,6 +4,10 @@
 // the optimizer states, writes the update with OptimizerRules (masked for a
 // state with `mlopt.masked_by`, conditional on a `mlopt.grads_finite` result
 // of mlopt-loss-scaling) and drops the gradients from the function's results.
+// A gradient that mlopt-data-parallel{zero=1} sharded (`mlopt.grad_shard`)
+// updates this rank's shard of its parameter with optimizer states of the
+// shard's size (ZeRO stage 1); the new shards are all-gathered in one
+// exchange and written back as full parameters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +22,7 @@
 
 #include <cmath>
 #include <optional>
+#include <string>
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTOPTIMIZER
@@ -31,6 +36,8 @@ using namespace mlir::mlopt::optimizer;
 static constexpr StringLiteral kTrainStepAttrName =
     MLOptDialect::kTrainStepAttrName;
 static constexpr StringLiteral kGradOfAttrName = MLOptDialect::kGradOfAttrName;
+static constexpr StringLiteral kGradShardAttrName =
+    MLOptDialect::kGradShardAttrName;
 static constexpr StringLiteral kStepStateName = "optimizer.step";
 /// The `mlopt.metric` name of the learning-rate result.
 static constexpr StringLiteral kLrMetricName = "lr";
@@ -42,6 +49,10 @@ struct GradientSlot {
   unsigned resultIndex;
   StateOp param;
   Value grad;
+  /// The ranks `grad` is sharded over (`mlopt.grad_shard`): it is this
+  /// rank's chunk of the flattened, zero-padded gradient. 0 when it is the
+  /// whole gradient.
+  int64_t shards = 0;
   SmallVector<StateOp, 2> states;
 };
 
@@ -56,6 +67,13 @@ private:
 };
 
 } // namespace
+
+/// The type of one rank's chunk of `full` flattened and zero-padded to a
+/// multiple of `shards` elements.
+static RankedTensorType shardType(RankedTensorType full, int64_t shards) {
+  int64_t chunk = llvm::divideCeilSigned(full.getNumElements(), shards);
+  return RankedTensorType::get({chunk}, full.getElementType());
+}
 
 /// Checks the options like torch.optim's constructors do.
 FailureOr<Config> MLOptOptimizerPass::buildConfig() {
@@ -258,7 +276,26 @@ void MLOptOptimizerPass::runOnOperation() {
                                       << ref << ", which is not trainable";
       return signalPassFailure();
     }
-    if (trainStep.getResultTypes()[i] != param.getType()) {
+    int64_t shards = 0;
+    if (Attribute shardAttr = trainStep.getResultAttr(i, kGradShardAttrName)) {
+      auto count = dyn_cast<IntegerAttr>(shardAttr);
+      if (!count || count.getInt() < 1) {
+        trainStep.emitError("result #")
+            << i << ": '" << kGradShardAttrName
+            << "' must be an integer >= 1, got " << shardAttr;
+        return signalPassFailure();
+      }
+      shards = count.getInt();
+      RankedTensorType expected = shardType(param.getTensorType(), shards);
+      if (trainStep.getResultTypes()[i] != expected) {
+        trainStep.emitError("result #")
+            << i << " of type " << trainStep.getResultTypes()[i]
+            << " is a shard over " << shards << " ranks of the gradient of "
+            << "state " << ref << " of type " << param.getType()
+            << ", which has type " << expected;
+        return signalPassFailure();
+      }
+    } else if (trainStep.getResultTypes()[i] != param.getType()) {
       trainStep.emitError("result #")
           << i << " of type " << trainStep.getResultTypes()[i]
           << " is the gradient of state " << ref << " of type "
@@ -270,8 +307,24 @@ void MLOptOptimizerPass::runOnOperation() {
           << i << " is a second gradient of state " << ref;
       return signalPassFailure();
     }
-    slots.push_back({i, param, returnOp.getOperand(i), {}});
+    // Every rank updates its chunk of every parameter, or none: the
+    // gradients are all sharded over the same ranks or none is.
+    if (!slots.empty() && slots.front().shards != shards) {
+      auto describe = [](int64_t count) {
+        return count ? "sharded over " + std::to_string(count) + " ranks"
+                     : std::string("not sharded");
+      };
+      trainStep.emitError("mlopt-optimizer: the gradient result #")
+          << i << " is " << describe(shards) << " but result #"
+          << slots.front().resultIndex << " is "
+          << describe(slots.front().shards) << " ('" << kGradShardAttrName
+          << "')";
+      return signalPassFailure();
+    }
+    slots.push_back({i, param, returnOp.getOperand(i), shards, {}});
   }
+  // The ranks the gradients are sharded over; 0 when they are whole.
+  int64_t gradShards = slots.empty() ? 0 : slots.front().shards;
 
   // mlopt-loss-scaling's verdict: the update applies only when it holds.
   std::optional<unsigned> finiteIndex;
@@ -332,11 +385,23 @@ void MLOptOptimizerPass::runOnOperation() {
     symbols.insert(state, moduleBuilder.getInsertionPoint());
     return state;
   };
-  for (GradientSlot &slot : slots)
-    for (StringRef suffix : suffixes)
-      slot.states.push_back(addState(stateName(slot.param, suffix),
-                                     slot.param.getTensorType(),
-                                     StateKind::OptimizerState));
+  for (GradientSlot &slot : slots) {
+    for (StringRef suffix : suffixes) {
+      RankedTensorType type = slot.param.getTensorType();
+      if (slot.shards)
+        type = shardType(type, slot.shards);
+      StateOp state = addState(stateName(slot.param, suffix), type,
+                               StateKind::OptimizerState);
+      // This rank's chunk of the state PyTorch would hold whole.
+      if (slot.shards) {
+        state->setAttr(MLOptDialect::kShardOfAttrName,
+                       FlatSymbolRefAttr::get(slot.param.getSymNameAttr()));
+        state->setAttr(MLOptDialect::kShardRanksAttrName,
+                       moduleBuilder.getI64IntegerAttr(slot.shards));
+      }
+      slot.states.push_back(state);
+    }
+  }
   OpBuilder b(returnOp);
   StateOp stepState =
       addState(kStepStateName, RankedTensorType::get({}, b.getI64Type()),
@@ -361,26 +426,81 @@ void MLOptOptimizerPass::runOnOperation() {
   for (GradientSlot &slot : slots)
     grads.push_back(slot.grad);
   if (config.maxGradNorm > 0.0)
-    grads = clipGradNorm(emitter, grads, config.maxGradNorm);
+    grads = clipGradNorm(emitter, grads, config.maxGradNorm, gradShards);
 
-  UpdateRules rules(emitter, config, step);
-  for (auto [slot, grad] : llvm::zip_equal(slots, grads)) {
-    Value param = read(slot.param);
-    SmallVector<Value, 2> states;
-    for (StateOp state : slot.states)
-      states.push_back(read(state));
-    ParamUpdate update = rules.update(param, grad, states);
-    // A pruned weight stays pruned whatever momentum or weight decay say.
-    Value newParam = update.param;
+  // A pruned weight stays pruned whatever momentum or weight decay say.
+  auto writeParam = [&](GradientSlot &slot, Value newParam, Value param) {
     if (auto maskName = slot.param->getAttrOfType<FlatSymbolRefAttr>(
             MLOptDialect::kMaskedByAttrName))
       if (auto mask = symbols.lookup<StateOp>(maskName.getValue()))
         newParam =
             ApplyMaskOp::create(b, trainStep.getLoc(), newParam, read(mask));
     write(newParam, param, slot.param);
+  };
+  // A sharded parameter whose new shard awaits the all-gather.
+  struct PendingShard {
+    GradientSlot *slot;
+    Value param;
+    Value newShard;
+  };
+  SmallVector<PendingShard> pending;
+
+  UpdateRules rules(emitter, config, step);
+  for (auto [slot, grad] : llvm::zip_equal(slots, grads)) {
+    Value param = read(slot.param);
+    // This rank's chunk of the flattened, zero-padded parameter, which the
+    // gradient shard and the optimizer states line up with.
+    Value updated = param;
+    if (slot.shards) {
+      RankedTensorType type = slot.param.getTensorType();
+      int64_t numel = type.getNumElements();
+      int64_t padded =
+          shardType(type, slot.shards).getNumElements() * slot.shards;
+      Type element = type.getElementType();
+      updated = emitter.reshape(param, RankedTensorType::get({numel}, element));
+      if (padded > numel) {
+        Value zeros = emitter.splat(
+            RankedTensorType::get({padded - numel}, element), 0.0);
+        updated = ConcatOp::create(b, trainStep.getLoc(),
+                                   ValueRange{updated, zeros}, /*dim=*/0);
+      }
+      updated =
+          LocalShardOp::create(b, trainStep.getLoc(), updated,
+                               /*dim=*/0, static_cast<uint64_t>(slot.shards));
+    }
+    SmallVector<Value, 2> states;
+    for (StateOp state : slot.states)
+      states.push_back(read(state));
+    ParamUpdate update = rules.update(updated, grad, states);
+    if (slot.shards)
+      pending.push_back({&slot, param, update.param});
+    else
+      writeParam(slot, update.param, param);
     for (auto [state, value, previous] :
          llvm::zip_equal(slot.states, update.states, states))
       write(value, previous, state);
+  }
+  // Every rank's new shards in one exchange, each back to its parameter's
+  // shape: the padding is cut off, then the mask and the verdict apply to
+  // the whole parameter as without sharding.
+  if (!pending.empty()) {
+    SmallVector<Value> newShards;
+    for (const PendingShard &shard : pending)
+      newShards.push_back(shard.newShard);
+    auto gather =
+        AllGatherOp::create(b, trainStep.getLoc(), newShards,
+                            /*dim=*/0, static_cast<uint64_t>(gradShards));
+    for (auto [shard, gathered] :
+         llvm::zip_equal(pending, gather.getResults())) {
+      RankedTensorType type = shard.slot->param.getTensorType();
+      int64_t numel = type.getNumElements();
+      Value full = gathered;
+      if (cast<RankedTensorType>(full.getType()).getNumElements() > numel)
+        full =
+            SliceOp::create(b, trainStep.getLoc(), full, ArrayRef<int64_t>{0},
+                            ArrayRef<int64_t>{numel}, ArrayRef<int64_t>{1});
+      writeParam(*shard.slot, emitter.reshape(full, type), shard.param);
+    }
   }
   write(rules.nextStep(), step, stepState);
 

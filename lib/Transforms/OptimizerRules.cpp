@@ -148,7 +148,7 @@ Scalar optimizer::learningRate(Emitter &e, const Config &config,
 //===----------------------------------------------------------------------===//
 
 SmallVector<Value> optimizer::clipGradNorm(Emitter &e, ArrayRef<Value> grads,
-                                           double maxNorm) {
+                                           double maxNorm, int64_t shards) {
   if (grads.empty())
     return {};
   // PyTorch computes the norm in the gradients' dtype; with mixed dtypes we
@@ -166,6 +166,12 @@ SmallVector<Value> optimizer::clipGradNorm(Emitter &e, ArrayRef<Value> grads,
     Value squares = e.sumAll(e.mul(wide, wide));
     sumOfSquares = sumOfSquares ? e.add(sumOfSquares, squares) : squares;
   }
+  // The chunks of every rank together; their zero padding adds nothing.
+  if (shards > 0)
+    sumOfSquares = AllReduceOp::create(b, e.getLoc(), ReduceKind::Sum,
+                                       ValueRange{sumOfSquares},
+                                       static_cast<uint64_t>(shards))
+                       .getResult(0);
   Value total = e.sqrt(sumOfSquares);
   Value coef = e.div(e.constant(normType, maxNorm),
                      e.add(total, e.constant(normType, 1e-6)));

@@ -88,9 +88,13 @@ private:
 Scalar learningRate(Emitter &emitter, const Config &config, Value stepF64);
 
 /// torch.nn.utils.clip_grad_norm_ (L2): scales every gradient by
-/// min(maxNorm / (total + 1e-6), 1) with total the global L2 norm.
+/// min(maxNorm / (total + 1e-6), 1) with total the global L2 norm. With
+/// `shards` > 0 the gradients are this rank's chunks of gradients sharded
+/// over `shards` ranks (ZeRO-1, zero-padded): the sum of squares is an
+/// `mlopt.all_reduce sum` over the ranks, so every rank clips by the norm
+/// of the whole gradients.
 llvm::SmallVector<Value> clipGradNorm(Emitter &emitter, ArrayRef<Value> grads,
-                                      double maxNorm);
+                                      double maxNorm, int64_t shards = 0);
 
 /// The new value of a parameter and of its optimizer states.
 struct ParamUpdate {

@@ -13,6 +13,8 @@
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
+
 namespace mlir::mlopt {
 
 /// `tensor<f32>`, kind `loss_scale`: the scale the loss is multiplied by
@@ -47,16 +49,18 @@ inline constexpr llvm::StringLiteral kScaleAtFloorMetricName = "scale_at_floor";
 /// this process's verdict on its gradients as a 0-d f32: 0 when every
 /// gradient it holds is finite, NaN otherwise (PyTorch's `found_inf`, as a
 /// sum that stays NaN once any term is). Every rank must skip the same
-/// steps, or their parameters diverge: with gradients sharded across ranks
-/// (optimizer-state sharding), the data-parallel pass makes this a sum
-/// all-reduce over the data-parallel group, which is NaN on every rank as
-/// soon as one rank's value is. Without data parallelism, or after a
-/// whole-gradient all-reduce (every rank then checks the same sums), the
-/// local verdict is already the global one and is returned as it is.
+/// steps, or their parameters diverge. `gradShards` is the number of ranks
+/// the step's gradients are sharded over (their `mlopt.grad_shard`, from
+/// `mlopt-data-parallel{zero=1}`), 0 when they are whole: each rank then
+/// checks only its chunk, and the verdict becomes an `mlopt.all_reduce sum`
+/// over the `gradShards` ranks, which is NaN on every rank as soon as one
+/// rank's value is. Without data parallelism, or after a whole-gradient
+/// all-reduce (every rank then checks the same sums), the local verdict is
+/// already the global one and is returned as it is.
 /// mlopt-loss-scaling calls this once per step, between the per-gradient
 /// checks and the comparison that yields the `mlopt.grads_finite` flag.
 Value agreeOnNonFiniteAcrossRanks(OpBuilder &builder, Location loc,
-                                  Value localNonFinite);
+                                  Value localNonFinite, int64_t gradShards);
 
 } // namespace mlir::mlopt
 
