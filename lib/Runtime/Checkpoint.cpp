@@ -3,6 +3,7 @@
 #include "mlopt/Runtime/Checkpoint.h"
 
 #include "FileUtils.h"
+#include "RuntimeError.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -71,6 +72,49 @@ mlir::mlopt::runtime::bytesPerDType(ArrayRef<TensorSpec> specs) {
       result.emplace_back(dtypeName(dtype).str(), total);
   }
   return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Shards
+//===----------------------------------------------------------------------===//
+
+int64_t mlir::mlopt::runtime::shardElements(int64_t numElements,
+                                            int64_t ranks) {
+  if (numElements <= 0 || ranks < 1)
+    return 0;
+  return (numElements + ranks - 1) / ranks;
+}
+
+Expected<std::vector<uint8_t>>
+mlir::mlopt::runtime::extractShard(ArrayRef<uint8_t> full, int64_t elementBytes,
+                                   int64_t ranks, int64_t rank) {
+  if (elementBytes < 1 || full.size() % elementBytes != 0)
+    return makeError("a tensor of " + Twine(full.size()) +
+                     " bytes is not a whole number of " + Twine(elementBytes) +
+                     "-byte elements");
+  if (ranks < 1 || rank < 0 || rank >= ranks)
+    return makeError("rank " + Twine(rank) + " is not one of " + Twine(ranks) +
+                     " ranks");
+  int64_t numElements = full.size() / elementBytes;
+  int64_t chunk = shardElements(numElements, ranks);
+  // Elements past the end of the full tensor are the zero padding.
+  std::vector<uint8_t> shard(chunk * elementBytes, 0);
+  int64_t begin = std::min(rank * chunk, numElements);
+  int64_t end = std::min(begin + chunk, numElements);
+  std::copy(full.begin() + begin * elementBytes,
+            full.begin() + end * elementBytes, shard.begin());
+  return shard;
+}
+
+Expected<std::vector<uint8_t>> mlir::mlopt::runtime::assembleShards(
+    ArrayRef<uint8_t> gathered, int64_t elementBytes, int64_t numElements) {
+  if (elementBytes < 1 || numElements < 0 ||
+      gathered.size() / elementBytes < static_cast<uint64_t>(numElements))
+    return makeError("the gathered chunks hold " + Twine(gathered.size()) +
+                     " bytes, fewer than " + Twine(numElements) +
+                     " elements of " + Twine(elementBytes) + " bytes");
+  return std::vector<uint8_t>(gathered.begin(),
+                              gathered.begin() + numElements * elementBytes);
 }
 
 //===----------------------------------------------------------------------===//

@@ -48,6 +48,57 @@ static int64_t readCounter(DType dtype, ArrayRef<uint8_t> bytes) {
              : loadElementAsInt64(dtype, bytes.data(), 0);
 }
 
+/// Checks that the chunks of `info`, a shard, are one per rank of the run.
+static Error checkShardRanks(const StateInfo &info, int64_t worldSize) {
+  if (info.shard->ranks == worldSize)
+    return Error::success();
+  return makeError("state '" + info.spec.name + "' is compiled as one of " +
+                   llvm::Twine(info.shard->ranks) + " chunks of '" +
+                   info.shard->of + "', but the run has " +
+                   llvm::Twine(worldSize) +
+                   (worldSize == 1 ? " rank" : " ranks"));
+}
+
+Expected<std::vector<uint8_t>>
+runtime::readFullState(Session &session, const StateInfo &info,
+                       Communicator *communicator) {
+  Expected<std::vector<uint8_t>> bytes = session.readState(info.spec.name);
+  if (!bytes || !info.shard)
+    return bytes;
+  int64_t worldSize = communicator ? communicator->size() : 1;
+  if (Error error = checkShardRanks(info, worldSize))
+    return std::move(error);
+  int64_t elementBytes = dtypeSize(info.spec.dtype);
+  int64_t chunk = static_cast<int64_t>(bytes->size()) / elementBytes;
+  std::vector<uint8_t> gathered;
+  if (worldSize == 1) {
+    gathered = std::move(*bytes);
+  } else {
+    gathered.resize(bytes->size() * worldSize);
+    if (Error error = communicator->allGather(bytes->data(), gathered.data(),
+                                              chunk, info.spec.dtype))
+      return std::move(error);
+  }
+  std::optional<int64_t> numElements = info.fullSpec().numElements();
+  return assembleShards(gathered, elementBytes, numElements.value_or(0));
+}
+
+Error runtime::writeFullState(Session &session, const StateInfo &info,
+                              ArrayRef<uint8_t> full,
+                              Communicator *communicator) {
+  if (!info.shard)
+    return session.writeState(info.spec.name, full);
+  int64_t worldSize = communicator ? communicator->size() : 1;
+  if (Error error = checkShardRanks(info, worldSize))
+    return error;
+  Expected<std::vector<uint8_t>> chunk =
+      extractShard(full, dtypeSize(info.spec.dtype), worldSize,
+                   communicator ? communicator->rank() : 0);
+  if (!chunk)
+    return chunk.takeError();
+  return session.writeState(info.spec.name, *chunk);
+}
+
 bool runtime::isTeacherState(const StateInfo &info) {
   return info.kind == StateKind::Teacher;
 }
@@ -56,8 +107,17 @@ bool runtime::isDerivedState(const StateInfo &info) {
   return info.kind == StateKind::Mask || info.kind == StateKind::Observer;
 }
 
-Expected<CheckpointLoad>
-runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
+Expected<CheckpointLoad> runtime::loadCheckpoint(Session &session,
+                                                 StringRef path,
+                                                 CheckpointUse use,
+                                                 Communicator *communicator) {
+  // A checkpoint of another world size loads, but code compiled for another
+  // number of ranks cannot take its chunk.
+  int64_t worldSize = communicator ? communicator->size() : 1;
+  for (const StateInfo &info : session.getStates())
+    if (info.shard)
+      if (Error error = checkShardRanks(info, worldSize))
+        return std::move(error);
   Expected<SafetensorsFile> file = SafetensorsFile::open(path);
   if (!file)
     return file.takeError();
@@ -98,7 +158,9 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
                         : !training && (!forTraining || !isDerivedState(info));
     const SafetensorsEntry *entry =
         wanted ? file->lookup(info.spec.name) : nullptr;
-    std::string expected = formatTensorType(info.spec.dtype, info.spec.shape);
+    // The file holds a shard's full tensor.
+    TensorSpec full = info.fullSpec();
+    std::string expected = formatTensorType(full.dtype, full.shape);
     if (!entry) {
       if (required) {
         mismatches.push_back("missing tensor '" + info.spec.name + "' (" +
@@ -112,8 +174,7 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
         allTrainingState = false;
       continue;
     }
-    if (entry->spec.dtype != info.spec.dtype ||
-        entry->spec.shape != info.spec.shape) {
+    if (entry->spec.dtype != full.dtype || entry->spec.shape != full.shape) {
       mismatches.push_back(
           "tensor '" + info.spec.name + "' is " +
           formatTensorType(entry->spec.dtype, entry->spec.shape) +
@@ -172,7 +233,8 @@ runtime::loadCheckpoint(Session &session, StringRef path, CheckpointUse use) {
   }
   for (const StateInfo *info : toLoad) {
     const SafetensorsEntry *entry = file->lookup(info->spec.name);
-    if (Error error = session.writeState(info->spec.name, file->data(*entry)))
+    if (Error error =
+            writeFullState(session, *info, file->data(*entry), communicator))
       return std::move(error);
   }
   result.restoredTrainingState = allTrainingState;
@@ -198,26 +260,33 @@ Error runtime::saveModelTensors(ArrayRef<TensorRef> tensors, StringRef path) {
   return writeSafetensors(path, tensors, {{"format", "pt"}});
 }
 
-Error runtime::saveCheckpoint(Session &session, StringRef path, int64_t step) {
+Error runtime::saveCheckpoint(Session &session, StringRef path, int64_t step,
+                              Communicator *communicator) {
   std::vector<const StateInfo *> saved;
   for (const StateInfo &info : session.getStates())
     if (!isTeacherState(info))
       saved.push_back(&info);
+  // Every rank takes part in gathering the shards, in declaration order;
+  // only then does rank 0 check and write what it gathered.
   std::vector<std::vector<uint8_t>> storage;
   for (const StateInfo *info : saved) {
-    Expected<std::vector<uint8_t>> bytes = session.readState(info->spec.name);
+    Expected<std::vector<uint8_t>> bytes =
+        readFullState(session, *info, communicator);
     if (!bytes)
       return bytes.takeError();
-    // A diverged run must not leave weights that poison the next one.
-    if (std::optional<std::string> bad =
-            describeNonFinite(info->spec.dtype, *bytes))
-      return makeError("not saving " + path + ": state '" + info->spec.name +
-                       "' holds " + *bad + " after step " + llvm::Twine(step));
     storage.push_back(std::move(*bytes));
   }
+  if (communicator && communicator->rank() != 0)
+    return Error::success();
   std::vector<TensorRef> tensors;
-  for (auto [info, bytes] : llvm::zip(saved, storage))
-    tensors.push_back({info->spec, bytes});
+  for (auto [info, bytes] : llvm::zip(saved, storage)) {
+    // A diverged run must not leave weights that poison the next one.
+    if (std::optional<std::string> bad =
+            describeNonFinite(info->spec.dtype, bytes))
+      return makeError("not saving " + path + ": state '" + info->spec.name +
+                       "' holds " + *bad + " after step " + llvm::Twine(step));
+    tensors.push_back({info->fullSpec(), bytes});
+  }
   CheckpointMetadata metadata{{"format", "pt"},
                               {"mlopt.step", std::to_string(step)}};
   return writeSafetensors(path, tensors, metadata);

@@ -55,9 +55,30 @@ Expected<std::vector<StateInfo>> runtime::readManifest(ModuleOp module) {
       return llvm::createStringError("state '" + info.spec.name +
                                      "' has an unsupported element type");
     info.spec.dtype = *dtype;
+    // The dialect verifies a shard's type against the full state's.
+    if (auto state = module.lookupSymbol<StateOp>(entry.getName()))
+      if (auto of = state->getAttrOfType<FlatSymbolRefAttr>(
+              MLOptDialect::kShardOfAttrName)) {
+        auto ranks = state->getAttrOfType<IntegerAttr>(
+            MLOptDialect::kShardRanksAttrName);
+        auto full = module.lookupSymbol<StateOp>(of.getAttr());
+        if (!ranks || !full)
+          return llvm::createStringError("state '" + info.spec.name +
+                                         "' has a bad shard description");
+        ArrayRef<int64_t> fullShape = full.getTensorType().getShape();
+        info.shard = ShardInfo{of.getValue().str(),
+                               ranks.getInt(),
+                               {fullShape.begin(), fullShape.end()}};
+      }
     infos.push_back(std::move(info));
   }
   return infos;
+}
+
+TensorSpec StateInfo::fullSpec() const {
+  if (!shard)
+    return spec;
+  return {spec.name, spec.dtype, shard->fullShape};
 }
 
 namespace {

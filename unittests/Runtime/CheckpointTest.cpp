@@ -927,3 +927,276 @@ TEST_F(TeacherStateTest, TeacherTensorsInAFileAreIgnored) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Checkpoint policy: sharded state (ZeRO-1)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::vector<float> floatsOf(llvm::ArrayRef<uint8_t> bytes) {
+  std::vector<float> values(bytes.size() / 4);
+  std::memcpy(values.data(), bytes.data(), values.size() * 4);
+  return values;
+}
+
+std::vector<float> shardOf(const std::vector<float> &full, int64_t ranks,
+                           int64_t rank) {
+  auto shard = extractShard(floatBytes(full), 4, ranks, rank);
+  EXPECT_TRUE(bool(shard)) << llvm::toString(shard.takeError());
+  return shard ? floatsOf(*shard) : std::vector<float>();
+}
+
+TEST(ShardTest, ChunkSizes) {
+  EXPECT_EQ(shardElements(5, 1), 5);
+  EXPECT_EQ(shardElements(5, 2), 3);
+  EXPECT_EQ(shardElements(5, 4), 2);
+  EXPECT_EQ(shardElements(8, 4), 2);
+  EXPECT_EQ(shardElements(3, 4), 1);
+  EXPECT_EQ(shardElements(1, 1), 1);
+  EXPECT_EQ(shardElements(0, 2), 0);
+}
+
+// Flattened, zero-padded to ranks * S, chunk `rank`.
+TEST(ShardTest, ExtractPadsWithZeros) {
+  std::vector<float> full = {1, 2, 3, 4, 5};
+  EXPECT_EQ(shardOf(full, 1, 0), full);
+  EXPECT_EQ(shardOf(full, 2, 0), (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(shardOf(full, 2, 1), (std::vector<float>{4, 5, 0}));
+  EXPECT_EQ(shardOf(full, 4, 0), (std::vector<float>{1, 2}));
+  EXPECT_EQ(shardOf(full, 4, 1), (std::vector<float>{3, 4}));
+  EXPECT_EQ(shardOf(full, 4, 2), (std::vector<float>{5, 0}));
+  EXPECT_EQ(shardOf(full, 4, 3), (std::vector<float>{0, 0}));
+  // 3 elements over 4 ranks: the last rank holds padding only.
+  EXPECT_EQ(shardOf({7, 8, 9}, 4, 3), (std::vector<float>{0}));
+  EXPECT_EQ(shardOf({1, 2, 3, 4, 5, 6, 7, 8}, 4, 3),
+            (std::vector<float>{7, 8}));
+}
+
+// The chunks of every rank in rank order, truncated, are the full tensor,
+// whether or not the element count divides by the world size.
+TEST(ShardTest, AssembleInvertsExtract) {
+  for (const std::vector<float> &full :
+       {std::vector<float>{1, 2, 3, 4, 5}, std::vector<float>{1, 2, 3, 4},
+        std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}, std::vector<float>{42}}) {
+    for (int64_t ranks : {1, 2, 4}) {
+      std::vector<uint8_t> gathered;
+      for (int64_t rank = 0; rank < ranks; ++rank) {
+        std::vector<float> shard = shardOf(full, ranks, rank);
+        EXPECT_EQ(static_cast<int64_t>(shard.size()),
+                  shardElements(full.size(), ranks));
+        std::vector<uint8_t> bytes = floatBytes(shard);
+        gathered.insert(gathered.end(), bytes.begin(), bytes.end());
+      }
+      EXPECT_EQ(gathered.size(), 4 * ranks * shardElements(full.size(), ranks));
+      auto assembled = assembleShards(gathered, 4, full.size());
+      ASSERT_TRUE(bool(assembled)) << llvm::toString(assembled.takeError());
+      EXPECT_EQ(floatsOf(*assembled), full) << ranks << " ranks";
+    }
+  }
+  // Other element sizes (f64, i8).
+  std::vector<uint8_t> bytes = {1, 2,  3,  4,  5,  6,  7,  8,
+                                9, 10, 11, 12, 13, 14, 15, 16};
+  auto chunk = extractShard(bytes, 8, 2, 1);
+  ASSERT_TRUE(bool(chunk)) << llvm::toString(chunk.takeError());
+  EXPECT_THAT(*chunk, ElementsAre(9, 10, 11, 12, 13, 14, 15, 16));
+  chunk = extractShard(bytes, 8, 4, 3);
+  ASSERT_TRUE(bool(chunk)) << llvm::toString(chunk.takeError());
+  EXPECT_THAT(*chunk, ElementsAre(0, 0, 0, 0, 0, 0, 0, 0));
+  chunk = extractShard(bytes, 1, 5, 3);
+  ASSERT_TRUE(bool(chunk)) << llvm::toString(chunk.takeError());
+  EXPECT_THAT(*chunk, ElementsAre(13, 14, 15, 16));
+  chunk = extractShard(bytes, 1, 5, 4);
+  ASSERT_TRUE(bool(chunk)) << llvm::toString(chunk.takeError());
+  EXPECT_THAT(*chunk, ElementsAre(0, 0, 0, 0));
+}
+
+TEST(ShardTest, Errors) {
+  std::vector<uint8_t> bytes(12);
+  EXPECT_EQ(errorOf(extractShard(bytes, 4, 2, 2)),
+            "rank 2 is not one of 2 ranks");
+  EXPECT_EQ(errorOf(extractShard(bytes, 4, 2, -1)),
+            "rank -1 is not one of 2 ranks");
+  EXPECT_EQ(errorOf(extractShard(bytes, 8, 2, 0)),
+            "a tensor of 12 bytes is not a whole number of 8-byte elements");
+  EXPECT_EQ(errorOf(assembleShards(bytes, 4, 4)),
+            "the gathered chunks hold 12 bytes, fewer than 4 elements of 4 "
+            "bytes");
+}
+
+/// A linear model trained with plain SGD that carries an optimizer state of
+/// @fc.weight's size (tensor<1x5xf32>), `optimizer.fc.weight.momentum_buffer`:
+/// one rank's chunk (tensor<S>, mlopt.shard_of, S = ceil(5 / ranks)) when
+/// `ranks` > 0, as mlopt-optimizer makes it under ZeRO-1, else the full
+/// tensor; it starts at `initial` (S or 5 values).
+std::string shardedStateModel(int64_t ranks,
+                              const std::vector<float> &initial) {
+  std::string values;
+  for (float value : initial)
+    values += (values.empty() ? "" : ", ") + std::to_string(value);
+  std::string type =
+      ranks > 0 ? "tensor<" + std::to_string(shardElements(5, ranks)) + "xf32>"
+                : "tensor<1x5xf32>";
+  std::string dense = ranks > 0 ? "[" + values + "]" : "[[" + values + "]]";
+  std::string text = R"(
+mlopt.state @fc.weight : tensor<1x5xf32> parameter trainable
+    init #mlopt.value<dense<[[0.5, -1.0, 2.0, 0.25, 1.5]]> : tensor<1x5xf32>>
+mlopt.state @fc.bias : tensor<1xf32> parameter trainable init #mlopt.zeros
+)";
+  text += "mlopt.state @optimizer.fc.weight.momentum_buffer : " + type +
+          " optimizer_state init #mlopt.value<dense<" + dense + "> : " + type +
+          ">";
+  if (ranks > 0)
+    text += " {mlopt.shard_of = @fc.weight, mlopt.shard_ranks = " +
+            std::to_string(ranks) + " : i64}";
+  text += R"(
+func.func @loss(%x: tensor<2x5xf32> {mlopt.input},
+                %y: tensor<2x1xf32> {mlopt.label}) -> tensor<f32>
+    attributes {mlopt.loss} {
+  %w = mlopt.state_read @fc.weight : tensor<1x5xf32>
+  %b = mlopt.state_read @fc.bias : tensor<1xf32>
+  %p = mlopt.linear %x, %w, %b
+      : (tensor<2x5xf32>, tensor<1x5xf32>, tensor<1xf32>) -> tensor<2x1xf32>
+  %l = mlopt.mse_loss %p, %y : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+)";
+  return text;
+}
+
+CompiledModel compileShardedState(int64_t ranks,
+                                  const std::vector<float> &initial) {
+  CompiledModel result;
+  auto model =
+      Model::parse(shardedStateModel(ranks, initial), "sharded-state.mlir");
+  EXPECT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  if (!model)
+    return result;
+  result.model = std::move(*model);
+  SessionOptions options;
+  options.backend = "reference";
+  options.pipeline.optimizer.optimizer = "sgd";
+  options.pipeline.optimizer.lr = 0.1;
+  auto session = Session::compile(*result.model, options);
+  EXPECT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  if (!session)
+    return result;
+  result.session = std::move(*session);
+  EXPECT_EQ(errorOf(result.session->init(1)), "<success>");
+  return result;
+}
+
+constexpr llvm::StringLiteral kBuffer = "optimizer.fc.weight.momentum_buffer";
+
+const StateInfo *findState(Session &session, llvm::StringRef name) {
+  for (const StateInfo &info : session.getStates())
+    if (info.spec.name == name)
+      return &info;
+  return nullptr;
+}
+
+TEST(ShardedCheckpointTest, ManifestDescribesTheShard) {
+  CompiledModel sharded = compileShardedState(2, {1, 2, 3});
+  ASSERT_TRUE(sharded.session);
+  const StateInfo *info = findState(*sharded.session, kBuffer);
+  ASSERT_TRUE(info);
+  ASSERT_TRUE(info->shard);
+  EXPECT_EQ(info->shard->of, "fc.weight");
+  EXPECT_EQ(info->shard->ranks, 2);
+  EXPECT_THAT(info->shard->fullShape, ElementsAre(1, 5));
+  EXPECT_THAT(info->spec.shape, ElementsAre(3));
+  EXPECT_THAT(info->fullSpec().shape, ElementsAre(1, 5));
+  EXPECT_EQ(info->fullSpec().name, kBuffer);
+  const StateInfo *weight = findState(*sharded.session, "fc.weight");
+  ASSERT_TRUE(weight);
+  EXPECT_FALSE(weight->shard);
+  EXPECT_THAT(weight->fullSpec().shape, ElementsAre(1, 5));
+}
+
+// A world of one with shards over one rank writes the full tensor under the
+// state's own name with the full shape; it loads into the unsharded model,
+// and the unsharded model's checkpoint loads back into the sharded one.
+TEST(ShardedCheckpointTest, RoundTripsThroughTheUnshardedModel) {
+  TempDir dir;
+  CompiledModel sharded = compileShardedState(1, {1, 2, 3, 4, 5});
+  ASSERT_TRUE(sharded.session);
+  EXPECT_THAT(findState(*sharded.session, kBuffer)->spec.shape, ElementsAre(5));
+  std::string path = dir.file("sharded.safetensors");
+  ASSERT_EQ(errorOf(saveCheckpoint(*sharded.session, path, 0)), "<success>");
+  {
+    auto file = SafetensorsFile::open(path);
+    ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+    const SafetensorsEntry *entry = file->lookup(kBuffer);
+    ASSERT_TRUE(entry);
+    EXPECT_THAT(entry->spec.shape, ElementsAre(1, 5));
+    EXPECT_EQ(floatsOf(file->data(*entry)),
+              (std::vector<float>{1, 2, 3, 4, 5}));
+  }
+
+  CompiledModel plain = compileShardedState(0, {0, 0, 0, 0, 0});
+  ASSERT_TRUE(plain.session);
+  EXPECT_FALSE(findState(*plain.session, kBuffer)->shard);
+  auto loaded = loadCheckpoint(*plain.session, path, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_TRUE(loaded->restoredTrainingState);
+  EXPECT_EQ(readFloats(*plain.session, kBuffer),
+            (std::vector<float>{1, 2, 3, 4, 5}));
+
+  std::vector<float> updated = {-1, 0.5, 7, 8, 9};
+  ASSERT_EQ(errorOf(plain.session->writeState(kBuffer, floatBytes(updated))),
+            "<success>");
+  std::string back = dir.file("plain.safetensors");
+  ASSERT_EQ(errorOf(saveCheckpoint(*plain.session, back, 0)), "<success>");
+  loaded = loadCheckpoint(*sharded.session, back, CheckpointUse::Train);
+  ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+  EXPECT_EQ(readFloats(*sharded.session, kBuffer), updated);
+  // And the full tensor the sharded session reads back is the same.
+  auto full =
+      readFullState(*sharded.session, *findState(*sharded.session, kBuffer));
+  ASSERT_TRUE(bool(full)) << llvm::toString(full.takeError());
+  EXPECT_EQ(floatsOf(*full), updated);
+}
+
+// A checkpoint holds the full tensor: a file with a shard-shaped tensor is a
+// shape mismatch that names the full shape.
+TEST(ShardedCheckpointTest, MismatchNamesTheFullShape) {
+  TempDir dir;
+  CompiledModel sharded = compileShardedState(1, {1, 2, 3, 4, 5});
+  ASSERT_TRUE(sharded.session);
+  std::string path = dir.file("bad.safetensors");
+  std::vector<uint8_t> weight = floatBytes({1, 2, 3, 4, 5}),
+                       bias = floatBytes({0}), buffer = floatBytes({1, 2, 3});
+  ASSERT_EQ(errorOf(saveModelTensors(
+                {{{"fc.weight", DType::F32, {1, 5}}, weight},
+                 {{"fc.bias", DType::F32, {1}}, bias},
+                 {{std::string(kBuffer), DType::F32, {3}}, buffer}},
+                path)),
+            "<success>");
+  EXPECT_EQ(
+      errorOf(loadCheckpoint(*sharded.session, path, CheckpointUse::Train)),
+      path + ": does not match the model (1 mismatch): tensor "
+             "'optimizer.fc.weight.momentum_buffer' is F32 [3], "
+             "expected F32 [1, 5]");
+}
+
+// Code compiled for 2 ranks cannot take or give its chunks in a world of
+// one.
+TEST(ShardedCheckpointTest, ShardsOfAnotherWorldSizeAreAnError) {
+  TempDir dir;
+  CompiledModel sharded = compileShardedState(2, {1, 2, 3});
+  ASSERT_TRUE(sharded.session);
+  std::string message = "state 'optimizer.fc.weight.momentum_buffer' is "
+                        "compiled as one of 2 chunks of 'fc.weight', but the "
+                        "run has 1 rank";
+  std::string path = dir.file("two.safetensors");
+  EXPECT_EQ(errorOf(saveCheckpoint(*sharded.session, path, 0)), message);
+  EXPECT_FALSE(llvm::sys::fs::exists(path));
+  CompiledModel plain = compileShardedState(0, {1, 2, 3, 4, 5});
+  ASSERT_TRUE(plain.session);
+  ASSERT_EQ(errorOf(saveCheckpoint(*plain.session, path, 0)), "<success>");
+  EXPECT_EQ(
+      errorOf(loadCheckpoint(*sharded.session, path, CheckpointUse::Train)),
+      message);
+}
+
+} // namespace

@@ -25,14 +25,35 @@
 
 namespace mlir::mlopt::runtime {
 
+/// A state that holds one rank's chunk of a tensor shaped like another
+/// state (`mlopt.shard_of` and `mlopt.shard_ranks`, mlopt-optimizer under
+/// ZeRO-1): the full tensor flattened, zero-padded to `ranks` chunks of the
+/// state's element count, rank r holding chunk r.
+struct ShardInfo {
+  /// The state whose shape the full tensor has (`fc1.weight`).
+  std::string of;
+  /// The group size the state is sharded over.
+  int64_t ranks = 1;
+  /// The full tensor's shape: what checkpoints hold, under the sharded
+  /// state's own name.
+  std::vector<int64_t> fullShape;
+};
+
 /// One state tensor of a training module: its `mlopt.manifest` entry.
 struct StateInfo {
   TensorSpec spec;
   StateKind kind = StateKind::Parameter;
   bool trainable = false;
+  /// Set when the state is one rank's chunk (ShardInfo).
+  std::optional<ShardInfo> shard;
+
+  /// The state as checkpoints hold it: `spec`, with the full shape when the
+  /// state is a shard.
+  TensorSpec fullSpec() const;
 };
 
-/// Reads the `mlopt.manifest` module attribute (added by mlopt-entry-points).
+/// Reads the `mlopt.manifest` module attribute (added by mlopt-entry-points),
+/// with the shard description of the states the module still declares.
 llvm::Expected<std::vector<StateInfo>> readManifest(ModuleOp module);
 
 /// The checkpoint dtype of an MLIR element type, if it has one.

@@ -50,6 +50,29 @@ std::string formatTensorType(DType dtype, llvm::ArrayRef<int64_t> shape);
 std::vector<std::pair<std::string, uint64_t>>
 bytesPerDType(llvm::ArrayRef<TensorSpec> specs);
 
+/// Elements of each rank's chunk when a tensor of `numElements` elements is
+/// split over `ranks` ranks (ZeRO-1's optimizer-state shards): S =
+/// ceil(numElements / ranks), at least 0; `ranks` must be at least 1.
+int64_t shardElements(int64_t numElements, int64_t ranks);
+
+/// Rank `rank`'s chunk of a full tensor: `full` (dense row-major elements of
+/// `elementBytes` bytes each) flattened, zero-padded to `ranks` *
+/// shardElements(n, ranks) elements, and its elements [rank * S, (rank + 1)
+/// * S). Fails for a rank outside [0, ranks) or a size that is not a whole
+/// number of elements.
+llvm::Expected<std::vector<uint8_t>> extractShard(llvm::ArrayRef<uint8_t> full,
+                                                  int64_t elementBytes,
+                                                  int64_t ranks, int64_t rank);
+
+/// The full tensor of `numElements` elements from `gathered`, the chunks of
+/// every rank concatenated in rank order (what an all-gather of the chunks
+/// returns): its first `numElements` elements, the padding dropped. The
+/// bytes are the full tensor's in row-major order, so any shape of that
+/// element count reads them. Fails when `gathered` holds fewer elements.
+llvm::Expected<std::vector<uint8_t>>
+assembleShards(llvm::ArrayRef<uint8_t> gathered, int64_t elementBytes,
+               int64_t numElements);
+
 /// A tensor to write: its type and a view of its little-endian bytes.
 struct TensorRef {
   TensorSpec spec;

@@ -13,11 +13,19 @@
 // part of the model itself (their initializers embed the teacher's
 // checkpoint): checkpoints never hold them and loading never takes them.
 //
+// Checkpoints always hold full tensors. A state that is one rank's chunk
+// (StateInfo::shard: ZeRO-1's optimizer states) is saved under its own name
+// with the full tensor's shape -- the chunks of every rank all-gathered,
+// the padding dropped -- and loading takes this rank's chunk of the file's
+// full tensor, so a file written by any world size, with or without
+// sharding, loads into any other.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MLOPT_RUNTIME_CHECKPOINTPOLICY_H
 #define MLOPT_RUNTIME_CHECKPOINTPOLICY_H
 
+#include "mlopt/Runtime/Communicator.h"
 #include "mlopt/Runtime/Session.h"
 
 #include "llvm/Support/Error.h"
@@ -98,18 +106,47 @@ struct CheckpointLoad {
 };
 
 /// Loads `path` into the session's state. Every mismatch is reported at
-/// once: missing tensors, tensors of another dtype or shape, and tensors the
-/// module does not have (for evaluation only next to another mismatch). Call
-/// after Session::init so that what the file lacks has its defined initial
-/// value.
+/// once: missing tensors, tensors of another dtype or shape (a shard's
+/// expected shape is the full tensor's), and tensors the module does not
+/// have (for evaluation only next to another mismatch). Call after
+/// Session::init so that what the file lacks has its defined initial value.
+///
+/// `communicator` is the run's (null: a world of one); it gives this rank's
+/// number, whose chunk a sharded state takes from the file's full tensor.
+/// No collective is called: every rank reads the file itself. A sharded
+/// state compiled for another number of ranks than the communicator's is an
+/// error.
 llvm::Expected<CheckpointLoad>
-loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use);
+loadCheckpoint(Session &session, llvm::StringRef path, CheckpointUse use,
+               Communicator *communicator = nullptr);
 
 /// Writes every state tensor but the teacher's (isTeacherState) to `path`
-/// (safetensors, atomically), with `{"format": "pt", "mlopt.step": step}`
-/// as metadata.
-llvm::Error saveCheckpoint(Session &session, llvm::StringRef path,
-                           int64_t step);
+/// (safetensors, atomically), full tensors only, with `{"format": "pt",
+/// "mlopt.step": step}` as metadata.
+///
+/// With a communicator of several ranks, every rank calls it: each sharded
+/// state's chunks are all-gathered (Communicator::allGather, in declaration
+/// order; these calls count in the communicator's CommStats), then rank 0
+/// alone checks the values and writes the file; the other ranks write
+/// nothing and return success. Null is a world of one.
+llvm::Error saveCheckpoint(Session &session, llvm::StringRef path, int64_t step,
+                           Communicator *communicator = nullptr);
+
+/// The value of state `info` as checkpoints hold it (StateInfo::fullSpec):
+/// for a shard, the chunks of every rank all-gathered over `communicator`
+/// (null: a world of one) and truncated to the full tensor's elements;
+/// otherwise the state's bytes. Collective for a shard: every rank calls it
+/// for the same states in the same order.
+llvm::Expected<std::vector<uint8_t>>
+readFullState(Session &session, const StateInfo &info,
+              Communicator *communicator = nullptr);
+
+/// Writes `full`, a value of StateInfo::fullSpec, into state `info`: for a
+/// shard, this rank's chunk of it (the communicator's rank; null: a world of
+/// one). No collective is called.
+llvm::Error writeFullState(Session &session, const StateInfo &info,
+                           llvm::ArrayRef<uint8_t> full,
+                           Communicator *communicator = nullptr);
 
 /// Writes `tensors`, a model's tensors only, to `path` (safetensors,
 /// atomically) with `{"format": "pt"}` as metadata: a PyTorch state_dict,
