@@ -78,7 +78,8 @@ evaluateOp(Operation *op, ArrayRef<const Tensor *> operands, StateMap &state) {
     if (KernelResult result = family(op, operands))
       return asResults(*result);
   }
-  for (auto family : {evaluateCompressionOp, evaluateQuantOp}) {
+  for (auto family :
+       {evaluateCompressionOp, evaluateQuantOp, evaluateCollectiveOp}) {
     if (KernelResults results = family(op, operands))
       return *results;
   }

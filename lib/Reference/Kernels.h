@@ -32,6 +32,10 @@ using KernelResults = std::optional<FailureOr<SmallVector<Tensor>>>;
 KernelResults evaluateCompressionOp(Operation *op,
                                     ArrayRef<const Tensor *> operands);
 KernelResults evaluateQuantOp(Operation *op, ArrayRef<const Tensor *> operands);
+/// The collectives in a world of one rank (the identity); an error for ops
+/// built for more ranks and for send/recv.
+KernelResults evaluateCollectiveOp(Operation *op,
+                                   ArrayRef<const Tensor *> operands);
 
 //===----------------------------------------------------------------------===//
 // Element conversions

@@ -64,6 +64,13 @@ private:
   bool isActive(Value value) {
     return varied.contains(value) && useful.contains(value);
   }
+  /// Whether `op` is a point-to-point op without results that sends a varied
+  /// value: the receiving rank's loss depends on it, so it counts as useful.
+  bool sendsVariedValue(Operation *op) {
+    return op->hasTrait<PointToPoint>() && op->getNumResults() == 0 &&
+           llvm::any_of(op->getOperands(),
+                        [&](Value v) { return varied.contains(v); });
+  }
   /// Adds `cotangent` into `slot` (null: zero so far).
   void accumulate(Value &slot, Value cotangent, Location loc);
   LogicalResult differentiate(Operation *op);
@@ -92,7 +99,8 @@ StateOp ReverseMode::trainableStateReadBy(Operation *op) {
 
 void ReverseMode::analyzeVaried() {
   for (Operation &op : trainStep.front()) {
-    bool isVaried = static_cast<bool>(trainableStateReadBy(&op));
+    // A recv's result comes from the sending rank's parameters (PointToPoint).
+    bool isVaried = trainableStateReadBy(&op) || op.hasTrait<PointToPoint>();
     auto differentiable = dyn_cast<DifferentiableOpInterface>(&op);
     for (OpOperand &operand : op.getOpOperands())
       if (varied.contains(operand.get()) &&
@@ -120,7 +128,8 @@ void ReverseMode::analyzeUseful(Value loss) {
   useful.insert(loss);
   for (Operation &op : llvm::reverse(trainStep.front())) {
     if (llvm::none_of(op.getResults(),
-                      [&](Value r) { return useful.contains(r); }))
+                      [&](Value r) { return useful.contains(r); }) &&
+        !sendsVariedValue(&op))
       continue;
     useful.insert(op.operand_begin(), op.operand_end());
     for (Value captured : capturedValues(&op))
@@ -134,7 +143,8 @@ void ReverseMode::accumulate(Value &slot, Value cotangent, Location loc) {
 }
 
 LogicalResult ReverseMode::differentiate(Operation *op) {
-  if (llvm::none_of(op->getResults(), [&](Value r) { return isActive(r); }))
+  if (!sendsVariedValue(op) &&
+      llvm::none_of(op->getResults(), [&](Value r) { return isActive(r); }))
     return success();
   if (StateOp state = trainableStateReadBy(op)) {
     if (Value cotangent = cotangents.lookup(op->getResult(0)))
@@ -148,7 +158,10 @@ LogicalResult ReverseMode::differentiate(Operation *op) {
   SmallVector<Value> resultCotangents;
   for (Value result : op->getResults())
     resultCotangents.push_back(cotangents.lookup(result));
-  if (llvm::all_of(resultCotangents, [](Value v) { return !v; }))
+  // A point-to-point op exchanges its (possibly zero) cotangent anyway, so
+  // that the peer's mirrored op is matched.
+  if (!op->hasTrait<PointToPoint>() &&
+      llvm::all_of(resultCotangents, [](Value v) { return !v; }))
     return success();
   SmallVector<Value> operandCotangents;
   if (failed(differentiable.buildVJP(builder, resultCotangents,
