@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares two safetensors files tensor by tensor and prints the worst one.
 
-Usage: compare_safetensors.py A B [--rtol R] [--ignore REGEX]... [--only REGEX]
+Usage: compare_safetensors.py A B [R] [--rtol R] [--ignore REGEX]... [--only REGEX]
 
 Both files must hold the same tensor names with the same dtype and shape
 (tensors whose name matches an --ignore regex are skipped; with --only just
@@ -63,6 +63,8 @@ def main():
             verbose = True
         else:
             files.append(arg)
+    if len(files) == 3:
+        rtol = float(files.pop())
     if len(files) != 2:
         sys.exit(__doc__)
 
