@@ -6,6 +6,8 @@
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::mlopt;
 
@@ -39,22 +41,28 @@ static LogicalResult verifyReduction(Operation *op, ReduceKind reduction,
 static FailureOr<Type> resizeDim(std::optional<Location> loc, StringRef opName,
                                  unsigned index, Type type, int64_t dim,
                                  int64_t ranks, bool gather) {
+  // Runs before the operand constraints are verified (the parser infers the
+  // result types), so it checks what it relies on itself.
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor)
-    return emitOptionalError(loc, opName, ": operand #", index,
-                             " must be a ranked tensor");
+  if (!tensor || !tensor.hasStaticShape())
+    return emitOptionalError(loc, opName, " operand #", index,
+                             " must be a statically shaped tensor");
   if (ranks < 1)
-    return emitOptionalError(loc, opName, ": needs ranks >= 1, got ", ranks);
+    return emitOptionalError(loc, opName, " needs ranks >= 1, got ", ranks);
   if (dim < 0 || dim >= tensor.getRank())
-    return emitOptionalError(loc, opName, ": dim ", dim,
+    return emitOptionalError(loc, opName, " dim ", dim,
                              " is out of range for operand #", index,
                              " of type ", type);
   SmallVector<int64_t> shape(tensor.getShape());
   if (gather) {
+    if (shape[dim] > std::numeric_limits<int64_t>::max() / ranks)
+      return emitOptionalError(loc, opName, " dimension ", dim, " (",
+                               shape[dim], ") of operand #", index,
+                               " times ranks = ", ranks, " overflows");
     shape[dim] *= ranks;
   } else {
     if (shape[dim] % ranks != 0)
-      return emitOptionalError(loc, opName, ": dimension ", dim, " (",
+      return emitOptionalError(loc, opName, " dimension ", dim, " (",
                                shape[dim], ") of operand #", index,
                                " does not divide by ranks = ", ranks);
     shape[dim] /= ranks;
