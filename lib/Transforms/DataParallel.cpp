@@ -244,8 +244,21 @@ void MLOptDataParallelPass::runOnOperation() {
     return signalPassFailure();
   }
 
+  for (const GradientBucket &bucket : buckets)
+    for (unsigned index : bucket.resultIndices) {
+      auto type = dyn_cast<RankedTensorType>(trainStep.getResultTypes()[index]);
+      if (!type || !type.hasStaticShape() ||
+          !isa<FloatType>(type.getElementType())) {
+        trainStep.emitError("mlopt-data-parallel: result #")
+            << index << " of @" << name << ", the gradient of "
+            << trainStep.getResultAttr(index, MLOptDialect::kGradOfAttrName)
+            << ", must be a statically shaped float tensor to be averaged, got "
+            << trainStep.getResultTypes()[index];
+        return signalPassFailure();
+      }
+    }
+
   auto returnOp = cast<func::ReturnOp>(trainStep.front().getTerminator());
-  Location loc = trainStep.getLoc();
   OpBuilder builder(context);
   auto mean = ReduceKind::Mean;
   auto numRanks = static_cast<uint64_t>(static_cast<int64_t>(ranks));
@@ -262,6 +275,10 @@ void MLOptDataParallelPass::runOnOperation() {
       builder.setInsertionPointAfter(anchor);
     else
       builder.setInsertionPointToStart(&trainStep.front());
+    // Located at the op that completes the bucket.
+    Value last = returnOp.getOperand(bucket.resultIndices.back());
+    Location loc = last.getDefiningOp() ? last.getDefiningOp()->getLoc()
+                                        : trainStep.getLoc();
     MLOptBuilder mb(builder, loc);
 
     SmallVector<Value> operands;
@@ -316,7 +333,8 @@ void MLOptDataParallelPass::runOnOperation() {
     SmallVector<Value> values;
     for (unsigned index : reported)
       values.push_back(returnOp.getOperand(index));
-    auto allReduce = AllReduceOp::create(builder, loc, mean, values, numRanks);
+    auto allReduce =
+        AllReduceOp::create(builder, returnOp.getLoc(), mean, values, numRanks);
     for (auto [index, averaged] :
          llvm::zip_equal(reported, allReduce.getResults()))
       returnOp.setOperand(index, averaged);

@@ -115,3 +115,29 @@ mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
 // expected-error@+1 {{mlopt-data-parallel: @train_step must have a body of one block ending in func.return}}
 func.func private @train_step() -> (tensor<f32>, tensor<2xf32> {mlopt.grad_of = @w})
     attributes {mlopt.train_step}
+
+// -----
+
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+// A gradient without a static shape cannot be bucketed or padded.
+// expected-error@+1 {{mlopt-data-parallel: result #1 of @train_step, the gradient of @w, must be a statically shaped float tensor to be averaged, got 'tensor<?xf32>'}}
+func.func @train_step(%g: tensor<?xf32>) -> (tensor<f32>, tensor<?xf32> {mlopt.grad_of = @w})
+    attributes {mlopt.train_step} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %loss = mlopt.sum %w dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %loss, %g : tensor<f32>, tensor<?xf32>
+}
+
+// -----
+
+mlopt.state @w : tensor<2xf32> parameter trainable init #mlopt.zeros
+
+// Nor an integer one be averaged.
+// expected-error@+1 {{mlopt-data-parallel: result #1 of @train_step, the gradient of @w, must be a statically shaped float tensor to be averaged, got 'tensor<2xi64>'}}
+func.func @train_step(%g: tensor<2xi64>) -> (tensor<f32>, tensor<2xi64> {mlopt.grad_of = @w})
+    attributes {mlopt.train_step} {
+  %w = mlopt.state_read @w : tensor<2xf32>
+  %loss = mlopt.sum %w dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %loss, %g : tensor<f32>, tensor<2xi64>
+}

@@ -168,7 +168,8 @@ def MLOptDataParallel : Pass<"mlopt-data-parallel", "::mlir::ModuleOp"> {
     Errors (located): `ranks < 1`, `bucket-mb` or `first-bucket-mb` not
     positive, `zero` not 0 or 1; no `@train_step` or one without gradients
     (`mlopt-autodiff` did not run, or `mlopt-optimizer` already consumed
-    them); a second run (`@train_step` is already marked); a step that
+    them), or a gradient that is not a statically shaped float tensor; a
+    second run (`@train_step` is already marked); a step that
     `mlopt-loss-scaling` already checked (its finite check must see the
     averaged gradients, so every rank skips the same steps).
   }];
