@@ -264,6 +264,18 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
       os << llvm::format(", %.2f GFLOP/s achieved", *rate / 1e9);
     os << "\n";
   }
+  if (summary.worldSize)
+    row("ranks") << *summary.worldSize << "\n";
+  if (summary.trained && summary.commBytesPerStep) {
+    row("communicated") << formatBytes(*summary.commBytesPerStep)
+                        << " per step (compiler count)";
+    if (summary.measuredCommBytesPerStep)
+      os << ", "
+         << formatBytes(static_cast<uint64_t>(
+                std::llround(*summary.measuredCommBytesPerStep)))
+         << " measured";
+    os << "\n";
+  }
   row("peak memory") << llvm::format("%.1f MiB RSS", summary.peakRssMb) << "\n";
   if (summary.sparsityOverall) {
     row("sparsity") << llvm::format("%.2f%% overall",
@@ -294,6 +306,9 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   byteRow("state", summary.stateBytes);
   byteRow("model", summary.modelBytes);
   byteRow("teacher", summary.teacherBytes);
+  if (summary.optimizerStateBytesPerRank)
+    row("optimizer") << formatBytes(*summary.optimizerStateBytesPerRank)
+                     << " of state per rank\n";
   return text;
 }
 
@@ -355,6 +370,17 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
       teacher[dtype] = count;
     record.add("teacher_bytes", std::move(teacher));
   }
+  if (summary.worldSize)
+    record.add("world_size", *summary.worldSize);
+  if (summary.trained && summary.commBytesPerStep) {
+    record.add("comm_bytes_per_step", *summary.commBytesPerStep);
+    if (summary.measuredCommBytesPerStep)
+      record.add("comm_bytes_per_step_measured",
+                 *summary.measuredCommBytesPerStep);
+  }
+  if (summary.optimizerStateBytesPerRank)
+    record.add("optimizer_state_bytes_per_rank",
+               *summary.optimizerStateBytesPerRank);
   return record;
 }
 

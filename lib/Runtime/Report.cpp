@@ -131,6 +131,34 @@ static void addBytes(std::vector<std::pair<std::string, uint64_t>> &totals,
   totals.emplace_back(key.str(), bytes);
 }
 
+/// Whether `op` has a memory effect on the communicator: a collective or a
+/// point-to-point op (Traits.h).
+static bool usesCommunicator(Operation *op) {
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    return isa<CommunicatorResource>(e.getResource());
+  });
+}
+
+bool mlir::mlopt::runtime::isCollectiveCall(Operation *op) {
+  // local_shard only asks the communicator for this rank's number.
+  return usesCommunicator(op) && !isa<LocalShardOp>(op);
+}
+
+int64_t mlir::mlopt::runtime::countCommunicatedBytes(Operation *op) {
+  if (!isCollectiveCall(op))
+    return 0;
+  int64_t bytes = 0;
+  for (Type type : op->getOperandTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      bytes += tensorBytes(tensor);
+  return bytes;
+}
+
 void mlir::mlopt::runtime::addModuleFacts(StepReport &report,
                                           ModuleOp trainingModule,
                                           size_t numTemporaries) {
@@ -150,10 +178,22 @@ void mlir::mlopt::runtime::addModuleFacts(StepReport &report,
 
   report.largestTemporaries.clear();
   report.temporaryBytes = 0;
+  report.communicatedBytes = 0;
+  report.collectiveCalls = 0;
+  report.dataParallelRanks = 0;
   func::FuncOp trainStep =
       findMarkedFunction(trainingModule, MLOptDialect::kTrainStepAttrName);
   if (!trainStep)
     return;
+  if (auto ranks = trainStep->getAttrOfType<IntegerAttr>(
+          MLOptDialect::kDataParallelRanksAttrName))
+    report.dataParallelRanks = ranks.getInt();
+  trainStep.walk([&](Operation *op) {
+    if (!isCollectiveCall(op))
+      return;
+    ++report.collectiveCalls;
+    report.communicatedBytes += countCommunicatedBytes(op);
+  });
   std::vector<StepReport::Temporary> temporaries;
   trainStep.walk([&](Operation *op) {
     // A state_read result is the state buffer itself, counted above.
@@ -217,6 +257,13 @@ uint64_t StepReport::stateBytes() const {
   return total;
 }
 
+uint64_t StepReport::stateBytesOfKind(StringRef kind) const {
+  for (const auto &[name, bytes] : stateBytesByKind)
+    if (name == kind)
+      return bytes;
+  return 0;
+}
+
 static std::string
 formatByteList(llvm::ArrayRef<std::pair<std::string, uint64_t>> totals) {
   std::string text;
@@ -253,6 +300,16 @@ void StepReport::print(llvm::raw_ostream &os) const {
                  << formatBytes(stateBytes()) << "\n";
     row("state by kind") << formatByteList(stateBytesByKind) << "\n";
     row("parameters") << trainableElements << " trainable elements\n";
+  }
+  if (collectiveCalls > 0) {
+    row("communication") << formatBytes(communicatedBytes) << " per step in "
+                         << collectiveCalls
+                         << (collectiveCalls == 1 ? " collective"
+                                                  : " collectives");
+    if (dataParallelRanks > 0)
+      os << " over " << dataParallelRanks
+         << (dataParallelRanks == 1 ? " rank" : " ranks");
+    os << " (payload per rank)\n";
   }
   if (!largestTemporaries.empty()) {
     row("temporaries") << formatBytes(temporaryBytes)
@@ -322,7 +379,7 @@ llvm::json::Value StepReport::toJSON() const {
                                               {"lines", std::move(lines)}});
   }
 
-  return llvm::json::Object{
+  llvm::json::Object object{
       {"flops", std::move(flops)},
       {"state_bytes",
        llvm::json::Object{{"by_dtype", byteObject(stateBytesByDType)},
@@ -333,6 +390,14 @@ llvm::json::Value StepReport::toJSON() const {
                                          {"largest", std::move(largest)}}},
       {"sections", std::move(sectionArray)},
   };
+  if (collectiveCalls > 0) {
+    llvm::json::Object communication{{"bytes_per_step", communicatedBytes},
+                                     {"collective_calls", collectiveCalls}};
+    if (dataParallelRanks > 0)
+      communication["ranks"] = dataParallelRanks;
+    object["communication"] = std::move(communication);
+  }
+  return object;
 }
 
 //===----------------------------------------------------------------------===//

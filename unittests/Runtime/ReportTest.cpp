@@ -13,6 +13,7 @@
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Runtime/Metrics.h"
+#include "mlopt/Transforms/DataParallel.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -52,7 +53,8 @@ protected:
   /// Parses examples/mlp.mlir and runs the training pipeline on it with the
   /// report attached; `lower` appends the lowering out of mlopt.
   OwningOpRef<ModuleOp> train(StepReport &report, StringRef optimizer,
-                              bool lower = false) {
+                              bool lower = false, int64_t ranks = 0,
+                              int64_t zero = 0) {
     OwningOpRef<ModuleOp> module =
         parseSourceFile<ModuleOp>(MLOPT_EXAMPLES_DIR "/mlp.mlir", &context);
     EXPECT_TRUE(module) << diagnostics;
@@ -61,6 +63,12 @@ protected:
     PassManager pm(&context, ModuleOp::getOperationName());
     StepReportInstrumentation::attach(pm, report);
     pm.addPass(createMLOptAutodiff());
+    if (ranks > 0) {
+      MLOptDataParallelOptions dataParallel;
+      dataParallel.ranks = ranks;
+      dataParallel.zero = zero;
+      pm.addPass(createMLOptDataParallel(dataParallel));
+    }
     MLOptOptimizerOptions options;
     options.optimizer = optimizer.str();
     pm.addPass(createMLOptOptimizer(options));
@@ -440,6 +448,156 @@ TEST(SummaryFlopsTest, SummaryRepeatsStepFlopsWithAchievedRate) {
   summary.stepFlops.reset();
   EXPECT_EQ(formatSummary(summary).find("train step"), std::string::npos);
   EXPECT_EQ(summaryRecord(summary).toJson().find("step_flops"),
+            std::string::npos);
+}
+
+} // namespace
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Communication
+//===----------------------------------------------------------------------===//
+
+// Every collective and point-to-point op hands its operands' bytes to the
+// communicator (recv none); local_shard exchanges nothing and is no call.
+TEST_F(ReportTest, CommunicatedBytesAreTheCollectivesOperands) {
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(R"mlir(
+mlopt.state @fc.weight : tensor<4x3xf32> parameter trainable init #mlopt.zeros
+mlopt.state @optimizer.fc.weight.exp_avg : tensor<6xf32> optimizer_state
+    init #mlopt.zeros {mlopt.shard_of = @fc.weight, mlopt.shard_ranks = 2 : i64}
+func.func @step(%x: tensor<4x3xf32>, %l: tensor<f64>, %v: tensor<6xf32>,
+                %g: tensor<3x4xf32>, %b: tensor<4xf32>)
+    -> (tensor<4x3xf32>, tensor<f64>, tensor<3xf32>, tensor<6x4xf32>,
+        tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<3xf32>)
+    attributes {mlopt.train_step, mlopt.data_parallel_ranks = 2 : i64} {
+  %a, %m = mlopt.all_reduce mean %x, %l ranks = 2 : tensor<4x3xf32>, tensor<f64>
+  %r = mlopt.reduce_scatter sum %v dim = 0 ranks = 2
+      : (tensor<6xf32>) -> tensor<3xf32>
+  %h = mlopt.all_gather %g dim = 0 ranks = 2 : (tensor<3x4xf32>) -> tensor<6x4xf32>
+  %w = mlopt.broadcast %b root = 0 ranks = 2 : tensor<4xf32>
+  %s = mlopt.reduce sum %b root = 0 ranks = 2 : tensor<4xf32>
+  mlopt.send %b dest = 1 ranks = 2 : tensor<4xf32>
+  %y = mlopt.recv source = 0 ranks = 2 : tensor<4xf32>
+  %c = mlopt.local_shard %v dim = 0 ranks = 2 : (tensor<6xf32>) -> tensor<3xf32>
+  return %a, %m, %r, %h, %w, %s, %y, %c
+      : tensor<4x3xf32>, tensor<f64>, tensor<3xf32>, tensor<6x4xf32>,
+        tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<3xf32>
+}
+)mlir",
+                                                             &context);
+  ASSERT_TRUE(module) << diagnostics;
+  StepReport report;
+  addModuleFacts(report, *module);
+  // all_reduce 48 + 8, reduce_scatter 24, all_gather 48, broadcast 16,
+  // reduce 16, send 16, recv 0; local_shard is not a call.
+  EXPECT_EQ(report.communicatedBytes, 56 + 24 + 48 + 16 + 16 + 16);
+  EXPECT_EQ(report.collectiveCalls, 7);
+  EXPECT_EQ(report.dataParallelRanks, 2);
+  // The definition of mlopt-data-parallel's count (DataParallel.h).
+  EXPECT_EQ(report.communicatedBytes,
+            getCommunicatedBytesPerStep(trainStep(*module)));
+  // A shard's state counts the chunk this rank holds.
+  EXPECT_EQ(report.stateBytesOfKind("optimizer_state"), 24u);
+  EXPECT_EQ(report.stateBytesOfKind("parameter"), 48u);
+  EXPECT_EQ(report.stateBytesOfKind("mask"), 0u);
+
+  std::string text = report.str();
+  EXPECT_NE(text.find("  communication  176 B per step in 7 collectives over "
+                      "2 ranks (payload per rank)\n"),
+            std::string::npos)
+      << text;
+  llvm::json::Value json = report.toJSON();
+  const llvm::json::Object *communication =
+      json.getAsObject()->getObject("communication");
+  ASSERT_TRUE(communication);
+  EXPECT_EQ(communication->getInteger("bytes_per_step"), 176);
+  EXPECT_EQ(communication->getInteger("collective_calls"), 7);
+  EXPECT_EQ(communication->getInteger("ranks"), 2);
+}
+
+TEST_F(ReportTest, NoCommunicationLinesWithoutCollectives) {
+  StepReport report;
+  ASSERT_TRUE(train(report, "sgd"));
+  EXPECT_EQ(report.communicatedBytes, 0);
+  EXPECT_EQ(report.collectiveCalls, 0);
+  EXPECT_EQ(report.dataParallelRanks, 0);
+  EXPECT_EQ(report.str().find("communication"), std::string::npos);
+  EXPECT_FALSE(report.toJSON().getAsObject()->get("communication"));
+}
+
+// mlopt-data-parallel on 2 ranks: the gradients (every parameter's bytes)
+// plus the averaged loss and accuracy; with ZeRO-1 each rank holds half of
+// Adam's moments (every parameter of the MLP has an even element count).
+TEST_F(ReportTest, DataParallelStepCommunicatesTheGradients) {
+  {
+    StepReport report;
+    OwningOpRef<ModuleOp> module =
+        train(report, "adam", /*lower=*/false, /*ranks=*/2);
+    ASSERT_TRUE(module);
+    EXPECT_EQ(report.dataParallelRanks, 2);
+    EXPECT_EQ(report.communicatedBytes,
+              getCommunicatedBytesPerStep(trainStep(*module)));
+    // The gradients in f32, the loss and the accuracy.
+    EXPECT_EQ(report.communicatedBytes, 4 * kParams + 4 + 4);
+    EXPECT_GE(report.collectiveCalls, 2);
+    EXPECT_EQ(report.stateBytesOfKind("optimizer_state"), 2 * 4 * kParams);
+    EXPECT_NE(report.str().find("  communication  "), std::string::npos);
+  }
+  StepReport report;
+  OwningOpRef<ModuleOp> module =
+      train(report, "adam", /*lower=*/false, /*ranks=*/2, /*zero=*/1);
+  ASSERT_TRUE(module);
+  EXPECT_EQ(report.communicatedBytes,
+            getCommunicatedBytesPerStep(trainStep(*module)));
+  // reduce_scatter of the gradients, all_gather of the new half shards, the
+  // loss and the accuracy.
+  EXPECT_EQ(report.communicatedBytes, 4 * kParams + 4 * kParams / 2 + 4 + 4);
+  EXPECT_EQ(report.stateBytesOfKind("optimizer_state"), 4 * kParams);
+}
+
+// The summary's data-parallel lines (the trainer sets the fields).
+TEST(SummaryCommunicationTest, RanksBytesAndOptimizerState) {
+  RunSummary summary;
+  summary.trained = true;
+  summary.steps = 4;
+  summary.worldSize = 2;
+  summary.commBytesPerStep = int64_t{814128};
+  summary.measuredCommBytesPerStep = 814128.0;
+  summary.optimizerStateBytesPerRank = uint64_t{814120};
+  std::string text = formatSummary(summary);
+  EXPECT_NE(text.find("  ranks        2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  communicated 795.0 KiB per step (compiler count), "
+                      "795.0 KiB measured\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  optimizer    795.0 KiB of state per rank\n"),
+            std::string::npos)
+      << text;
+  std::string record = summaryRecord(summary).toJson();
+  EXPECT_NE(record.find("\"world_size\":2"), std::string::npos) << record;
+  EXPECT_NE(record.find("\"comm_bytes_per_step\":814128,"), std::string::npos)
+      << record;
+  EXPECT_NE(record.find("\"comm_bytes_per_step_measured\":814128"),
+            std::string::npos)
+      << record;
+  EXPECT_NE(record.find("\"optimizer_state_bytes_per_rank\":814120"),
+            std::string::npos)
+      << record;
+
+  // Unmeasured (no step this run): the compiler's count alone; an
+  // evaluation shows no communication; unset fields print nothing.
+  summary.measuredCommBytesPerStep.reset();
+  EXPECT_NE(formatSummary(summary).find(
+                "  communicated 795.0 KiB per step (compiler count)\n"),
+            std::string::npos);
+  summary.trained = false;
+  EXPECT_EQ(formatSummary(summary).find("communicated"), std::string::npos);
+  RunSummary plain;
+  text = formatSummary(plain);
+  EXPECT_EQ(text.find("ranks"), std::string::npos) << text;
+  EXPECT_EQ(text.find("optimizer"), std::string::npos) << text;
+  EXPECT_EQ(summaryRecord(plain).toJson().find("world_size"),
             std::string::npos);
 }
 

@@ -195,6 +195,20 @@ struct RunSummary {
   /// (StepReport::stepFlops()); with the median step time it gives the
   /// achieved GFLOP/s.
   std::optional<int64_t> stepFlops;
+  /// With data parallelism (the trainer sets them; unset otherwise): the
+  /// run's number of ranks, and the payload bytes one training step hands to
+  /// the collectives on each rank, as the compiler counts them
+  /// (StepReport::communicatedBytes) and as measured (the communicator's
+  /// CommStats::bytes during this run's training steps divided by those
+  /// steps; unset when no step ran). The two agree exactly: both count the
+  /// operand bytes of every collective.
+  std::optional<int64_t> worldSize;
+  std::optional<int64_t> commBytesPerStep;
+  std::optional<double> measuredCommBytesPerStep;
+  /// Bytes of optimizer state (kind `optimizer_state`) one rank holds
+  /// (StepReport::stateBytesOfKind): its chunks under ZeRO-1
+  /// (`--data-parallel=zero1`), all of it otherwise.
+  std::optional<uint64_t> optimizerStateBytesPerRank;
 };
 
 /// FLOPs per second of `flops` done in the median of `stepSeconds`; unset

@@ -93,6 +93,19 @@ struct StepReport {
   /// Bytes of all temporaries of @train_step, assuming no buffer reuse.
   uint64_t temporaryBytes = 0;
 
+  /// What one @train_step communicates on each rank (data parallelism,
+  /// docs/Report.md): the payload bytes handed to the collectives -- the
+  /// operand tensor bytes of every collective and point-to-point op
+  /// (`mlopt.recv` and `mlopt.local_shard` count 0), the definition the
+  /// runtime's CommStats::bytes counts by -- and the number of those ops
+  /// (a variadic op, one bucket, is one; `local_shard`, which exchanges
+  /// nothing, is not counted). Zero when the step has no collectives.
+  int64_t communicatedBytes = 0;
+  int64_t collectiveCalls = 0;
+  /// The group size the step was compiled for (`mlopt.data_parallel_ranks`
+  /// on @train_step), 0 when unmarked.
+  int64_t dataParallelRanks = 0;
+
   /// The extension point: a titled list of figures. A technique appends its
   /// own section (sparsity, bytes per dtype after quantization, bytes
   /// communicated per step) with addSection().
@@ -123,6 +136,9 @@ struct StepReport {
   int64_t stepFlops() const;
   /// Total bytes of state.
   uint64_t stateBytes() const;
+  /// Bytes of the state of kind `kind` ("optimizer_state"), 0 when none.
+  /// The state's types are one rank's: a ZeRO-1 shard counts its chunk.
+  uint64_t stateBytesOfKind(llvm::StringRef kind) const;
 
   /// A human-readable report ending with a newline.
   void print(llvm::raw_ostream &os) const;
@@ -134,9 +150,19 @@ struct StepReport {
 /// "812 FLOP", "53.02 MFLOP", "1.23 GFLOP".
 std::string formatFlops(int64_t flops);
 
-/// Fills the state and temporary figures of `report` from a training module
-/// at the mlopt level (after mlopt-entry-points and cleanup, before
-/// lowering): the `mlopt.state` ops and the function marked
+/// The payload bytes `op` hands to the communicator, by the definition of
+/// StepReport::communicatedBytes: the sum of its operand tensors' bytes for a
+/// collective or point-to-point op (one with a memory effect on the
+/// CommunicatorResource) other than `mlopt.local_shard`; 0 for every other
+/// op.
+int64_t countCommunicatedBytes(Operation *op);
+/// Whether `op` exchanges data between ranks: a collective or point-to-point
+/// op other than `mlopt.local_shard`.
+bool isCollectiveCall(Operation *op);
+
+/// Fills the state, temporary and communication figures of `report` from a
+/// training module at the mlopt level (after mlopt-entry-points and cleanup,
+/// before lowering): the `mlopt.state` ops and the function marked
 /// `mlopt.train_step`. Replaces earlier values, so calling it again is safe.
 void addModuleFacts(StepReport &report, ModuleOp trainingModule,
                     size_t numTemporaries = 5);
