@@ -5,7 +5,9 @@
 // reference evaluator; the parameters must follow the numbers worked out from
 // torch.optim's published update rules (SGD, Adam, AdamW), its learning-rate
 // schedulers and torch.nn.utils.clip_grad_norm_. The end-to-end test trains
-// examples/toy_linear.mlir through mlopt-train-pipeline.
+// examples/toy_linear.mlir through mlopt-train-pipeline, and, with
+// mlopt-data-parallel{ranks=1 zero=1}, checks that the sharded (ZeRO-1)
+// update of a world of one equals the unsharded one bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -541,6 +543,122 @@ TEST_F(TrainPipelineTest, ToyLinearAdam) {
 TEST_F(TrainPipelineTest, ToyLinearSGDMomentum) {
   auto [before, after] = train("optimizer=sgd lr=0.05 momentum=0.9", 300);
   EXPECT_GT(before / after, 100.0) << "loss " << before << " -> " << after;
+}
+
+//===----------------------------------------------------------------------===//
+// ZeRO-1: sharded optimizer state in a world of one
+//===----------------------------------------------------------------------===//
+
+/// toy_linear trained through the training pipeline with and without
+/// mlopt-data-parallel{ranks=1 zero=1} in the post-autodiff slot. Over one
+/// rank the shard of a parameter is all of it, flattened: the sharded update
+/// must equal the unsharded one bit for bit, and so must the optimizer
+/// states (of the shard's shape).
+class ZeroOneRankTest : public OptimizerTest {
+protected:
+  OwningOpRef<ModuleOp> compileToyLinear(StringRef optimizerOptions,
+                                         bool sharded, bool lossScaling) {
+    std::string path = std::string(MLOPT_EXAMPLES_DIR) + "/toy_linear.mlir";
+    OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(path, &context);
+    EXPECT_TRUE(module) << "cannot parse " << path << ": " << diagnostics;
+    if (!module)
+      return {};
+    TrainPipelineOptions options;
+    EXPECT_TRUE(succeeded(options.parseFromString(optimizerOptions)));
+    TrainingPipelineOptions pipeline;
+    pipeline.optimizer = options.getOptimizerOptions();
+    if (sharded)
+      pipeline.postAutodiffPasses.push_back([](OpPassManager &pm) {
+        MLOptDataParallelOptions dataParallel;
+        dataParallel.ranks = 1;
+        dataParallel.zero = 1;
+        pm.addPass(createMLOptDataParallel(dataParallel));
+      });
+    // An initial scale that overflows: the first steps are skipped and the
+    // scale backs off, on both sides alike.
+    if (lossScaling)
+      pipeline.postAutodiffPasses.push_back([](OpPassManager &pm) {
+        MLOptLossScalingOptions scaler;
+        scaler.initScale = 3.4e38;
+        pm.addPass(createMLOptLossScaling(scaler));
+      });
+    PassManager pm(&context, ModuleOp::getOperationName());
+    buildTrainingPipeline(pm, pipeline);
+    if (failed(pm.run(*module))) {
+      ADD_FAILURE() << "mlopt-train-pipeline failed: " << diagnostics;
+      return {};
+    }
+    return module;
+  }
+
+  /// Every state after `steps` training steps from @init with seed 42.
+  StateMap train(ModuleOp module, int steps) {
+    Evaluator evaluator(module);
+    StateMap state;
+    Tensor seed = Tensor::fromInts(
+        RankedTensorType::get({}, IntegerType::get(&context, 64)), {42});
+    EXPECT_TRUE(succeeded(evaluator.call("init", {seed}, state)))
+        << diagnostics;
+    for (int step = 0; step < steps; ++step) {
+      Batch batch = teacherBatch(&context, step);
+      if (failed(evaluator.call("train_step", {batch.x, batch.y}, state))) {
+        ADD_FAILURE() << "train_step failed at step " << step << ": "
+                      << diagnostics;
+        break;
+      }
+    }
+    return state;
+  }
+
+  void expectShardedEqualsUnsharded(StringRef optimizerOptions,
+                                    bool lossScaling = false) {
+    OwningOpRef<ModuleOp> whole =
+        compileToyLinear(optimizerOptions, /*sharded=*/false, lossScaling);
+    OwningOpRef<ModuleOp> sharded =
+        compileToyLinear(optimizerOptions, /*sharded=*/true, lossScaling);
+    ASSERT_TRUE(whole && sharded);
+    // The sharded module holds its optimizer states as shards.
+    unsigned shardStates = 0;
+    for (auto state : sharded->getOps<StateOp>())
+      if (state->hasAttr(MLOptDialect::kShardOfAttrName))
+        ++shardStates;
+    EXPECT_GT(shardStates, 0u);
+
+    constexpr int kSteps = 6;
+    StateMap expected = train(*whole, kSteps);
+    StateMap actual = train(*sharded, kSteps);
+    ASSERT_EQ(actual.size(), expected.size());
+    EXPECT_GT(expected.at("optimizer.step").getInts()[0], 0);
+    // The overflowing scale skipped steps before the updates began.
+    if (lossScaling) {
+      EXPECT_GT(expected.at("loss_scaler.skipped_steps").getInts()[0], 0);
+    }
+    for (const auto &[name, tensor] : expected) {
+      auto it = actual.find(name);
+      ASSERT_NE(it, actual.end()) << "no state " << name;
+      EXPECT_EQ(it->second.getType().getNumElements(),
+                tensor.getType().getNumElements())
+          << name;
+      if (isa<FloatType>(tensor.getType().getElementType()))
+        EXPECT_EQ(it->second.getDoubles(), tensor.getDoubles()) << name;
+      else
+        EXPECT_EQ(it->second.getInts(), tensor.getInts()) << name;
+    }
+  }
+};
+
+TEST_F(ZeroOneRankTest, SGDMomentumWeightDecayClipping) {
+  expectShardedEqualsUnsharded("optimizer=sgd lr=0.05 momentum=0.9 "
+                               "weight-decay=0.01 max-grad-norm=0.5");
+}
+
+TEST_F(ZeroOneRankTest, Adam) {
+  expectShardedEqualsUnsharded("optimizer=adam lr=0.05");
+}
+
+TEST_F(ZeroOneRankTest, AdamWClippingLossScaling) {
+  expectShardedEqualsUnsharded("optimizer=adamw lr=0.05 max-grad-norm=1",
+                               /*lossScaling=*/true);
 }
 
 } // namespace
