@@ -114,6 +114,16 @@ func.func @every_op(%x: tensor<4x8xf32>, %b: tensor<8xf32>,
       : (tensor<4x8xi8>, tensor<i32>, tensor<8x4xi8>, tensor<i32>) -> tensor<4x4xi32>
   %dq = mlopt.dequantize %qacc, %qs, %qz {axis = 0}
       : tensor<4x4xi32>, tensor<4xf32> -> tensor<4x4xf32>
+
+  %car:2 = mlopt.all_reduce mean %x, %b ranks = 2 : tensor<4x8xf32>, tensor<8xf32>
+  %cag = mlopt.all_gather %b dim = 0 ranks = 2 : (tensor<8xf32>) -> tensor<16xf32>
+  %crs = mlopt.reduce_scatter sum %b16 dim = 0 ranks = 2
+      : (tensor<16xf32>) -> tensor<8xf32>
+  %cbc = mlopt.broadcast %x root = 0 ranks = 2 : tensor<4x8xf32>
+  %crd = mlopt.reduce sum %x root = 1 ranks = 2 : tensor<4x8xf32>
+  mlopt.send %x dest = 1 ranks = 2 : tensor<4x8xf32>
+  %crv = mlopt.recv source = 1 ranks = 2 : tensor<4x8xf32>
+  %cls = mlopt.local_shard %b16 dim = 0 ranks = 2 : (tensor<16xf32>) -> tensor<8xf32>
   return
 }
 )mlir";

@@ -206,6 +206,14 @@ TEST_F(InterfacesTest, PrecisionClassesFollowAutocast) {
       {"mlopt.dequantize", follow},
       {"mlopt.quantized_linear", follow},
       {"mlopt.quantized_matmul", follow},
+      {"mlopt.all_reduce", follow},
+      {"mlopt.all_gather", follow},
+      {"mlopt.reduce_scatter", follow},
+      {"mlopt.broadcast", follow},
+      {"mlopt.reduce", follow},
+      {"mlopt.send", follow},
+      {"mlopt.recv", follow},
+      {"mlopt.local_shard", follow},
   };
   std::vector<std::string> unclassified;
   for (RegisteredOperationName name :

@@ -411,14 +411,30 @@ TEST_F(ShardingRulesTest, EveryOpHasARuleOrIsDeclaredUnshardable) {
        context.getRegisteredOperationsByDialect("mlopt"))
     if (name.hasTrait<Unshardable>())
       unshardable.insert(name.getStringRef().str());
-  EXPECT_EQ(unshardable,
-            (std::set<std::string>{
-                "mlopt.constant", "mlopt.dropout", "mlopt.mode_select",
-                "mlopt.initial_value", "mlopt.sparsity_schedule", "mlopt.state",
-                "mlopt.state_read", "mlopt.state_write", "mlopt.observe",
-                "mlopt.quant_params", "mlopt.fake_quant",
-                "mlopt.fake_quant_grad", "mlopt.quantize", "mlopt.dequantize",
-                "mlopt.quantized_linear", "mlopt.quantized_matmul"}));
+  EXPECT_EQ(unshardable, (std::set<std::string>{"mlopt.constant",
+                                                "mlopt.dropout",
+                                                "mlopt.mode_select",
+                                                "mlopt.initial_value",
+                                                "mlopt.sparsity_schedule",
+                                                "mlopt.state",
+                                                "mlopt.state_read",
+                                                "mlopt.state_write",
+                                                "mlopt.observe",
+                                                "mlopt.quant_params",
+                                                "mlopt.fake_quant",
+                                                "mlopt.fake_quant_grad",
+                                                "mlopt.quantize",
+                                                "mlopt.dequantize",
+                                                "mlopt.quantized_linear",
+                                                "mlopt.quantized_matmul",
+                                                "mlopt.all_reduce",
+                                                "mlopt.all_gather",
+                                                "mlopt.reduce_scatter",
+                                                "mlopt.broadcast",
+                                                "mlopt.reduce",
+                                                "mlopt.send",
+                                                "mlopt.recv",
+                                                "mlopt.local_shard"}));
 }
 
 TEST_F(ShardingRulesTest, EveryRuleMatchesItsOpTypes) {

@@ -587,6 +587,90 @@ TEST_F(EvaluatorTest, EmbeddingIndexOutOfRangeIsAnError) {
   EXPECT_THAT(errors, HasSubstr("index -1 at position 0"));
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+/// In a world of one rank every collective is the identity: the sum, mean,
+/// max or min over one rank, gathering and scattering over one, rank 0 as
+/// the root.
+TEST_F(EvaluatorTest, CollectivesOfOneRankAreTheIdentity) {
+  SmallVector<Tensor> r =
+      run(R"mlir(
+    func.func @f(%x: tensor<2x3xf32>, %n: tensor<2xi32>)
+        -> (tensor<2x3xf32>, tensor<2xi32>, tensor<2x3xf32>, tensor<2xi32>,
+            tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>,
+            tensor<2x3xf32>) {
+      %m, %s = mlopt.all_reduce mean %x, %x ranks = 1 : tensor<2x3xf32>, tensor<2x3xf32>
+      %a, %i = mlopt.all_reduce max %x, %n ranks = 1 : tensor<2x3xf32>, tensor<2xi32>
+      %g, %j = mlopt.all_gather %x, %n dim = 0 ranks = 1
+          : (tensor<2x3xf32>, tensor<2xi32>) -> (tensor<2x3xf32>, tensor<2xi32>)
+      %rs = mlopt.reduce_scatter min %x dim = 1 ranks = 1
+          : (tensor<2x3xf32>) -> tensor<2x3xf32>
+      %b = mlopt.broadcast %x root = 0 ranks = 1 : tensor<2x3xf32>
+      %rd = mlopt.reduce mean %x root = 0 ranks = 1 : tensor<2x3xf32>
+      %ls = mlopt.local_shard %x dim = 1 ranks = 1 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+      return %m, %i, %g, %j, %rs, %b, %rd, %ls, %a
+          : tensor<2x3xf32>, tensor<2xi32>, tensor<2x3xf32>, tensor<2xi32>,
+            tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>,
+            tensor<2x3xf32>
+    }
+  )mlir",
+          {floats("tensor<2x3xf32>", {1, -2, 3.5, 4, 5, -6}),
+           ints("tensor<2xi32>", {7, -8})});
+  ASSERT_EQ(r.size(), 9u);
+  for (unsigned i : {0u, 2u, 4u, 5u, 6u, 7u, 8u})
+    expectValues(r[i], {2, 3}, {1, -2, 3.5, 4, 5, -6});
+  EXPECT_THAT(integers(r[1]), ElementsAre(7, -8));
+  EXPECT_THAT(integers(r[3]), ElementsAre(7, -8));
+}
+
+/// The evaluator runs one rank: an op built for more ranks, and send/recv
+/// (which need a peer), are located errors naming the op and its ranks.
+TEST_F(EvaluatorTest, CollectivesOfSeveralRanksAreAnError) {
+  Tensor x = floats("tensor<4xf32>", {1, 2, 3, 4});
+  EXPECT_THAT(runFailing(R"mlir(
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %0 = mlopt.all_reduce sum %x ranks = 2 : tensor<4xf32>
+      return %0 : tensor<4xf32>
+    }
+  )mlir",
+                         {x}),
+              HasSubstr("the reference evaluator runs one rank; "
+                        "'mlopt.all_reduce' is for 2 ranks"));
+  EXPECT_THAT(runFailing(R"mlir(
+    func.func @f(%x: tensor<4xf32>) -> tensor<2xf32> {
+      %0 = mlopt.local_shard %x dim = 0 ranks = 2 : (tensor<4xf32>) -> tensor<2xf32>
+      return %0 : tensor<2xf32>
+    }
+  )mlir",
+                         {x}),
+              HasSubstr("'mlopt.local_shard' is for 2 ranks"));
+  EXPECT_THAT(runFailing(R"mlir(
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %0 = mlopt.broadcast %x root = 3 ranks = 4 : tensor<4xf32>
+      return %0 : tensor<4xf32>
+    }
+  )mlir",
+                         {x}),
+              HasSubstr("'mlopt.broadcast' is for 4 ranks"));
+  EXPECT_THAT(runFailing(R"mlir(
+    func.func @f(%x: tensor<4xf32>) {
+      mlopt.send %x dest = 1 ranks = 2 : tensor<4xf32>
+      return
+    }
+  )mlir",
+                         {x}),
+              HasSubstr("'mlopt.send' is for 2 ranks"));
+  EXPECT_THAT(runFailing(R"mlir(
+    func.func @f() -> tensor<4xf32> {
+      %0 = mlopt.recv source = 0 ranks = 3 : tensor<4xf32>
+      return %0 : tensor<4xf32>
+    }
+  )mlir"),
+              HasSubstr("'mlopt.recv' is for 3 ranks"));
+}
+
 TEST_F(EvaluatorTest, OneHot) {
   SmallVector<Tensor> r = run(R"mlir(
     func.func @f(%y: tensor<3xi32>) -> tensor<3x3xf32> {

@@ -699,6 +699,56 @@ inline std::vector<GradCase> quantCases() {
   return cases;
 }
 
+/// The collectives in a world of one rank (ranks = 1), where the reference
+/// evaluator runs them as the identity: their VJPs (the mirrored collective,
+/// the division by the ranks for `mean`, the routing to the extremum for
+/// `max`/`min`) must give the identity's gradient. Not in allCases(): the
+/// CPU differential test compiles those cases, and the collectives lower to
+/// the runtime's communicator. send/recv need two ranks
+/// (test/Transforms/autodiff-collectives.mlir, the MPI tests).
+inline std::vector<GradCase> collectiveCases() {
+  std::vector<GradCase> cases;
+  const Shape matrix{2, 3}, row{3};
+  std::string pair = T(matrix) + ", " + T(row);
+  std::string addPair =
+      "  %y = mlopt.add %r#0, %r#1 : (" + pair + ") -> " + T(matrix);
+  for (const char *kind : {"sum", "mean", "max", "min"})
+    cases.push_back({std::string("all_reduce_") + kind,
+                     "mlopt.all_reduce",
+                     {{"a", matrix}, {"b", row}},
+                     std::string("  %r:2 = mlopt.all_reduce ") + kind +
+                         " %a, %b ranks = 1 : " + pair + "\n" + addPair,
+                     matrix});
+  cases.push_back({"all_gather_bucket",
+                   "mlopt.all_gather",
+                   {{"a", matrix}, {"b", row}},
+                   "  %r:2 = mlopt.all_gather %a, %b dim = 0 ranks = 1 : (" +
+                       pair + ") -> (" + pair + ")\n" + addPair,
+                   matrix});
+  for (const char *kind : {"sum", "mean"})
+    cases.push_back({std::string("reduce_scatter_") + kind,
+                     "mlopt.reduce_scatter",
+                     {{"a", matrix}},
+                     std::string("  %y = mlopt.reduce_scatter ") + kind +
+                         " %a dim = 1 ranks = 1 : (" + T(matrix) + ") -> " +
+                         T(matrix),
+                     matrix});
+  cases.push_back(
+      {"broadcast",
+       "mlopt.broadcast",
+       {{"a", matrix}},
+       "  %y = mlopt.broadcast %a root = 0 ranks = 1 : " + T(matrix),
+       matrix});
+  for (const char *kind : {"sum", "mean", "max", "min"})
+    cases.push_back({std::string("reduce_") + kind,
+                     "mlopt.reduce",
+                     {{"a", matrix}},
+                     std::string("  %y = mlopt.reduce ") + kind +
+                         " %a root = 0 ranks = 1 : " + T(matrix),
+                     matrix});
+  return cases;
+}
+
 inline std::vector<GradCase> allCases() {
   std::vector<GradCase> cases;
   for (auto family : {unaryCases, binaryCases, shapeCases, nnCases, lossCases,
