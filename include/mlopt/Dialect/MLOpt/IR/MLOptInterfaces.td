@@ -105,7 +105,10 @@ def MLOpt_PrecisionOpInterface : OpInterface<"PrecisionOpInterface"> {
       the quantization ops (`observe`, `quant_params`, `fake_quant`,
       `fake_quant_grad`, `quantize`, `dequantize`, `quantized_linear`,
       `quantized_matmul`: their parameters are f32 and their integers exact
-      whatever the model's precision),
+      whatever the model's precision), the collectives and point-to-point
+      ops (`all_reduce`, `all_gather`, `reduce_scatter`, `broadcast`,
+      `reduce`, `send`, `recv`, `local_shard`: they exchange the values in
+      the precision they are given),
       and the state ops (`state`, `state_read`, `state_write`,
       `initial_value`, `constant`), which `mlopt-amp` leaves alone. Ops with
       several float operands need equal element types, so mixed inputs are
