@@ -14,6 +14,7 @@
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Runtime/CompileCache.h"
+#include "mlopt/Runtime/CommKernels.h"
 #include "mlopt/Runtime/CpuKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -114,6 +115,15 @@ getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
   add("mlopt_qgemm_s8", &mlopt_qgemm_s8);
   add("mlopt_prune_mask_f32", &mlopt_prune_mask_f32);
   add("mlopt_prune_mask_f64", &mlopt_prune_mask_f64);
+  add("mlopt_comm_bucket_add", &mlopt_comm_bucket_add);
+  add("mlopt_comm_all_reduce", &mlopt_comm_all_reduce);
+  add("mlopt_comm_all_gather", &mlopt_comm_all_gather);
+  add("mlopt_comm_reduce_scatter", &mlopt_comm_reduce_scatter);
+  add("mlopt_comm_broadcast", &mlopt_comm_broadcast);
+  add("mlopt_comm_reduce", &mlopt_comm_reduce);
+  add("mlopt_comm_send", &mlopt_comm_send);
+  add("mlopt_comm_recv", &mlopt_comm_recv);
+  add("mlopt_comm_rank", &mlopt_comm_rank);
   return symbols;
 }
 

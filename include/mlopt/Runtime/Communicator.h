@@ -97,10 +97,20 @@ public:
   bool hasPendingError() const { return !pendingError.empty(); }
 
 protected:
+  /// Counts one collective handing `bytes` of payload (CommStats).
+  void countCall(int64_t bytes) {
+    ++stats.calls;
+    stats.bytes += bytes;
+  }
+
   CommStats stats;
   double timeoutSeconds = 0;
 
 private:
+  /// Agreement is not a step's traffic: it leaves the statistics alone.
+  friend llvm::Error agreeOnError(Communicator &communicator,
+                                  llvm::Error local);
+
   std::string pendingError;
 };
 
@@ -116,12 +126,17 @@ std::unique_ptr<Communicator> createLocalCommunicator();
 /// means a world of one. Session sets it around each entry-point call.
 void setActiveCommunicator(Communicator *communicator);
 Communicator *getActiveCommunicator();
+/// The communicator the mlopt_comm_* functions use: the active one, else a
+/// process-wide world of one (whose pending error, e.g. a module compiled
+/// for more ranks, a caller without an active communicator takes from it).
+Communicator &getCommunicatorForCompiledCode();
 
 /// Agreement at a synchronization point: every rank passes its own outcome
 /// (success or an error); every rank gets back success when all succeeded,
 /// else one error naming the failing ranks and the first one's message,
-/// e.g. "rank 1 of 2 failed: cannot open 'x.idx': No such file". Collective:
-/// every rank must call it.
+/// e.g. "rank 1 of 2 failed: cannot open 'x.idx': No such file" (each
+/// rank's message is cut to 1019 bytes). Collective: every rank must call
+/// it. Its exchange is not counted in getStats().
 llvm::Error agreeOnError(Communicator &communicator, llvm::Error local);
 
 } // namespace mlir::mlopt::runtime
