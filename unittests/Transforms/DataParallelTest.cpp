@@ -4,12 +4,16 @@
 // first bucket's and later buckets' thresholds, >= closes a bucket), the
 // bytes each collective communicates, and mlopt-data-parallel following the
 // plan: its collectives hold the planned buckets and communicate what
-// getCommunicatedBytesPerStep counts.
+// getCommunicatedBytesPerStep counts; on one rank (where every collective
+// is the identity) the data-parallel step trains exactly like the plain one
+// on the reference evaluator.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/DataParallel.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
+#include "mlopt/Reference/Evaluator.h"
+#include "mlopt/Runtime/Report.h"
 #include "mlopt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,10 +26,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <random>
 #include <string>
 
 using namespace mlir;
 using namespace mlir::mlopt;
+using namespace mlir::mlopt::reference;
 using ::testing::ElementsAre;
 
 namespace {
@@ -164,6 +170,10 @@ func.func @train_step(%x: tensor<4x3xf32>, %y: tensor<f64>, %s: tensor<3x4xf32>,
   // all_reduce of i1 5 (one byte each), add 0.
   EXPECT_THAT(bytes, ElementsAre(56, 48, 24, 8, 16, 16, 0, 0, 5, 0));
   EXPECT_EQ(getCommunicatedBytesPerStep(step), 173);
+  // The step report counts the same (its own copy of the definition).
+  for (Operation &op : step.front().without_terminator())
+    EXPECT_EQ(getCommunicatedBytes(&op), runtime::countCommunicatedBytes(&op))
+        << op.getName().getStringRef().str();
 }
 
 TEST_F(DataParallelTest, PassFollowsThePlan) {
@@ -206,6 +216,143 @@ TEST_F(DataParallelTest, PassFollowsThePlan) {
     int64_t gradBytes = 4 * (262143 + 2 + 524288 + 1 + 786432);
     int64_t padding = zero ? 4 * (1 + 1 + 2) : 0;
     EXPECT_EQ(getCommunicatedBytesPerStep(step), gradBytes + padding + 4 + 8);
+  }
+}
+
+/// A 6-5-3 classifier with an accuracy metric.
+constexpr const char *kMlp = R"mlir(
+mlopt.state @fc1.weight : tensor<5x6xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc1.bias : tensor<5xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 6>
+mlopt.state @fc2.weight : tensor<3x5xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898>
+mlopt.state @fc2.bias : tensor<3xf32> parameter trainable
+    init #mlopt.kaiming_uniform<a = 2.2360679774997898, fan_in = 5>
+func.func @mlp(%x: tensor<4x6xf32> {mlopt.input}, %y: tensor<4xi64> {mlopt.label})
+    -> (tensor<f32>, tensor<f32> {mlopt.metric = "accuracy"})
+    attributes {mlopt.loss} {
+  %w1 = mlopt.state_read @fc1.weight : tensor<5x6xf32>
+  %b1 = mlopt.state_read @fc1.bias : tensor<5xf32>
+  %h = mlopt.linear %x, %w1, %b1
+      : (tensor<4x6xf32>, tensor<5x6xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+  %a = mlopt.relu %h : tensor<4x5xf32>
+  %w2 = mlopt.state_read @fc2.weight : tensor<3x5xf32>
+  %b2 = mlopt.state_read @fc2.bias : tensor<3xf32>
+  %o = mlopt.linear %a, %w2, %b2
+      : (tensor<4x5xf32>, tensor<3x5xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+  %l = mlopt.cross_entropy %o, %y : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<f32>
+  %c = mlopt.accuracy %o, %y : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<f32>
+  return %l, %c : tensor<f32>, tensor<f32>
+}
+)mlir";
+
+TEST_F(DataParallelTest, OneRankTrainsLikeThePlainStep) {
+  // The plain step and the data-parallel one (zero=0, then SGD with
+  // momentum), from the same state, over three batches.
+  auto compile = [&](bool dataParallel) {
+    OwningOpRef<ModuleOp> module = parse(kMlp);
+    PassManager pm(&context, ModuleOp::getOperationName());
+    pm.addPass(createMLOptAutodiff());
+    if (dataParallel) {
+      MLOptDataParallelOptions options;
+      options.ranks = 1;
+      pm.addPass(createMLOptDataParallel(options));
+    }
+    MLOptOptimizerOptions optimizer;
+    optimizer.optimizer = "sgd";
+    optimizer.lr = 0.1;
+    optimizer.momentum = 0.9;
+    pm.addPass(createMLOptOptimizer(optimizer));
+    EXPECT_TRUE(module && succeeded(pm.run(*module))) << diagnostics;
+    return module;
+  };
+  OwningOpRef<ModuleOp> plain = compile(false), parallel = compile(true);
+  ASSERT_TRUE(plain && parallel);
+  ASSERT_GT(getCommunicatedBytesPerStep(trainStep(*parallel)), 0);
+  Evaluator plainEvaluator(*plain), parallelEvaluator(*parallel);
+  StateMap plainState, parallelState;
+  ASSERT_TRUE(succeeded(plainEvaluator.initializeState(7, plainState)));
+  ASSERT_TRUE(succeeded(parallelEvaluator.initializeState(7, parallelState)));
+
+  std::mt19937 rng(3);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int64_t> label(0, 2);
+  auto f32 = Float32Type::get(&context);
+  auto i64 = IntegerType::get(&context, 64);
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE("step " + std::to_string(step));
+    std::vector<double> x(24);
+    std::vector<int64_t> y(4);
+    for (double &v : x)
+      v = normal(rng);
+    for (int64_t &v : y)
+      v = label(rng);
+    SmallVector<Tensor> args = {
+        Tensor::fromDoubles(RankedTensorType::get({4, 6}, f32), x),
+        Tensor::fromInts(RankedTensorType::get({4}, i64), y)};
+    FailureOr<SmallVector<Tensor>> expected =
+        plainEvaluator.call("train_step", args, plainState);
+    FailureOr<SmallVector<Tensor>> actual =
+        parallelEvaluator.call("train_step", args, parallelState);
+    ASSERT_TRUE(succeeded(expected) && succeeded(actual)) << diagnostics;
+    ASSERT_EQ(expected->size(), actual->size());
+    for (auto [want, got] : llvm::zip(*expected, *actual))
+      EXPECT_EQ(want.getDoubles(), got.getDoubles());
+    ASSERT_EQ(plainState.size(), parallelState.size());
+    for (auto &[name, tensor] : plainState) {
+      SCOPED_TRACE(name);
+      ASSERT_TRUE(parallelState.count(name));
+      EXPECT_EQ(tensor.getDoubles(), parallelState[name].getDoubles());
+      EXPECT_EQ(tensor.getInts(), parallelState[name].getInts());
+    }
+  }
+}
+
+TEST_F(DataParallelTest, OneRankZeroOneShardsAreTheFlatGradients) {
+  auto compile = [&](int64_t zero) {
+    OwningOpRef<ModuleOp> module = parse(kMlp);
+    PassManager pm(&context, ModuleOp::getOperationName());
+    pm.addPass(createMLOptAutodiff());
+    if (zero >= 0) {
+      MLOptDataParallelOptions options;
+      options.ranks = 1;
+      options.zero = zero;
+      pm.addPass(createMLOptDataParallel(options));
+    }
+    EXPECT_TRUE(module && succeeded(pm.run(*module))) << diagnostics;
+    return module;
+  };
+  OwningOpRef<ModuleOp> plain = compile(-1), sharded = compile(1);
+  ASSERT_TRUE(plain && sharded);
+  Evaluator plainEvaluator(*plain), shardedEvaluator(*sharded);
+  StateMap plainState, shardedState;
+  ASSERT_TRUE(succeeded(plainEvaluator.initializeState(11, plainState)));
+  ASSERT_TRUE(succeeded(shardedEvaluator.initializeState(11, shardedState)));
+  std::vector<double> x(24);
+  for (auto [i, v] : llvm::enumerate(x))
+    v = 0.25 * static_cast<double>(i % 7) - 0.6;
+  SmallVector<Tensor> args = {
+      Tensor::fromDoubles(
+          RankedTensorType::get({4, 6}, Float32Type::get(&context)), x),
+      Tensor::fromInts(
+          RankedTensorType::get({4}, IntegerType::get(&context, 64)),
+          {0, 2, 1, 2})};
+  FailureOr<SmallVector<Tensor>> expected =
+      plainEvaluator.call("train_step", args, plainState);
+  FailureOr<SmallVector<Tensor>> actual =
+      shardedEvaluator.call("train_step", args, shardedState);
+  ASSERT_TRUE(succeeded(expected) && succeeded(actual)) << diagnostics;
+  ASSERT_EQ(expected->size(), actual->size());
+  func::FuncOp step = trainStep(*sharded);
+  for (unsigned i = 0, e = expected->size(); i < e; ++i) {
+    SCOPED_TRACE("result #" + std::to_string(i));
+    // A gradient's shard over one rank is the whole gradient, flattened.
+    if (step.getResultAttr(i, MLOptDialect::kGradOfAttrName)) {
+      EXPECT_THAT((*actual)[i].getShape(),
+                  ElementsAre((*expected)[i].getNumElements()));
+    }
+    EXPECT_EQ((*expected)[i].getDoubles(), (*actual)[i].getDoubles());
   }
 }
 
