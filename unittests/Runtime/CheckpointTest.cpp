@@ -1200,3 +1200,159 @@ TEST(ShardedCheckpointTest, ShardsOfAnotherWorldSizeAreAnError) {
 }
 
 } // namespace
+
+namespace {
+
+/// Rank `rank` of a world of `peers.size()` ranks in one process: allGather
+/// returns `peers[q]` as rank q's chunk for every other rank (what those
+/// ranks would send) and records each call; no other collective is used by
+/// checkpoints.
+class FakeCommunicator : public Communicator {
+public:
+  FakeCommunicator(int rank, std::vector<std::vector<float>> peers)
+      : thisRank(rank), peers(std::move(peers)) {}
+
+  int rank() const override { return thisRank; }
+  int size() const override { return static_cast<int>(peers.size()); }
+  llvm::StringRef backendName() const override { return "fake"; }
+
+  llvm::Error allGather(const void *send, void *recv, int64_t count,
+                        DType dtype) override {
+    gathers.push_back(count);
+    EXPECT_EQ(dtype, DType::F32);
+    auto *out = static_cast<float *>(recv);
+    for (int q = 0; q < size(); ++q) {
+      const float *chunk =
+          q == thisRank ? static_cast<const float *>(send) : peers[q].data();
+      if (q != thisRank) {
+        EXPECT_EQ(static_cast<int64_t>(peers[q].size()), count);
+      }
+      std::memcpy(out + q * count, chunk, count * sizeof(float));
+    }
+    stats.calls++;
+    stats.bytes += count * 4;
+    return llvm::Error::success();
+  }
+  llvm::Error allReduce(const void *, void *, int64_t, DType,
+                        Reduction) override {
+    return unexpected("allReduce");
+  }
+  llvm::Error reduceScatter(const void *, void *, int64_t, DType,
+                            Reduction) override {
+    return unexpected("reduceScatter");
+  }
+  llvm::Error broadcast(void *, int64_t, DType, int) override {
+    return unexpected("broadcast");
+  }
+  llvm::Error reduce(const void *, void *, int64_t, DType, Reduction,
+                     int) override {
+    return unexpected("reduce");
+  }
+  llvm::Error send(const void *, int64_t, DType, int) override {
+    return unexpected("send");
+  }
+  llvm::Error recv(void *, int64_t, DType, int) override {
+    return unexpected("recv");
+  }
+  llvm::Error barrier() override { return unexpected("barrier"); }
+  [[noreturn]] void abort(int exitCode) override { std::exit(exitCode); }
+
+  /// The element count of every allGather call, in order.
+  std::vector<int64_t> gathers;
+
+private:
+  llvm::Error unexpected(llvm::StringRef what) {
+    ADD_FAILURE() << "unexpected collective " << what.str();
+    return llvm::createStringError("unexpected collective");
+  }
+
+  int thisRank;
+  std::vector<std::vector<float>> peers;
+};
+
+const std::vector<float> kFull = {1, 2, 3, 4, 5};
+
+// Every rank gathers the chunks; rank 0 alone writes the full tensor, which
+// loads into the unsharded model and, chunk by chunk, into any world size.
+TEST(ShardedCheckpointTest, RanksGatherAndOnlyRankZeroWrites) {
+  for (int64_t ranks : {2, 4}) {
+    TempDir dir;
+    std::string path = dir.file("full.safetensors");
+    std::vector<std::vector<float>> chunks;
+    for (int64_t rank = 0; rank < ranks; ++rank)
+      chunks.push_back(shardOf(kFull, ranks, rank));
+    // A rank other than 0 takes part in the gather and writes nothing.
+    {
+      CompiledModel sharded = compileShardedState(ranks, chunks[1]);
+      ASSERT_TRUE(sharded.session);
+      FakeCommunicator communicator(1, chunks);
+      ASSERT_EQ(
+          errorOf(saveCheckpoint(*sharded.session, path, 0, &communicator)),
+          "<success>");
+      EXPECT_THAT(communicator.gathers, ElementsAre(shardElements(5, ranks)));
+      EXPECT_EQ(communicator.getStats().bytes, 4 * shardElements(5, ranks));
+      EXPECT_FALSE(llvm::sys::fs::exists(path));
+      EXPECT_TRUE(dir.list().empty());
+    }
+    CompiledModel sharded = compileShardedState(ranks, chunks[0]);
+    ASSERT_TRUE(sharded.session);
+    FakeCommunicator communicator(0, chunks);
+    ASSERT_EQ(errorOf(saveCheckpoint(*sharded.session, path, 0, &communicator)),
+              "<success>");
+    EXPECT_THAT(communicator.gathers, ElementsAre(shardElements(5, ranks)));
+    auto file = SafetensorsFile::open(path);
+    ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+    const SafetensorsEntry *entry = file->lookup(kBuffer);
+    ASSERT_TRUE(entry);
+    EXPECT_THAT(entry->spec.shape, ElementsAre(1, 5));
+    EXPECT_EQ(floatsOf(file->data(*entry)), kFull);
+
+    CompiledModel plain = compileShardedState(0, {0, 0, 0, 0, 0});
+    ASSERT_TRUE(plain.session);
+    auto loaded = loadCheckpoint(*plain.session, path, CheckpointUse::Train);
+    ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+    EXPECT_EQ(readFloats(*plain.session, kBuffer), kFull);
+
+    // Loaded into every world size, each rank takes its padded chunk.
+    for (int64_t world : {1, 2, 4}) {
+      std::vector<float> zeros(shardElements(5, world), 0);
+      for (int64_t rank = 0; rank < world; ++rank) {
+        CompiledModel other = compileShardedState(world, zeros);
+        ASSERT_TRUE(other.session);
+        FakeCommunicator peer(rank,
+                              std::vector<std::vector<float>>(world, zeros));
+        auto result =
+            loadCheckpoint(*other.session, path, CheckpointUse::Train, &peer);
+        ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+        EXPECT_TRUE(result->restoredTrainingState);
+        EXPECT_EQ(readFloats(*other.session, kBuffer),
+                  shardOf(kFull, world, rank))
+            << "rank " << rank << " of " << world;
+        // Loading calls no collective.
+        EXPECT_TRUE(peer.gathers.empty());
+      }
+    }
+  }
+}
+
+// Code compiled for 2 ranks refuses a world of 4, on save and load.
+TEST(ShardedCheckpointTest, CommunicatorOfAnotherSizeIsAnError) {
+  TempDir dir;
+  CompiledModel sharded = compileShardedState(2, {1, 2, 3});
+  ASSERT_TRUE(sharded.session);
+  FakeCommunicator four(0, std::vector<std::vector<float>>(4));
+  std::string message = "state 'optimizer.fc.weight.momentum_buffer' is "
+                        "compiled as one of 2 chunks of 'fc.weight', but the "
+                        "run has 4 ranks";
+  std::string path = dir.file("x.safetensors");
+  EXPECT_EQ(errorOf(saveCheckpoint(*sharded.session, path, 0, &four)), message);
+  EXPECT_TRUE(four.gathers.empty());
+  CompiledModel plain = compileShardedState(0, kFull);
+  ASSERT_TRUE(plain.session);
+  ASSERT_EQ(errorOf(saveCheckpoint(*plain.session, path, 0)), "<success>");
+  EXPECT_EQ(errorOf(loadCheckpoint(*sharded.session, path, CheckpointUse::Train,
+                                   &four)),
+            message);
+}
+
+} // namespace
