@@ -244,10 +244,15 @@ LogicalResult ReverseMode::run() {
     // Marked, so that mlopt-loss-scaling can scale the sweep's seed.
     seed->setAttr(MLOptDialect::kLossCotangentAttrName, builder.getUnitAttr());
     cotangents[loss] = seed;
+  }
+  // A send of a varied value is differentiated even when the loss does not
+  // depend on trainable state (a first pipeline stage's).
+  if (isActive(loss) || llvm::any_of(forward, [&](Operation *op) {
+        return sendsVariedValue(op);
+      }))
     for (Operation *op : llvm::reverse(forward))
       if (failed(differentiate(op)))
         return failure();
-  }
   advanceRngStates();
 
   // The gradients, in the declaration order of the states.

@@ -301,3 +301,25 @@ func.func @loss(%x: tensor<4xf32> {mlopt.input}) -> tensor<f32> attributes {mlop
   %l = mlopt.sum %w dims = [0] : tensor<4xf32> -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// A first pipeline stage: its loss does not depend on trainable state, but
+// the value it sends does, so its cotangent is received back and becomes
+// the gradient.
+
+mlopt.state @w : tensor<4xf32> parameter trainable init #mlopt.zeros
+
+// CHECK-LABEL: func.func @train_step(
+// CHECK-SAME:      -> (tensor<f32>, tensor<4xf32> {mlopt.grad_of = @w})
+// CHECK:         %[[W:.*]] = mlopt.state_read @w
+// CHECK:         mlopt.send %[[W]] dest = 1 ranks = 2 : tensor<4xf32>
+// CHECK-NOT:     mlopt.loss_cotangent
+// CHECK:         %[[DW:.*]] = mlopt.recv source = 1 ranks = 2 : tensor<4xf32>
+// CHECK:         return %{{.*}}, %[[DW]] : tensor<f32>, tensor<4xf32>
+func.func @loss(%x: tensor<2xf32> {mlopt.input}) -> tensor<f32> attributes {mlopt.loss} {
+  %w = mlopt.state_read @w : tensor<4xf32>
+  mlopt.send %w dest = 1 ranks = 2 : tensor<4xf32>
+  %l = mlopt.sum %x dims = [0] : tensor<2xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
