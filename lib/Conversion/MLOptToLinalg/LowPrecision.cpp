@@ -10,7 +10,10 @@
 //
 // Ops of the `low_precision` class (the matrix products) are left to their
 // own lowerings, which read the low-precision operands directly and
-// accumulate in f32 (NN.cpp).
+// accumulate in f32 (NN.cpp). So are the collectives (the ops on the
+// communicator): the runtime moves their tensors in their own type, which
+// the communicated bytes count, and reduces f16/bf16 in f32 itself
+// (Collective.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +38,18 @@ static Type widenType(Type type) {
   return tensor.clone(Float32Type::get(type.getContext()));
 }
 
+/// Whether `op` reads or writes the communicator (a collective).
+static bool usesCommunicator(Operation *op) {
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    return isa<CommunicatorResource>(e.getResource());
+  });
+}
+
 static bool hasLowPrecisionType(TypeRange types) {
   return llvm::any_of(types, [](Type type) { return widenType(type) != type; });
 }
@@ -52,7 +67,8 @@ struct WidenLowPrecisionPattern : public RewritePattern {
     auto precision = dyn_cast<PrecisionOpInterface>(op);
     if (!precision || isa<CastOp>(op) || op->getNumRegions() != 0)
       return failure();
-    if (precision.getPrecisionClass() == PrecisionClass::LowPrecision)
+    if (precision.getPrecisionClass() == PrecisionClass::LowPrecision ||
+        usesCommunicator(op))
       return failure();
     // Only ops that compute results from f16/bf16 operands: the ones that
     // make values of their declared type from nothing else (constant,

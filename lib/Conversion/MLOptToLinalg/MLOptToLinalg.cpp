@@ -30,6 +30,7 @@ void mlir::mlopt::populateMLOptToLinalgPatterns(RewritePatternSet &patterns) {
   populateMLOptStateToLinalgPatterns(patterns);
   populateMLOptCompressionToLinalgPatterns(patterns);
   populateMLOptQuantToLinalgPatterns(patterns);
+  populateMLOptCollectiveToLinalgPatterns(patterns);
   populateMLOptLowPrecisionToLinalgPatterns(patterns);
 }
 

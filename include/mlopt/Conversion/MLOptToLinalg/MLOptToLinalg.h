@@ -23,6 +23,9 @@ void populateMLOptLossToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptStateToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptCompressionToLinalgPatterns(RewritePatternSet &patterns);
 void populateMLOptQuantToLinalgPatterns(RewritePatternSet &patterns);
+/// Collectives and point-to-point ops as calls of the runtime's mlopt_comm_*
+/// functions (lib/Conversion/MLOptToLinalg/Collective.cpp).
+void populateMLOptCollectiveToLinalgPatterns(RewritePatternSet &patterns);
 /// f16/bf16 compute ops (all but the matrix products, which accumulate in
 /// f32 themselves) rewritten to compute in f32 between mlopt.cast ops
 /// (lib/Conversion/MLOptToLinalg/LowPrecision.cpp).
