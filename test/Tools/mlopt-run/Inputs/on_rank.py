@@ -9,14 +9,13 @@ Usage: on_rank.py RANK ACTION [ARG...] -- COMMAND...
                       rank: alive, never answering; SIGKILLed 120 s later
                       so that a failed test leaves no process behind)
   replace OLD NEW     on RANK, replace OLD by NEW in every argument
-  filesize BYTES      on RANK, limit the files the command writes to BYTES
-                      (RLIMIT_FSIZE, with SIGXFSZ ignored: a write past it
-                      fails with EFBIG, as on a full disk)
+  abort SECONDS       on RANK, SIGABRT it SECONDS after it starts (what an
+                      uncaught C++ exception ends in: std::terminate calls
+                      abort)
 The other ranks run COMMAND unchanged. The command replaces this process
 (exec), so the launcher sees its exit status and signals.
 """
 import os
-import resource
 import signal
 import sys
 import time
@@ -57,10 +56,8 @@ def main():
             signal_later(float(params[0]), signal.SIGSTOP, then_kill=120)
         elif action == "replace":
             command = [a.replace(params[0], params[1]) for a in command]
-        elif action == "filesize":
-            limit = int(params[0])
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        elif action == "abort":
+            signal_later(float(params[0]), signal.SIGABRT)
         else:
             sys.exit(f"on_rank.py: unknown action {action}")
     os.execvp(command[0], command)
