@@ -283,6 +283,26 @@ readMetricNames(ModuleOp module, llvm::StringRef marker,
   return fallback;
 }
 
+/// Checks that a @train_step made for a data-parallel group
+/// (`mlopt.data_parallel_ranks`) runs in a world of that size.
+static Error checkDataParallelRanks(ModuleOp module,
+                                    Communicator *communicator) {
+  int64_t world = communicator ? communicator->size() : 1;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func->hasAttr(MLOptDialect::kTrainStepAttrName))
+      continue;
+    auto ranks = func->getAttrOfType<IntegerAttr>(
+        MLOptDialect::kDataParallelRanksAttrName);
+    if (ranks && ranks.getInt() != world)
+      return makeError("the training step is compiled for " +
+                       llvm::Twine(ranks.getInt()) +
+                       " data-parallel ranks (mlopt.data_parallel_ranks), but "
+                       "the run's world has " +
+                       llvm::Twine(world) + (world == 1 ? " rank" : " ranks"));
+  }
+  return Error::success();
+}
+
 Expected<std::unique_ptr<Session>>
 Session::compile(const Model &model, const SessionOptions &options) {
   Expected<const BackendInfo &> backendInfo = lookupBackend(options.backend);
@@ -322,6 +342,9 @@ Session::compile(const Model &model, const SessionOptions &options) {
   session->evalMetricNames =
       readMetricNames(*session->trainingModule, MLOptDialect::kEvalStepAttrName,
                       session->signature.metricNames);
+  if (Error error = checkDataParallelRanks(*session->trainingModule,
+                                           options.communicator))
+    return std::move(error);
 
   // The backend allocates every state buffer and the step's temporaries:
   // refuse a model that cannot fit before anything is allocated. (Each
@@ -347,7 +370,31 @@ llvm::ArrayRef<StateInfo> Session::getStates() const {
 
 bool Session::isLoadedFromCache() const { return backend->isLoadedFromCache(); }
 
-Error Session::init(uint64_t seed) { return backend->initialize(seed); }
+template <typename T>
+Expected<T> Session::withCommunicator(llvm::function_ref<Expected<T>()> call) {
+  Communicator *communicator = options.communicator;
+  Communicator *previous = getActiveCommunicator();
+  setActiveCommunicator(communicator);
+  Expected<T> result = call();
+  setActiveCommunicator(previous);
+  if (communicator && communicator->hasPendingError()) {
+    // The collective's failure comes first: what the step returned after
+    // it (later collectives were no-ops) is meaningless.
+    if (!result)
+      llvm::consumeError(result.takeError());
+    return communicator->takeError();
+  }
+  return result;
+}
+
+Error Session::init(uint64_t seed) {
+  return withCommunicator<bool>([&]() -> Expected<bool> {
+           if (Error error = backend->initialize(seed))
+             return std::move(error);
+           return true;
+         })
+      .takeError();
+}
 
 Expected<StepResult>
 Session::toStepResult(Expected<std::vector<double>> values,
@@ -400,13 +447,17 @@ Error Session::checkArguments(llvm::ArrayRef<TensorRef> arguments,
 Expected<StepResult> Session::trainStep(llvm::ArrayRef<TensorRef> arguments) {
   if (Error error = checkArguments(arguments))
     return std::move(error);
-  return toStepResult(backend->trainStep(arguments), trainMetricNames);
+  return toStepResult(withCommunicator<std::vector<double>>(
+                          [&] { return backend->trainStep(arguments); }),
+                      trainMetricNames);
 }
 
 Expected<StepResult> Session::evalStep(llvm::ArrayRef<TensorRef> arguments) {
   if (Error error = checkArguments(arguments))
     return std::move(error);
-  return toStepResult(backend->evalStep(arguments), evalMetricNames);
+  return toStepResult(withCommunicator<std::vector<double>>(
+                          [&] { return backend->evalStep(arguments); }),
+                      evalMetricNames);
 }
 
 bool Session::hasCalibrate() const { return backend->hasCalibrateStep(); }
@@ -419,7 +470,9 @@ Session::calibrateStep(llvm::ArrayRef<TensorRef> arguments) {
                      "it)");
   if (Error error = checkArguments(arguments))
     return std::move(error);
-  return toStepResult(backend->calibrateStep(arguments), evalMetricNames);
+  return toStepResult(withCommunicator<std::vector<double>>(
+                          [&] { return backend->calibrateStep(arguments); }),
+                      evalMetricNames);
 }
 
 bool Session::hasPredict() const { return backend->hasPredictStep(); }
@@ -434,7 +487,8 @@ Expected<TensorData> Session::predict(llvm::ArrayRef<TensorRef> inputs) {
       expected.push_back(&argument);
   if (Error error = checkArguments(inputs, expected, "prediction"))
     return std::move(error);
-  return backend->predictStep(inputs);
+  return withCommunicator<TensorData>(
+      [&] { return backend->predictStep(inputs); });
 }
 
 Expected<std::vector<uint8_t>> Session::readState(llvm::StringRef name) {

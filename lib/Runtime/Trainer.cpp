@@ -32,6 +32,18 @@ using llvm::Error;
 using llvm::Expected;
 using mlir::mlopt::runtime::detail::makeError;
 
+char EveryRankError::ID = 0;
+
+/// The number of ranks of the run and this process's rank.
+static int64_t worldSize(const TrainerOptions &options) {
+  return options.session.communicator ? options.session.communicator->size()
+                                      : 1;
+}
+static int64_t worldRank(const TrainerOptions &options) {
+  return options.session.communicator ? options.session.communicator->rank()
+                                      : 0;
+}
+
 /// The session options with the textual slots parsed; `modelPasses` is the
 /// text of the model-level slot (`--passes` less a final int8 conversion).
 static Expected<SessionOptions>
@@ -64,6 +76,19 @@ buildSessionOptions(const TrainerOptions &options, StringRef modelPasses) {
     session.pipeline.modelPasses.push_back(
         [amp](OpPassManager &pm) { pm.addPass(createMLOptAmp(amp)); });
   }
+  // Data parallelism comes first after autodiff: the gradients the later
+  // passes see (loss scaling's finite check, clipping) are the averaged ones
+  // (or this rank's shard of them).
+  if (!options.dataParallel.empty()) {
+    MLOptDataParallelOptions dataParallel;
+    dataParallel.ranks = worldSize(options);
+    dataParallel.bucketMb = options.bucketMb;
+    dataParallel.zero = options.dataParallel == "zero1" ? 1 : 0;
+    session.pipeline.postAutodiffPasses.push_back(
+        [dataParallel](OpPassManager &pm) {
+          pm.addPass(createMLOptDataParallel(dataParallel));
+        });
+  }
   if (Error error = addSlot(options.postAutodiffPasses,
                             session.pipeline.postAutodiffPasses))
     return std::move(error);
@@ -74,9 +99,10 @@ buildSessionOptions(const TrainerOptions &options, StringRef modelPasses) {
       pm.addPass(createMLOptLossScaling(MLOptLossScalingOptions()));
     });
   // The model's own batch is only known once it is loaded; at that size the
-  // pass changes nothing.
+  // pass changes nothing. --batch-size is the global batch: each rank
+  // compiles its part (runTrainer checks that it divides).
   if (options.batchSize > 0)
-    session.pipeline.batchSize = options.batchSize;
+    session.pipeline.batchSize = options.batchSize / worldSize(options);
   return session;
 }
 
@@ -138,13 +164,17 @@ static MetricsRecord configRecord(const TrainerOptions &options,
       .add("test", options.test)
       .add("epochs", options.epochs)
       .add("steps", options.steps)
-      .add("batch_size", session.getSignature().batchSize)
+      .add("batch_size", session.getSignature().batchSize * worldSize(options))
       .add("seed", options.seed)
       .add("load", options.loadPath)
       .add("eval_only", options.evalOnly)
       .add("finalize_pruning", options.finalizePruning)
       .add("calibrate", options.calibrate)
       .add("cpu", toJson(detectHostCpu()));
+  if (!options.dataParallel.empty())
+    record.add("data_parallel", options.dataParallel)
+        .add("world_size", worldSize(options))
+        .add("bucket_mb", options.bucketMb);
   return record;
 }
 
@@ -456,8 +486,108 @@ quantizeAndCompile(const TrainerOptions &options, const QuantizationPlan &plan,
   return run;
 }
 
+/// `value` as printf's %g writes it.
+static std::string formatG(double value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
+}
+
+/// Checks the options of data parallelism against the run's world.
+static Error checkDataParallelOptions(const TrainerOptions &options,
+                                      const QuantizationPlan &plan) {
+  int64_t world = worldSize(options);
+  if (!options.dataParallel.empty() && options.dataParallel != "ddp" &&
+      options.dataParallel != "zero1")
+    return makeError("--data-parallel must be ddp or zero1, got '" +
+                     options.dataParallel + "'");
+  if (!(options.bucketMb > 0))
+    return makeError("--bucket-mb must be positive, got " +
+                     formatG(options.bucketMb));
+  if (!(options.commTimeout >= 0))
+    return makeError("--comm-timeout must be >= 0 seconds (0: no limit), got " +
+                     formatG(options.commTimeout));
+  if (world == 1)
+    return Error::success();
+  if (options.dataParallel.empty())
+    return makeError("this run has " + llvm::Twine(world) +
+                     " ranks (started by an MPI launcher) but no "
+                     "--data-parallel: give --data-parallel (ddp) or "
+                     "--data-parallel=zero1, or run one process");
+  if (options.batchSize % world != 0)
+    return makeError("--batch-size=" + llvm::Twine(options.batchSize) +
+                     " (the global batch) does not divide by the " +
+                     llvm::Twine(world) + " ranks of the run");
+  if (options.finalizePruning)
+    return makeError("--finalize-pruning runs in one process: finalize the "
+                     "checkpoint of the data-parallel run without mpirun");
+  if (plan.conversion || options.calibrate > 0)
+    return makeError(conversionName(plan) +
+                     " runs in one process: convert the checkpoint of the "
+                     "data-parallel run without mpirun");
+  return Error::success();
+}
+
+static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
+                         bool &diverged);
+
+/// Checks that every rank read data sets of the same sizes (the ranks step
+/// through the same batches and must run the same number of collectives).
+/// Collective.
+static Error checkSameDataSizes(Communicator &communicator,
+                                const std::optional<Dataset> &trainSet,
+                                const std::optional<Dataset> &testSet) {
+  // The largest and (negated) the smallest size of each set.
+  auto size = [](const std::optional<Dataset> &set) {
+    return set ? static_cast<double>(set->size()) : 0.0;
+  };
+  double sizes[4] = {size(trainSet), -size(trainSet), size(testSet),
+                     -size(testSet)};
+  if (Error error =
+          communicator.allReduce(sizes, sizes, 4, DType::F64, Reduction::Max))
+    return error;
+  for (auto [what, largest, smallest] :
+       {std::tuple("training", sizes[0], -sizes[1]),
+        std::tuple("test", sizes[2], -sizes[3])})
+    if (largest != smallest)
+      return llvm::make_error<EveryRankError>(
+          llvm::formatv("the ranks read {0} sets of different sizes ({1} to "
+                        "{2} samples): every rank must read the same data",
+                        what, smallest, largest)
+              .str());
+  return Error::success();
+}
+
 Error runtime::runTrainer(const TrainerOptions &options,
                           llvm::raw_ostream &out) {
+  // Only rank 0 prints.
+  bool diverged = false;
+  Error error = trainOnRank(
+      options, worldRank(options) == 0 ? out : llvm::nulls(), diverged);
+  // Before the first synchronization point every rank checks the same
+  // options and fails the same way.
+  if (error && !diverged && !error.isA<EveryRankError>())
+    return llvm::make_error<EveryRankError>(llvm::toString(std::move(error)));
+  return error;
+}
+
+/// runTrainer on this rank; sets `diverged` once the ranks' outcomes may
+/// differ (each reads its own files).
+static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
+                         bool &diverged) {
+  Communicator *communicator = options.session.communicator;
+  int64_t world = worldSize(options);
+  bool leader = worldRank(options) == 0;
+  // An outcome every rank agrees on (agreeOnError): success, or the error
+  // naming the ranks that failed, on every rank.
+  auto agree = [&](Error local) -> Error {
+    if (world == 1)
+      return local;
+    if (Error error = agreeOnError(*communicator, std::move(local)))
+      return llvm::make_error<EveryRankError>(llvm::toString(std::move(error)),
+                                              /*namesRanks=*/true);
+    return Error::success();
+  };
   if (options.epochs < 0 || options.steps < 0 || options.batchSize < 0 ||
       options.logEvery < 0)
     return makeError(
@@ -484,6 +614,10 @@ Error runtime::runTrainer(const TrainerOptions &options,
     return plan.takeError();
   if (Error error = checkQuantizationOptions(options, *plan))
     return error;
+  if (Error error = checkDataParallelOptions(options, *plan))
+    return error;
+  if (communicator)
+    communicator->setTimeoutSeconds(options.commTimeout);
   if (!options.saveModelPath.empty() && !options.finalizePruning &&
       !plan->conversion)
     return makeError("--save-model writes the model that --finalize-pruning "
@@ -494,7 +628,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
       buildSessionOptions(options, plan->sessionPasses);
   if (!sessionOptions)
     return sessionOptions.takeError();
-  if (!options.printPipeline)
+  if (!options.printPipeline && world == 1)
     if (Error error = checkOutputPaths(options))
       return error;
   if (options.printPipeline) {
@@ -509,50 +643,78 @@ Error runtime::runTrainer(const TrainerOptions &options,
       !backend)
     return backend.takeError();
 
-  Expected<std::unique_ptr<Model>> model = Model::load(options.modelPath);
-  if (!model)
-    return model.takeError();
-  const ModelSignature &signature = (*model)->getSignature();
-  int64_t inputs = llvm::count_if(signature.arguments,
-                                  [](auto &arg) { return !arg.isLabel; });
-  int64_t labels = signature.arguments.size() - inputs;
-  if (inputs != 1 || labels != 1)
-    return makeError("mlopt-run feeds models with one mlopt.input and one "
-                     "mlopt.label argument; this one has " +
-                     llvm::Twine(inputs) + " and " + llvm::Twine(labels));
-  if (plan->conversion && plan->sessionPasses != options.passes)
-    if (Error error = checkConversionPipeline(**model, options.passes))
-      return error;
-  // A --batch-size other than the model's is compiled in by
-  // mlopt-set-batch-size (buildSessionOptions); data is read per sample.
-
-  // Data first: a bad data file should fail before compiling.
+  // From here on each rank reads its own files: the ranks agree on the
+  // outcome after loading the model and the data, after compiling and after
+  // loading a checkpoint; any other failure is this rank's alone.
+  diverged = true;
+  std::unique_ptr<Model> model;
   std::optional<Dataset> trainSet, testSet, calibrationSet;
-  auto load = [&](StringRef spec, Split split,
-                  std::optional<Dataset> &result) -> Error {
-    Expected<Dataset> dataset = loadDatasetSpec(spec, split, signature);
-    if (!dataset)
-      return dataset.takeError();
-    if (Error error = fitDataset(*dataset, signature))
-      return error;
-    result = std::move(*dataset);
+  Error loadError = [&]() -> Error {
+    // Only rank 0 writes.
+    if (world > 1 && leader)
+      if (Error error = checkOutputPaths(options))
+        return error;
+    Expected<std::unique_ptr<Model>> loaded = Model::load(options.modelPath);
+    if (!loaded)
+      return loaded.takeError();
+    model = std::move(*loaded);
+    const ModelSignature &signature = model->getSignature();
+    int64_t inputs = llvm::count_if(signature.arguments,
+                                    [](auto &arg) { return !arg.isLabel; });
+    int64_t labels = signature.arguments.size() - inputs;
+    if (inputs != 1 || labels != 1)
+      return makeError("mlopt-run feeds models with one mlopt.input and one "
+                       "mlopt.label argument; this one has " +
+                       llvm::Twine(inputs) + " and " + llvm::Twine(labels));
+    if (plan->conversion && plan->sessionPasses != options.passes)
+      if (Error error = checkConversionPipeline(*model, options.passes))
+        return error;
+    // A --batch-size other than the model's is compiled in by
+    // mlopt-set-batch-size (buildSessionOptions); data is read per sample.
+    // Without one, the model's batch is the global batch.
+    if (options.batchSize == 0 && world > 1) {
+      if (signature.batchSize % world != 0)
+        return makeError("the model's batch of " +
+                         llvm::Twine(signature.batchSize) +
+                         " (the global batch; --batch-size sets another) "
+                         "does not divide by the " +
+                         llvm::Twine(world) + " ranks of the run");
+      sessionOptions->pipeline.batchSize = signature.batchSize / world;
+    }
+
+    // Data first: a bad data file should fail before compiling.
+    auto load = [&](StringRef spec, Split split,
+                    std::optional<Dataset> &result) -> Error {
+      Expected<Dataset> dataset = loadDatasetSpec(spec, split, signature);
+      if (!dataset)
+        return dataset.takeError();
+      if (Error error = fitDataset(*dataset, signature))
+        return error;
+      result = std::move(*dataset);
+      return Error::success();
+    };
+    if (!options.train.empty() && !options.evalOnly)
+      if (Error error = load(options.train, Split::Train, trainSet))
+        return error;
+    if (!options.test.empty())
+      if (Error error = load(options.test, Split::Test, testSet))
+        return error;
+    if (options.calibrate > 0)
+      if (Error error = load(options.train, Split::Train, calibrationSet))
+        return error;
     return Error::success();
-  };
-  if (!options.train.empty() && !options.evalOnly)
-    if (Error error = load(options.train, Split::Train, trainSet))
-      return error;
-  if (!options.test.empty())
-    if (Error error = load(options.test, Split::Test, testSet))
-      return error;
-  if (options.calibrate > 0)
-    if (Error error = load(options.train, Split::Train, calibrationSet))
+  }();
+  if (Error error = agree(std::move(loadError)))
+    return error;
+  if (world > 1)
+    if (Error error = checkSameDataSizes(*communicator, trainSet, testSet))
       return error;
 
-  Timer compileTimer;
+  runtime::Timer compileTimer;
   Expected<std::unique_ptr<Session>> compiled =
-      Session::compile(**model, *sessionOptions);
-  if (!compiled)
-    return compiled.takeError();
+      Session::compile(*model, *sessionOptions);
+  if (Error error = agree(compiled ? Error::success() : compiled.takeError()))
+    return error;
   Session &session = **compiled;
   out << "compiled " << options.modelPath << " for the "
       << sessionOptions->backend << " backend in "
@@ -574,7 +736,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
                      "(state of kind mask): give the --passes that pruned it");
   if (options.report)
     session.getReport().print(out);
-  if (!options.emitMlirPath.empty())
+  if (!options.emitMlirPath.empty() && leader)
     if (Error error =
             emitLoweredModule(session, *sessionOptions, options.emitMlirPath))
       return error;
@@ -600,9 +762,9 @@ Error runtime::runTrainer(const TrainerOptions &options,
         !training)
       use = CheckpointUse::ModelTensors;
     Expected<CheckpointLoad> loaded =
-        loadCheckpoint(session, options.loadPath, use);
-    if (!loaded)
-      return loaded.takeError();
+        loadCheckpoint(session, options.loadPath, use, communicator);
+    if (Error error = agree(loaded ? Error::success() : loaded.takeError()))
+      return error;
     startStep = loaded->step;
     out << "loaded " << options.loadPath << " (step " << startStep << ")\n";
     if (loaded->fresh == FreshTrainingState::NewDerivedState)
@@ -618,7 +780,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   }
 
   std::optional<MetricsWriter> metrics;
-  if (!options.metricsPath.empty()) {
+  if (!options.metricsPath.empty() && leader) {
     Expected<MetricsWriter> writer =
         MetricsWriter::open(metricsPartialPath(options), /*append=*/false);
     if (!writer)
@@ -630,7 +792,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
 
   std::optional<DatasetEvaluator> testEvaluator;
   if (testSet)
-    testEvaluator.emplace(session, *testSet);
+    testEvaluator.emplace(session, *testSet, communicator);
   // The evaluation of the final state, when the last epoch made it.
   std::optional<Evaluation> finalEval;
 
@@ -648,20 +810,26 @@ Error runtime::runTrainer(const TrainerOptions &options,
   double evalSeconds = 0;
   TrainLoopResult trained;
   trained.steps = startStep;
+  // What the communicator moved in the training steps: its counter over
+  // training less what the evaluations between epochs moved.
+  auto commBytes = [&]() -> int64_t {
+    return communicator ? communicator->getStats().bytes : 0;
+  };
+  int64_t trainCommBytes = 0;
   if (trainSet) {
     // --epochs and --steps count from the start of training, so a resumed
     // run may have nothing left to do: say so rather than train nothing.
-    int64_t perEpoch = trainSet->size() / session.getSignature().batchSize;
+    int64_t globalBatch = session.getSignature().batchSize * world;
+    int64_t perEpoch = trainSet->size() / globalBatch;
     int64_t lastStep = options.epochs * perEpoch;
     if (options.steps)
       lastStep = std::min(lastStep, options.steps);
-    if (perEpoch > 0 && startStep >= lastStep) {
+    if (perEpoch > 0 && startStep >= lastStep && leader) {
       out.flush();
       llvm::WithColor::warning(llvm::errs(), "mlopt-run")
           << "the checkpoint is at step " << startStep << " (epoch "
           << startStep / perEpoch << " of " << trainSet->size() << " samples"
-          << " at batch " << session.getSignature().batchSize
-          << "): --epochs=" << options.epochs
+          << " at batch " << globalBatch << "): --epochs=" << options.epochs
           << (options.steps ? " --steps=" + std::to_string(options.steps)
                             : std::string())
           << " count from the start of training and leave no step to "
@@ -672,14 +840,17 @@ Error runtime::runTrainer(const TrainerOptions &options,
     loop.maxSteps = options.steps;
     loop.seed = options.seed;
     loop.startStep = startStep;
+    loop.progress = leader;
+    loop.rank = worldRank(options);
+    loop.numRanks = world;
     TrainLoopCallbacks callbacks;
     // Throughput of the steps since the previous step record: their samples
     // over the wall time since it, less the time spent evaluating.
-    Timer sinceRecord;
+    runtime::Timer sinceRecord;
     int64_t samplesSinceRecord = 0;
     double evalSecondsSinceRecord = 0;
     callbacks.onStep = [&](const StepRecord &step) -> Error {
-      samplesSinceRecord += session.getSignature().batchSize;
+      samplesSinceRecord += globalBatch;
       if (!metrics || !options.logEvery || step.step % options.logEvery != 0)
         return Error::success();
       MetricsRecord record;
@@ -717,8 +888,8 @@ Error runtime::runTrainer(const TrainerOptions &options,
         line += llvm::formatv(", train_{0} {1:f4}", name, value).str();
       finalEval.reset();
       if (testEvaluator) {
-        Timer evalTimer;
-        Expected<Evaluation> eval = testEvaluator->run();
+        runtime::Timer evalTimer;
+        Expected<Evaluation> eval = testEvaluator->run(leader);
         if (!eval)
           return eval.takeError();
         double seconds = evalTimer.seconds();
@@ -754,8 +925,18 @@ Error runtime::runTrainer(const TrainerOptions &options,
         return metrics->write(record);
       return Error::success();
     };
+    int64_t commBytesBefore = commBytes();
+    int64_t evalCommBytes = 0;
+    callbacks.onEpoch = [&, evaluateEpoch = std::move(callbacks.onEpoch)](
+                            const EpochRecord &epoch) -> Error {
+      int64_t before = commBytes();
+      Error error = evaluateEpoch(epoch);
+      evalCommBytes += commBytes() - before;
+      return error;
+    };
     Expected<TrainLoopResult> result =
         train(session, *trainSet, loop, callbacks);
+    trainCommBytes = commBytes() - commBytesBefore - evalCommBytes;
     if (!result)
       return result.takeError();
     trained = std::move(*result);
@@ -772,6 +953,17 @@ Error runtime::runTrainer(const TrainerOptions &options,
   summary.trainMetrics = trained.lastEpochMetrics;
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
+  if (!options.dataParallel.empty()) {
+    const StepReport &report = session.getReport();
+    summary.worldSize = world;
+    summary.commBytesPerStep = report.communicatedBytes;
+    if (trained.steps > startStep)
+      summary.measuredCommBytesPerStep =
+          static_cast<double>(trainCommBytes) /
+          static_cast<double>(trained.steps - startStep);
+    summary.optimizerStateBytesPerRank =
+        report.stateBytesOfKind("optimizer_state");
+  }
 
   auto setTestSummary = [&](const Evaluation &eval) {
     summary.testLoss = eval.loss;
@@ -790,7 +982,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
     // one.
     Expected<Evaluation> eval =
         finalEval ? Expected<Evaluation>(std::move(*finalEval))
-                  : testEvaluator->run();
+                  : testEvaluator->run(leader);
     if (!eval)
       return eval.takeError();
     setTestSummary(*eval);
@@ -804,7 +996,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   std::optional<Int8Run> int8;
   if (plan->conversion) {
     Expected<Int8Run> run =
-        quantizeAndCompile(options, *plan, **model, *sessionOptions, session,
+        quantizeAndCompile(options, *plan, *model, *sessionOptions, session,
                            calibrationSet ? &*calibrationSet : nullptr, out);
     if (!run)
       return run.takeError();
@@ -829,7 +1021,7 @@ Error runtime::runTrainer(const TrainerOptions &options,
   }
   Session &reported = int8 ? *int8->session : session;
 
-  if (!options.predictPath.empty()) {
+  if (!options.predictPath.empty() && leader) {
     if (Error error = writePredictions(reported, *testSet, options.predictPath))
       return error;
     out << "wrote the predictions of " << testSet->size() << " samples to "
@@ -838,11 +1030,13 @@ Error runtime::runTrainer(const TrainerOptions &options,
 
   if (options.finalizePruning) {
     if (Error error =
-            finalizeAndEvaluate(options, **model, *sessionOptions, session,
+            finalizeAndEvaluate(options, *model, *sessionOptions, session,
                                 testSet ? &*testSet : nullptr, metrics, out))
       return error;
   } else if (!options.savePath.empty() && !int8) {
-    if (Error error = saveCheckpoint(session, options.savePath, trained.steps))
+    // Every rank takes part (a sharded state is gathered); rank 0 writes.
+    if (Error error = saveCheckpoint(session, options.savePath, trained.steps,
+                                     communicator))
       return error;
     out << "saved " << options.savePath << "\n";
   }

@@ -6,6 +6,7 @@
 #include "mlopt/Runtime/DatasetSpec.h"
 #include "mlopt/Runtime/LossScaling.h"
 #include "mlopt/Runtime/Metrics.h"
+#include "mlopt/Runtime/Trainer.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -41,8 +42,13 @@ runtime::getTrainOnlyMetricNames(const Session &session) {
 Expected<Evaluation> DatasetEvaluator::run(bool progress) {
   const ModelSignature &signature = session.getSignature();
   int64_t batchSize = signature.batchSize;
-  int64_t fullBatches = dataset.size() / batchSize;
-  int64_t rest = dataset.size() - fullBatches * batchSize;
+  // This rank's contiguous part of the data set.
+  int64_t world = communicator ? communicator->size() : 1;
+  int64_t rank = communicator ? communicator->rank() : 0;
+  int64_t begin = dataset.size() * rank / world;
+  int64_t count = dataset.size() * (rank + 1) / world - begin;
+  int64_t fullBatches = count / batchSize;
+  int64_t rest = count - fullBatches * batchSize;
   if (rest && !remainder) {
     Expected<std::unique_ptr<Session>> compiled =
         session.compileForBatchSize(rest);
@@ -72,7 +78,7 @@ Expected<Evaluation> DatasetEvaluator::run(bool progress) {
   std::vector<int64_t> indices(batchSize);
   for (int64_t b = 0; b < fullBatches; ++b) {
     for (int64_t i = 0; i < batchSize; ++i)
-      indices[i] = b * batchSize + i;
+      indices[i] = begin + b * batchSize + i;
     if (Error error = accumulate(session, indices))
       return std::move(error);
     bar.update(b + 1);
@@ -83,12 +89,24 @@ Expected<Evaluation> DatasetEvaluator::run(bool progress) {
       return std::move(error);
     indices.resize(rest);
     for (int64_t i = 0; i < rest; ++i)
-      indices[i] = fullBatches * batchSize + i;
+      indices[i] = begin + fullBatches * batchSize + i;
     if (Error error = accumulate(*remainder, indices))
       return std::move(error);
     bar.update(fullBatches + 1);
   }
   bar.finish();
+  if (world > 1) {
+    // The sums of every rank's part: the figures of the whole set.
+    std::vector<double> sums = {result.loss};
+    for (const auto &metric : result.metrics)
+      sums.push_back(metric.second);
+    if (Error error = communicator->allReduce(
+            sums.data(), sums.data(), sums.size(), DType::F64, Reduction::Sum))
+      return makeError("evaluation: " + llvm::toString(std::move(error)));
+    result.loss = sums[0];
+    for (auto [metric, sum] : llvm::zip(result.metrics, llvm::drop_begin(sums)))
+      metric.second = sum;
+  }
   double samples = static_cast<double>(std::max<int64_t>(dataset.size(), 1));
   result.loss /= samples;
   for (auto &metric : result.metrics)
@@ -167,14 +185,24 @@ Expected<TrainLoopResult> runtime::train(Session &session,
   batchOptions.shuffle = true;
   batchOptions.seed = options.seed;
   batchOptions.dropLast = true;
+  batchOptions.rank = options.rank;
+  batchOptions.numRanks = options.numRanks;
+  // The ranks' data sets have the same size, and the loss is averaged
+  // across ranks: these errors come on every rank at the same step.
+  auto sameOnEveryRank = [&](Error error) -> Error {
+    if (options.numRanks == 1 || !error)
+      return error;
+    return llvm::make_error<EveryRankError>(llvm::toString(std::move(error)));
+  };
   Expected<EpochPlan> firstPlan =
       EpochPlan::create(dataset.size(), batchOptions, 0);
   if (!firstPlan)
-    return firstPlan.takeError();
+    return sameOnEveryRank(firstPlan.takeError());
   int64_t perEpoch = firstPlan->numBatches();
   if (perEpoch == 0)
-    return makeError(dataset.name() + ": fewer samples (" +
-                     llvm::Twine(dataset.size()) + ") than one batch");
+    return sameOnEveryRank(makeError(dataset.name() + ": fewer samples (" +
+                                     llvm::Twine(dataset.size()) +
+                                     ") than one batch"));
 
   TrainLoopResult result;
   std::vector<std::string> trainOnly = getTrainOnlyMetricNames(session);
@@ -210,13 +238,14 @@ Expected<TrainLoopResult> runtime::train(Session &session,
       result.stepSeconds.push_back(seconds);
       double loss = values->loss;
       if (!std::isfinite(loss))
-        return makeError("the loss became " +
-                         llvm::Twine(std::isnan(loss) ? "NaN" : "infinite") +
-                         " at step " + llvm::Twine(step + 1) + " (epoch " +
-                         llvm::Twine(epoch + 1) + ", batch " +
-                         llvm::Twine(b + 1) + ")");
+        return sameOnEveryRank(makeError(
+            "the loss became " +
+            llvm::Twine(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+            llvm::Twine(step + 1) + " (epoch " + llvm::Twine(epoch + 1) +
+            ", batch " + llvm::Twine(b + 1) + ")"));
       // A step skipped at the floor of the loss scale repeats forever.
-      if (Error error = checkLossScaleFloor(session, *values, step + 1))
+      if (Error error =
+              sameOnEveryRank(checkLossScaleFloor(session, *values, step + 1)))
         return std::move(error);
       if (result.stepSeconds.size() == 1)
         result.firstStepLoss = loss;
@@ -227,7 +256,7 @@ Expected<TrainLoopResult> runtime::train(Session &session,
           if (metric == name)
             sum += value;
       ++step;
-      result.samples += signature.batchSize;
+      result.samples += signature.batchSize * options.numRanks;
       if (callbacks.onStep) {
         StepRecord record{step, epoch + 1, b + 1, std::move(*values), seconds};
         if (Error error = callbacks.onStep(record))

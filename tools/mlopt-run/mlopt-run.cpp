@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/InitAll.h"
+#include "mlopt/Runtime/Communicator.h"
 #include "mlopt/Runtime/Trainer.h"
 
 #include "mlir/InitAllPasses.h"
@@ -142,6 +143,23 @@ static cl::opt<int64_t>
              cl::desc("write a metrics record every N steps (0: per epoch)"),
              cl::init(0), cl::cat(category));
 
+static cl::opt<std::string> dataParallel(
+    "data-parallel",
+    cl::desc("data parallelism over the ranks mpirun starts: ddp (the "
+             "default value) averages the gradients, zero1 also shards the "
+             "optimizer state; --batch-size is the global batch"),
+    cl::value_desc("ddp|zero1"), cl::ValueOptional, cl::cat(category));
+static cl::opt<double>
+    bucketMb("bucket-mb",
+             cl::desc("with --data-parallel: the gradient bucket size in MiB "
+                      "(DDP's bucket_cap_mb)"),
+             cl::init(25.0), cl::cat(category));
+static cl::opt<double> commTimeout(
+    "comm-timeout",
+    cl::desc("seconds a collective waits for the other ranks before the run "
+             "fails (0: no limit)"),
+    cl::init(60.0), cl::cat(category));
+
 /// One flag per mlopt-optimizer option, generated from Passes.td.
 namespace optimizer_flags {
 #define MLOPT_OPTIMIZER_FLAG(field, argument, type, defaultValue, description) \
@@ -196,10 +214,51 @@ int main(int argc, char **argv) {
   options.finalizePruning = finalizePruning;
   options.saveModelPath = saveModel;
   options.calibrate = calibrate;
-  if (llvm::Error error = runTrainer(options, llvm::outs())) {
-    llvm::outs().flush();
+  // `--data-parallel` alone is ddp.
+  options.dataParallel =
+      dataParallel.getNumOccurrences() && dataParallel.empty()
+          ? std::string("ddp")
+          : std::string(dataParallel);
+  options.bucketMb = bucketMb;
+  options.commTimeout = commTimeout;
+
+  // A world of one without an MPI launcher; one rank per process under
+  // mpirun.
+  llvm::Expected<Communicator &> world = getWorldCommunicator();
+  if (!world) {
     llvm::WithColor::error(llvm::errs(), "mlopt-run")
-        << llvm::toString(std::move(error)) << "\n";
+        << llvm::toString(world.takeError()) << "\n";
+    return 1;
+  }
+  options.session.communicator = &*world;
+  if (llvm::Error error = runTrainer(options, llvm::outs())) {
+    bool everyRank = false, namesRanks = false;
+    std::string message;
+    llvm::handleAllErrors(
+        std::move(error),
+        [&](const EveryRankError &failure) {
+          everyRank = true;
+          namesRanks = failure.namesRanks();
+          message = failure.message();
+        },
+        [&](const llvm::ErrorInfoBase &failure) {
+          message = failure.message();
+        });
+    llvm::outs().flush();
+    if (world->size() > 1) {
+      // Each rank names itself unless the ranks agreed on the message.
+      llvm::WithColor::error(llvm::errs(), "mlopt-run")
+          << (namesRanks ? std::string()
+                         : "rank " + std::to_string(world->rank()) + ": ")
+          << message << "\n";
+      llvm::errs().flush();
+      // This rank alone failed: end every rank, so that none waits for it in
+      // a collective.
+      if (!everyRank)
+        world->abort(1);
+      return 1;
+    }
+    llvm::WithColor::error(llvm::errs(), "mlopt-run") << message << "\n";
     return 1;
   }
   return 0;

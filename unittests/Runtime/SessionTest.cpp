@@ -7,6 +7,8 @@
 #include "mlopt/Runtime/TrainingLoop.h"
 #include "mlopt/Transforms/Passes.h"
 
+#include "mlir/Pass/PassManager.h"
+
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -15,6 +17,7 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::mlopt;
@@ -424,4 +427,71 @@ TEST(SessionTest, TrainOnlyMetricsAreTrainings) {
   ASSERT_EQ(eval->metrics.size(), 1u);
   EXPECT_EQ(eval->metrics[0].first, "accuracy");
   EXPECT_EQ(eval->samples, 12);
+}
+
+/// toy_linear's session with mlopt-data-parallel{ranks} after autodiff,
+/// running on `communicator`.
+static llvm::Expected<std::unique_ptr<Session>>
+compileDataParallel(const Model &model, int64_t ranks,
+                    Communicator *communicator) {
+  SessionOptions options;
+  options.backend = "cpu";
+  options.communicator = communicator;
+  MLOptDataParallelOptions dataParallel;
+  dataParallel.ranks = ranks;
+  options.pipeline.postAutodiffPasses.push_back(
+      [dataParallel](OpPassManager &pm) {
+        pm.addPass(createMLOptDataParallel(dataParallel));
+      });
+  return Session::compile(model, options);
+}
+
+// A step compiled for 2 ranks does not compile for a world of one (no
+// communicator, or one of size 1).
+TEST(SessionTest, DataParallelRanksMustMatchTheWorld) {
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  std::unique_ptr<Communicator> local = createLocalCommunicator();
+  for (Communicator *communicator : {(Communicator *)nullptr, local.get()}) {
+    auto session = compileDataParallel(**model, 2, communicator);
+    ASSERT_FALSE(bool(session));
+    EXPECT_EQ(llvm::toString(session.takeError()),
+              "the training step is compiled for 2 data-parallel ranks "
+              "(mlopt.data_parallel_ranks), but the run's world has 1 rank");
+  }
+}
+
+// The session's communicator is the active one during a step (and only
+// then), and an error a collective recorded on it is what the step returns.
+TEST(SessionTest, StepsRunOnTheSessionsCommunicator) {
+  auto model = Model::load(kToyLinear);
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  std::unique_ptr<Communicator> local = createLocalCommunicator();
+  auto session = compileDataParallel(**model, 1, local.get());
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  ASSERT_FALSE(bool((*session)->init(0)));
+  const ModelSignature &signature = (*session)->getSignature();
+  auto data = loadDatasetSpec("synthetic:64", Split::Train, signature);
+  ASSERT_TRUE(bool(data)) << llvm::toString(data.takeError());
+  ASSERT_FALSE(bool(fitDataset(*data, signature)));
+  std::vector<int64_t> indices(signature.batchSize);
+  std::iota(indices.begin(), indices.end(), int64_t(0));
+  BatchBuffers buffers;
+  fillBatch(*data, signature, indices, buffers);
+
+  local->resetStats();
+  auto step = (*session)->trainStep(buffers.arguments);
+  ASSERT_TRUE(bool(step)) << llvm::toString(step.takeError());
+  EXPECT_TRUE(std::isfinite(step->loss));
+  // The gradients' and the loss's all-reduces went through `local`.
+  EXPECT_GT(local->getStats().calls, 0);
+  EXPECT_EQ(local->getStats().bytes, (*session)->getReport().communicatedBytes);
+  EXPECT_EQ(getActiveCommunicator(), nullptr);
+
+  local->recordError(llvm::createStringError("all_reduce timed out"));
+  auto failed = (*session)->trainStep(buffers.arguments);
+  ASSERT_FALSE(bool(failed));
+  EXPECT_EQ(llvm::toString(failed.takeError()), "all_reduce timed out");
+  EXPECT_FALSE(local->hasPendingError());
+  EXPECT_TRUE(bool((*session)->trainStep(buffers.arguments)));
 }

@@ -19,6 +19,7 @@
 
 #include "mlopt/Runtime/Backend.h"
 #include "mlopt/Runtime/Checkpoint.h"
+#include "mlopt/Runtime/Communicator.h"
 #include "mlopt/Runtime/Report.h"
 #include "mlopt/Transforms/Pipelines.h"
 
@@ -108,6 +109,13 @@ struct SessionOptions {
   TrainingPipelineOptions pipeline;
   /// Options of backends that compile (the compile cache).
   BackendOptions backendOptions;
+  /// The communicator the compiled collectives use (data parallelism,
+  /// docs/DataParallel.md), which must outlive the session; null is a world
+  /// of one. The session makes it the active one around every entry-point
+  /// call and returns its pending error after the call. A training module
+  /// marked `mlopt.data_parallel_ranks = N` (mlopt-data-parallel) compiles
+  /// only for a communicator of N ranks.
+  Communicator *communicator = nullptr;
 };
 
 /// The exact pass pipeline Session::compile runs for `options`, as
@@ -213,6 +221,12 @@ private:
   llvm::Expected<StepResult>
   toStepResult(llvm::Expected<std::vector<double>> values,
                llvm::ArrayRef<std::string> metricNames) const;
+  /// Runs `call` (an entry point of the backend) with the session's
+  /// communicator active; a collective's error it recorded wins over the
+  /// call's own result.
+  template <typename T>
+  llvm::Expected<T>
+  withCommunicator(llvm::function_ref<llvm::Expected<T>()> call);
 
   OwningOpRef<ModuleOp> trainingModule;
   ModelSignature signature;

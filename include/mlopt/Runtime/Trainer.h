@@ -41,7 +41,10 @@ struct TrainerOptions {
   int64_t epochs = 1;
   /// Stop after this many training steps in total (0: no limit).
   int64_t steps = 0;
-  /// Must match the model's batch dimension; 0 takes the model's.
+  /// The global batch: with data parallelism each of the world's W ranks
+  /// compiles batchSize / W (which must divide); 0 takes the model's batch
+  /// as the global one. Other than the model's, it is compiled in by
+  /// mlopt-set-batch-size.
   int64_t batchSize = 0;
   uint64_t seed = 0;
   /// A checkpoint of the state after the run; with finalizePruning or an
@@ -84,6 +87,43 @@ struct TrainerOptions {
   /// Write the module after the full pipeline printed by printPipeline
   /// (training pipeline and the backend's lowering) to this file.
   std::string emitMlirPath;
+  /// Data parallelism (docs/DataParallel.md) over `session.communicator`
+  /// (null: a world of one): `ddp` averages the gradients across ranks,
+  /// `zero1` also shards the optimizer state (ZeRO stage 1); empty for
+  /// none, which a world of several ranks refuses. Adds
+  /// mlopt-data-parallel{ranks=<world> bucket-mb zero} to the post-autodiff
+  /// slot, first. Each rank reads its own data and takes its part of every
+  /// global batch; only rank 0 prints and writes files.
+  std::string dataParallel;
+  /// The gradient bucket size in MiB (DDP's bucket_cap_mb).
+  double bucketMb = 25;
+  /// Seconds a collective waits for the other ranks before it fails.
+  double commTimeout = 60;
+};
+
+/// An error of runTrainer that every rank of the run reports itself: an
+/// invalid option (the same on every rank), a loss that became NaN (the
+/// same averaged loss on every rank), or a failure the ranks agreed on at a
+/// synchronization point (agreeOnError: "rank 1 of 2 failed: ...", which
+/// names the failing ranks), so every rank can exit on its own. Any other
+/// error of a run in a world of several ranks happened on this rank alone:
+/// the caller ends the run (Communicator::abort) so that no other rank
+/// waits for it.
+class EveryRankError : public llvm::ErrorInfo<EveryRankError> {
+public:
+  static char ID;
+  explicit EveryRankError(std::string message, bool namesRanks = false)
+      : text(std::move(message)), agreed(namesRanks) {}
+  void log(llvm::raw_ostream &os) const override { os << text; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  /// Whether the message already names the failing ranks (an agreement).
+  bool namesRanks() const { return agreed; }
+
+private:
+  std::string text;
+  bool agreed;
 };
 
 /// Runs training as `options` say, printing progress and the summary to

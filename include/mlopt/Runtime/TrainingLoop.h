@@ -41,16 +41,24 @@ std::vector<std::string> getTrainOnlyMetricNames(const Session &session);
 /// The loss and metrics are per-sample means: each batch's value weighted by
 /// its number of samples (exact for the mean-reduced losses and accuracy).
 /// The metrics are @eval_step's (Session::getEvalMetricNames).
+///
+/// With a communicator of W > 1 ranks (data parallelism), each rank
+/// evaluates its own contiguous part of the data set, samples
+/// [r * N / W, (r + 1) * N / W), and the weighted sums are all-reduced, so
+/// every rank returns the figures of the whole set (one rank's, up to the
+/// order of summation). Every rank must call run: it is a collective.
 class DatasetEvaluator {
 public:
-  DatasetEvaluator(Session &session, const Dataset &dataset)
-      : session(session), dataset(dataset) {}
+  DatasetEvaluator(Session &session, const Dataset &dataset,
+                   Communicator *communicator = nullptr)
+      : session(session), dataset(dataset), communicator(communicator) {}
   /// Draws a progress bar on a terminal when `progress` is set.
   llvm::Expected<Evaluation> run(bool progress = true);
 
 private:
   Session &session;
   const Dataset &dataset;
+  Communicator *communicator;
   std::unique_ptr<Session> remainder;
 };
 
@@ -81,6 +89,11 @@ struct TrainLoopOptions {
   int64_t startStep = 0;
   /// Draw a progress bar on a terminal.
   bool progress = true;
+  /// Data parallelism: this process is `rank` of `numRanks`, and takes its
+  /// part of every global batch of numRanks times the session's batch
+  /// (EpochPlan); the steps and epochs count global batches.
+  int64_t rank = 0;
+  int64_t numRanks = 1;
 };
 
 /// One training step, as the loop reports it.
@@ -119,6 +132,7 @@ struct TrainLoopResult {
   int64_t steps = 0;
   int64_t epochsRun = 0;
   std::vector<double> stepSeconds;
+  /// Samples of the global batches trained (every rank's).
   int64_t samples = 0;
   double seconds = 0;
   /// The loss of the first step this call ran (NaN when it ran none).
@@ -131,7 +145,10 @@ struct TrainLoopResult {
 /// Trains on shuffled full batches of a fitted data set. A loss that becomes
 /// NaN or infinite stops with an error naming the step, and so does a step
 /// that mlopt-loss-scaling skipped with the scale at its floor
-/// (checkLossScaleFloor in LossScaling.h).
+/// (checkLossScaleFloor in LossScaling.h). With numRanks > 1 the loss and the
+/// loss scaler's verdict are the same on every rank (mlopt-data-parallel
+/// averages the loss): those errors are then EveryRankError (Trainer.h),
+/// which every rank reports at the same step.
 llvm::Expected<TrainLoopResult> train(Session &session, const Dataset &dataset,
                                       const TrainLoopOptions &options,
                                       const TrainLoopCallbacks &callbacks = {});
