@@ -27,6 +27,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -411,6 +412,13 @@ private:
                                            llvm::StringRef(text, length)));
   }
 
+  /// `seconds` as written by hand: 0.5, 60.
+  static std::string secondsText(double seconds) {
+    std::ostringstream os;
+    os << seconds;
+    return os.str();
+  }
+
   /// Polls `request` until it completes, fails or the timeout passes.
   Error wait(MPI_Request &request, llvm::StringRef what, llvm::StringRef peers,
              MPI_Status *status = nullptr) {
@@ -431,7 +439,7 @@ private:
         abandoned.push_back(request);
         return detail::makeError(llvm::formatv(
             "{0} timed out after {1} s on rank {2} of {3} waiting for {4}",
-            what, timeoutSeconds, rankValue, sizeValue, peers));
+            what, secondsText(timeoutSeconds), rankValue, sizeValue, peers));
       }
       // Spin briefly (the common, fast case), then yield the core: ranks
       // often outnumber cores.
