@@ -131,32 +131,9 @@ static void addBytes(std::vector<std::pair<std::string, uint64_t>> &totals,
   totals.emplace_back(key.str(), bytes);
 }
 
-/// Whether `op` has a memory effect on the communicator: a collective or a
-/// point-to-point op (Traits.h).
-static bool usesCommunicator(Operation *op) {
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return false;
-  SmallVector<MemoryEffects::EffectInstance> instances;
-  effects.getEffects(instances);
-  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
-    return isa<CommunicatorResource>(e.getResource());
-  });
-}
-
 bool mlir::mlopt::runtime::isCollectiveCall(Operation *op) {
   // local_shard only asks the communicator for this rank's number.
   return usesCommunicator(op) && !isa<LocalShardOp>(op);
-}
-
-int64_t mlir::mlopt::runtime::countCommunicatedBytes(Operation *op) {
-  if (!isCollectiveCall(op))
-    return 0;
-  int64_t bytes = 0;
-  for (Type type : op->getOperandTypes())
-    if (auto tensor = dyn_cast<RankedTensorType>(type))
-      bytes += tensorBytes(tensor);
-  return bytes;
 }
 
 void mlir::mlopt::runtime::addModuleFacts(StepReport &report,
@@ -192,7 +169,7 @@ void mlir::mlopt::runtime::addModuleFacts(StepReport &report,
     if (!isCollectiveCall(op))
       return;
     ++report.collectiveCalls;
-    report.communicatedBytes += countCommunicatedBytes(op);
+    report.communicatedBytes += getCommunicatedBytes(op);
   });
   std::vector<StepReport::Temporary> temporaries;
   trainStep.walk([&](Operation *op) {

@@ -94,28 +94,6 @@ SmallVector<GradientBucket> mlopt::planGradientBuckets(func::FuncOp trainStep,
   return buckets;
 }
 
-/// Whether `op` reads or writes the communicator.
-static bool usesCommunicator(Operation *op) {
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return false;
-  SmallVector<MemoryEffects::EffectInstance> instances;
-  effects.getEffects(instances);
-  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
-    return isa<CommunicatorResource>(e.getResource());
-  });
-}
-
-int64_t mlopt::getCommunicatedBytes(Operation *op) {
-  // local_shard only reads this rank's number from the communicator.
-  if (!usesCommunicator(op) || isa<LocalShardOp>(op))
-    return 0;
-  int64_t bytes = 0;
-  for (Type type : op->getOperandTypes())
-    bytes += getTensorBytes(type);
-  return bytes;
-}
-
 int64_t mlopt::getCommunicatedBytesPerStep(func::FuncOp trainStep) {
   int64_t bytes = 0;
   trainStep.walk([&](Operation *op) { bytes += getCommunicatedBytes(op); });

@@ -150,12 +150,6 @@ struct StepReport {
 /// "812 FLOP", "53.02 MFLOP", "1.23 GFLOP".
 std::string formatFlops(int64_t flops);
 
-/// The payload bytes `op` hands to the communicator, by the definition of
-/// StepReport::communicatedBytes: the sum of its operand tensors' bytes for a
-/// collective or point-to-point op (one with a memory effect on the
-/// CommunicatorResource) other than `mlopt.local_shard`; 0 for every other
-/// op.
-int64_t countCommunicatedBytes(Operation *op);
 /// Whether `op` exchanges data between ranks: a collective or point-to-point
 /// op other than `mlopt.local_shard`.
 bool isCollectiveCall(Operation *op);

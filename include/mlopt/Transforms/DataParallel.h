@@ -47,15 +47,9 @@ SmallVector<GradientBucket> planGradientBuckets(func::FuncOp trainStep,
 /// per element (`i1` counts one byte); 0 for anything else.
 int64_t getTensorBytes(Type type);
 
-/// The payload bytes `op` hands to the communicator: for a collective or
-/// point-to-point op (one with a memory effect on CommunicatorResource), the
-/// sum of its operand tensors' bytes, except `mlopt.local_shard`, which
-/// exchanges nothing, and `mlopt.recv` (no operands), which count 0; 0 for
-/// every other op. This is the definition CommStats::bytes uses.
-int64_t getCommunicatedBytes(Operation *op);
-
 /// The payload bytes of every collective and point-to-point op in
-/// `trainStep` (nested regions included): what one step communicates.
+/// `trainStep` (nested regions included): what one step communicates, the
+/// sum of the dialect's getCommunicatedBytes (Traits.h) over its ops.
 int64_t getCommunicatedBytesPerStep(func::FuncOp trainStep);
 
 } // namespace mlir::mlopt

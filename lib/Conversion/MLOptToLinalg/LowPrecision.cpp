@@ -38,18 +38,6 @@ static Type widenType(Type type) {
   return tensor.clone(Float32Type::get(type.getContext()));
 }
 
-/// Whether `op` reads or writes the communicator (a collective).
-static bool usesCommunicator(Operation *op) {
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return false;
-  SmallVector<MemoryEffects::EffectInstance> instances;
-  effects.getEffects(instances);
-  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
-    return isa<CommunicatorResource>(e.getResource());
-  });
-}
-
 static bool hasLowPrecisionType(TypeRange types) {
   return llvm::any_of(types, [](Type type) { return widenType(type) != type; });
 }

@@ -184,3 +184,28 @@ LogicalResult RecvOp::verify() {
     return emitOpError("needs ranks >= 2: a rank cannot receive from itself");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// What an op communicates (Traits.h)
+//===----------------------------------------------------------------------===//
+
+bool mlopt::usesCommunicator(Operation *op) {
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    return isa<CommunicatorResource>(e.getResource());
+  });
+}
+
+int64_t mlopt::getCommunicatedBytes(Operation *op) {
+  if (!usesCommunicator(op) || isa<LocalShardOp>(op))
+    return 0;
+  int64_t bytes = 0;
+  for (Type type : op->getOperandTypes())
+    if (auto shaped = dyn_cast<ShapedType>(type))
+      bytes += getCheckedNumBytes(shaped).value_or(0);
+  return bytes;
+}

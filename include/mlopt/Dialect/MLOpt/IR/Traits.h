@@ -71,6 +71,17 @@ struct CommunicatorResource
   StringRef getName() final { return "mlopt::Communicator"; }
 };
 
+/// Whether `op` reads or writes the communicator: a collective, a
+/// point-to-point op, or `local_shard` (which only reads the rank).
+bool usesCommunicator(Operation *op);
+
+/// The payload bytes `op` hands to the communicator in one execution: the
+/// bytes of its operand tensors (getCheckedNumBytes) for a collective or a
+/// `send`; 0 for `recv` (no operands), `local_shard` (exchanges nothing) and
+/// every op that does not use the communicator. The runtime's measured
+/// counter (CommStats::bytes) uses the same definition.
+int64_t getCommunicatedBytes(Operation *op);
+
 } // namespace mlir::mlopt
 
 #endif // MLOPT_DIALECT_MLOPT_IR_TRAITS_H
