@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTLOSSSCALING
@@ -374,9 +375,13 @@ void MLOptLossScalingPass::runOnOperation() {
     Value grow = mb.compare(
         ComparePredicate::GE, counted,
         mb.constant(f64, static_cast<double>(config.growthInterval)));
-    Value grown =
-        mb.select(grow, mb.mul(scaleF64, mb.constant(f64, config.growthFactor)),
-                  scaleF64);
+    // As GradScaler, a growth that would overflow the f32 scale keeps it.
+    Value up = mb.mul(scaleF64, mb.constant(f64, config.growthFactor));
+    Value upFits = mb.compare(
+        ComparePredicate::LE, up,
+        mb.constant(f64,
+                    static_cast<double>(std::numeric_limits<float>::max())));
+    Value grown = mb.select(grow, mb.select(upFits, up, scaleF64), scaleF64);
     Value backedOff =
         mb.maximum(mb.mul(scaleF64, mb.constant(f64, config.backoffFactor)),
                    mb.constant(f64, config.minScale));

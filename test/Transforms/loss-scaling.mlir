@@ -88,7 +88,11 @@ func.func @loss(%x: tensor<4x3xf32> {mlopt.input}, %y: tensor<4x2xf32> {mlopt.la
 // CHECK-NEXT:    %[[GROW:.*]] = mlopt.compare ge, %[[T1]], %[[INTERVAL]]
 // CHECK-NEXT:    %[[GF:.*]] = mlopt.constant dense<2.000000e+00> : tensor<f64>
 // CHECK-NEXT:    %[[UP:.*]] = mlopt.mul %[[SD]], %[[GF]] : tensor<f64>
-// CHECK-NEXT:    %[[GROWN:.*]] = mlopt.select %[[GROW]], %[[UP]], %[[SD]]
+// A growth past f32's largest value keeps the scale (GradScaler's isfinite).
+// CHECK-NEXT:    %[[FMAX:.*]] = mlopt.constant dense<3.4028234663852886E+38> : tensor<f64>
+// CHECK-NEXT:    %[[FITS:.*]] = mlopt.compare le, %[[UP]], %[[FMAX]]
+// CHECK-NEXT:    %[[UPFIT:.*]] = mlopt.select %[[FITS]], %[[UP]], %[[SD]]
+// CHECK-NEXT:    %[[GROWN:.*]] = mlopt.select %[[GROW]], %[[UPFIT]], %[[SD]]
 // CHECK-NEXT:    %[[MIN:.*]] = mlopt.constant dense<1.000000e+00> : tensor<f64>
 // CHECK-NEXT:    %[[BF:.*]] = mlopt.constant dense<5.000000e-01> : tensor<f64>
 // CHECK-NEXT:    %[[DOWN:.*]] = mlopt.mul %[[SD]], %[[BF]] : tensor<f64>
