@@ -16,6 +16,7 @@
 #include "mlopt/Runtime/CompileCache.h"
 #include "mlopt/Runtime/CommKernels.h"
 #include "mlopt/Runtime/CpuKernels.h"
+#include "mlopt/Runtime/ThreadPool.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -109,6 +110,7 @@ getRuntimeSymbols(llvm::orc::MangleAndInterner interner) {
     symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
                                llvm::JITSymbolFlags::Exported};
   };
+  add("mlopt_parallel_for", &mlopt_parallel_for);
   add("mlopt_sgemm", &mlopt_sgemm);
   add("mlopt_gemm_bf16", &mlopt_gemm_bf16);
   add("mlopt_gemm_f16", &mlopt_gemm_f16);
