@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/DataParallel.h"
+#include "TrainStep.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
@@ -146,38 +147,6 @@ LogicalResult MLOptDataParallelPass::checkOptions() {
   return success();
 }
 
-/// The function marked `mlopt.train_step`, with one block ending in
-/// func.return.
-static FailureOr<func::FuncOp> findTrainStep(ModuleOp module) {
-  func::FuncOp found;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func->hasAttr(MLOptDialect::kTrainStepAttrName))
-      continue;
-    if (found) {
-      func.emitError("mlopt-data-parallel: a second function marked '")
-          << MLOptDialect::kTrainStepAttrName << "'; the first is @"
-          << found.getSymName();
-      return failure();
-    }
-    found = func;
-  }
-  if (!found) {
-    module.emitError("mlopt-data-parallel: no function marked '")
-        << MLOptDialect::kTrainStepAttrName
-        << "' (run mlopt-autodiff first: data parallelism averages its "
-           "gradients)";
-    return failure();
-  }
-  if (found.isExternal() || !found.getBody().hasOneBlock() ||
-      !isa<func::ReturnOp>(found.getBody().front().getTerminator())) {
-    found.emitError("mlopt-data-parallel: @")
-        << found.getSymName()
-        << " must have a body of one block ending in func.return";
-    return failure();
-  }
-  return found;
-}
-
 /// Whether `type` is a ranked tensor of floats.
 static bool isFloatTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
@@ -188,7 +157,9 @@ void MLOptDataParallelPass::runOnOperation() {
   if (failed(checkOptions()))
     return signalPassFailure();
   ModuleOp module = getOperation();
-  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(module);
+  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(
+      module, "mlopt-data-parallel",
+      ": data parallelism averages its gradients", /*requireOneBlock=*/true);
   if (failed(maybeTrainStep))
     return signalPassFailure();
   func::FuncOp trainStep = *maybeTrainStep;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Transforms/LossScaling.h"
+#include "TrainStep.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOptBuilder.h"
@@ -120,37 +121,6 @@ FailureOr<ScalerConfig> MLOptLossScalingPass::buildConfig() {
   return config;
 }
 
-/// The function marked `mlopt.train_step`, with one block ending in
-/// func.return.
-static FailureOr<func::FuncOp> findTrainStep(ModuleOp module) {
-  func::FuncOp found;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func->hasAttr(MLOptDialect::kTrainStepAttrName))
-      continue;
-    if (found) {
-      func.emitError("mlopt-loss-scaling: a second function marked '")
-          << MLOptDialect::kTrainStepAttrName << "'; the first is @"
-          << found.getSymName();
-      return failure();
-    }
-    found = func;
-  }
-  if (!found) {
-    module.emitError("mlopt-loss-scaling: no function marked '")
-        << MLOptDialect::kTrainStepAttrName
-        << "' (run mlopt-autodiff first: loss scaling scales its gradients)";
-    return failure();
-  }
-  if (found.isExternal() || !found.getBody().hasOneBlock() ||
-      !isa<func::ReturnOp>(found.getBody().front().getTerminator())) {
-    found.emitError("mlopt-loss-scaling: @")
-        << found.getSymName()
-        << " must have a body of one block ending in func.return";
-    return failure();
-  }
-  return found;
-}
-
 /// The seed of the reverse sweep that mlopt-autodiff marked.
 static FailureOr<ConstantOp> findLossCotangent(func::FuncOp trainStep) {
   ConstantOp seed;
@@ -190,7 +160,9 @@ void MLOptLossScalingPass::runOnOperation() {
   if (failed(maybeConfig))
     return signalPassFailure();
   const ScalerConfig &config = *maybeConfig;
-  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(module);
+  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(
+      module, "mlopt-loss-scaling", ": loss scaling scales its gradients",
+      /*requireOneBlock=*/true);
   if (failed(maybeTrainStep))
     return signalPassFailure();
   func::FuncOp trainStep = *maybeTrainStep;

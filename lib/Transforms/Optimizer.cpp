@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "OptimizerRules.h"
+#include "TrainStep.h"
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Transforms/Passes.h"
@@ -199,27 +200,6 @@ FailureOr<Config> MLOptOptimizerPass::buildConfig() {
   return config;
 }
 
-/// Finds the function marked `mlopt.train_step`.
-static FailureOr<func::FuncOp> findTrainStep(ModuleOp module) {
-  func::FuncOp found;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func->hasAttr(kTrainStepAttrName))
-      continue;
-    if (found) {
-      func.emitError("mlopt-optimizer: a second function marked '")
-          << kTrainStepAttrName << "'; the first is @" << found.getSymName();
-      return failure();
-    }
-    found = func;
-  }
-  if (!found) {
-    module.emitError("mlopt-optimizer: no function marked '")
-        << kTrainStepAttrName << "' (run mlopt-autodiff first)";
-    return failure();
-  }
-  return found;
-}
-
 void MLOptOptimizerPass::runOnOperation() {
   ModuleOp module = getOperation();
   FailureOr<Config> maybeConfig = buildConfig();
@@ -227,7 +207,9 @@ void MLOptOptimizerPass::runOnOperation() {
     return signalPassFailure();
   const Config &config = *maybeConfig;
 
-  FailureOr<func::FuncOp> maybeTrainStep = findTrainStep(module);
+  FailureOr<func::FuncOp> maybeTrainStep =
+      findTrainStep(module, "mlopt-optimizer", "",
+                    /*requireOneBlock=*/false);
   if (failed(maybeTrainStep))
     return signalPassFailure();
   func::FuncOp trainStep = *maybeTrainStep;
