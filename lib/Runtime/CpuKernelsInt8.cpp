@@ -23,26 +23,19 @@
 // B (usually the weights, N x K) is packed a panel of columns at a time
 // into groups of 4 (VPDPBUSD, VPMADDUBSW) or 2 (VPMADDWD) consecutive k per
 // column; A is packed once into blocks of rows. Large products share B's
-// panels out to as many threads as OpenBLAS uses for sgemm (each takes the
-// next panel), so int8 and f32 products get the same share of the machine.
+// panels out over runtime::parallelFor, the pool mlopt_sgemm uses too.
 // Figures and the comparison with oneDNN: docs/CpuPerformance.md.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Runtime/CpuKernels.h"
+#include "mlopt/Runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cblas.h>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <mutex>
-#include <thread>
-#include <unistd.h>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -533,100 +526,6 @@ sevenBitOffset(const Product &q) {
 /// Products of at least this many multiply-adds are split over threads.
 constexpr int64_t kParallelWork = int64_t(1) << 22;
 
-/// Helper threads that wait for work, so that a product does not pay for
-/// starting threads (tens of microseconds, much of a 0.3 ms product).
-/// One product at a time uses them; a product that finds them busy (another
-/// thread's) runs alone.
-class HelperThreads {
-public:
-  /// Runs `job` on the calling thread and on up to `count` - 1 helpers,
-  /// and returns when all have returned.
-  static void run(int64_t count, const std::function<void()> &job) {
-    static HelperThreads *helpers = new HelperThreads(); // never destroyed
-    std::unique_lock<std::mutex> busy(helpers->runMutex, std::try_to_lock);
-    // A forked child (a death test) has none of the parent's helpers.
-    if (count <= 1 || !busy.owns_lock() || getpid() != helpers->owner) {
-      job();
-      return;
-    }
-    helpers->start(count - 1, job);
-    job();
-    helpers->wait();
-  }
-
-private:
-  /// A helper polls for the next product this long before it sleeps: waking
-  /// a sleeping thread took 250 us and more on the 2-CPU VMs, as long as a
-  /// whole product of the MLP's first layer, and a model's products follow
-  /// each other closely. (OpenBLAS' threads spin about 2^28 cycles.)
-  static constexpr std::chrono::microseconds kPoll{1000};
-
-  template <typename Ready>
-  static bool poll(Ready ready, std::chrono::microseconds duration) {
-    auto until = std::chrono::steady_clock::now() + duration;
-    do {
-      for (int i = 0; i < 16; ++i) {
-        if (ready())
-          return true;
-#ifdef MLOPT_HAVE_X86_INT8_KERNELS
-        _mm_pause();
-#endif
-      }
-      // Give the CPU to any other thread that can run (on a busy machine
-      // the caller's own thread may be waiting for it).
-      std::this_thread::yield();
-    } while (std::chrono::steady_clock::now() < until);
-    return false;
-  }
-
-  void start(int64_t count, const std::function<void()> &job) {
-    std::lock_guard<std::mutex> lock(mutex);
-    while (static_cast<int64_t>(threads.size()) < count)
-      threads.emplace_back([this, index = threads.size()] { loop(index); });
-    current = &job;
-    wanted = count;
-    running.store(count);
-    generation.fetch_add(1);
-    wake.notify_all();
-  }
-
-  void wait() {
-    // The helpers finish at about the time the caller does.
-    if (poll([&] { return running.load() == 0; }, kPoll))
-      return;
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [&] { return running.load() == 0; });
-  }
-
-  void loop(size_t index) {
-    uint64_t seen = 0;
-    for (;;) {
-      if (!poll([&] { return generation.load() != seen; }, kPoll)) {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return generation.load() != seen; });
-      }
-      // current and wanted were written before generation changed.
-      seen = generation.load();
-      if (static_cast<int64_t>(index) < wanted)
-        (*current)();
-      if (static_cast<int64_t>(index) < wanted && running.fetch_sub(1) == 1) {
-        std::lock_guard<std::mutex> lock(mutex);
-        done.notify_one();
-      }
-    }
-  }
-
-  const pid_t owner = getpid();
-  std::mutex runMutex;
-  std::mutex mutex;
-  std::condition_variable wake, done;
-  std::vector<std::thread> threads;
-  const std::function<void()> *current = nullptr;
-  int64_t wanted = 0;
-  std::atomic<int64_t> running{0};
-  std::atomic<uint64_t> generation{0};
-};
-
 void qgemmPacked(const Product &q, const Layout &layout,
                  void (*kernel)(const Tile &)) {
   const int64_t groups = (q.k + layout.group - 1) / layout.group;
@@ -647,13 +546,13 @@ void qgemmPacked(const Product &q, const Layout &layout,
   const uint32_t *aPacked = packedA.data();
   const uint32_t *rowTerms = rowCorrection.data();
 
-  // Each thread takes the next panel until none is left (rather than a
-  // fixed share: the CPUs may be busy with other work unequally).
-  std::atomic<int64_t> nextPanel{0};
-  auto work = [&] {
+  // The panels are shared out in chunks by runtime::parallelFor (threads
+  // take the next chunk: the CPUs may be busy with other work unequally).
+  // Each panel's sums are the same on any thread.
+  auto work = [&](int64_t first, int64_t last) {
     std::vector<int8_t> panel(groups * layout.nr * layout.group);
     std::vector<uint32_t> colSums(layout.nr), colCorrection(layout.nr);
-    for (int64_t p; (p = nextPanel.fetch_add(1)) < panels;) {
+    for (int64_t p = first; p < last; ++p) {
       int64_t col0 = p * layout.nr;
       int64_t cols = std::min(layout.nr, q.n - col0);
       packB(q, layout, groups, col0, cols, panel.data(), colSums.data());
@@ -671,12 +570,11 @@ void qgemmPacked(const Product &q, const Layout &layout,
       }
     }
   };
-  // As many threads as OpenBLAS uses for sgemm (OPENBLAS_NUM_THREADS, or
-  // the CPUs), so f32 and int8 products get the same share of the machine.
-  int64_t threads = std::min<int64_t>(
-      {static_cast<int64_t>(std::max(1, openblas_get_num_threads())), panels,
-       std::max<int64_t>(1, q.m * q.n * q.k / kParallelWork)});
-  HelperThreads::run(threads, work);
+  // On the pool's threads (runtime::getNumThreads(), as mlopt_sgemm), in
+  // chunks of at least kParallelWork multiply-adds.
+  int64_t panelWork = std::max<int64_t>(1, q.m * layout.nr * q.k);
+  mlir::mlopt::runtime::parallelFor(
+      panels, (kParallelWork + panelWork - 1) / panelWork, work);
 }
 
 constexpr Layout kLayoutAvx512Vnni{4, 8, 32, 128};

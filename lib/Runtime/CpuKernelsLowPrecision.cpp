@@ -4,26 +4,25 @@
 // Which code runs is decided at run time from the CPU:
 // - bf16 where the CPU has AVX512_BF16: a packed kernel on VDPBF16PS (two
 //   bf16 products per f32 lane per instruction), 8 x 32 blocks of C in
-//   registers, column panels split over OpenBLAS' threads for large
-//   products. Measured against OpenBLAS' sgemm on the same (converted)
-//   operands it was 1.2-2x faster at the MLP's and the transformer
-//   block's shapes (docs/CpuLowering.md).
-//   VDPBF16PS treats subnormal inputs as zero and flushes subnormal results.
+//   registers, column panels (and the elements of a batch of small
+//   products) shared out over runtime::parallelFor. Measured against OpenBLAS'
+//   sgemm on the same (converted) operands it was 1.2-2x faster at the MLP's
+//   and the transformer block's shapes (docs/CpuLowering.md). VDPBF16PS treats
+//   subnormal inputs as zero and flushes subnormal results.
 // - otherwise (bf16 without AVX512_BF16, and f16 everywhere): the operands
-//   are converted to f32 (exact) and OpenBLAS' sgemm computes the product.
+//   are converted to f32 (exact) and mlopt_sgemm computes the product.
 // Both accumulate in f32, as the reference evaluator's one-rounding rule
 // expects of the linalg op's f32 result.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Runtime/CpuKernels.h"
+#include "mlopt/Runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cblas.h>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -32,6 +31,9 @@
 #endif
 
 namespace {
+
+/// Products of at least this many multiply-adds are split over threads.
+constexpr int64_t kParallelWork = int64_t(1) << 22;
 
 float bf16ToFloat(uint16_t bits) {
   uint32_t wide = static_cast<uint32_t>(bits) << 16;
@@ -85,9 +87,11 @@ void gemmThroughSgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   int64_t bRows = transB ? n : k, bCols = transB ? k : n;
   widen<convert>(a, aRows, aCols, lda, wideA);
   widen<convert>(b, bRows, bCols, ldb, wideB);
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-              transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, wideA.data(),
-              aCols, wideB.data(), bCols, 1.0f, c, ldc);
+  // mlopt_sgemm shares the product out over the pool (inline when this
+  // runs inside a parallel batch).
+  mlopt_sgemm(transA, transB, m, n, k, reinterpret_cast<int64_t>(wideA.data()),
+              aCols, reinterpret_cast<int64_t>(wideB.data()), bCols,
+              reinterpret_cast<int64_t>(c), ldc, 1, 0, 0, 0);
 }
 
 #ifdef MLOPT_HAVE_X86_BF16_KERNEL
@@ -165,9 +169,6 @@ void packPanel(bool transB, int64_t k, int64_t kp, const uint16_t *b,
   }
 }
 
-/// Products of at least this many multiply-adds are split over threads.
-constexpr int64_t kParallelWork = int64_t(1) << 22;
-
 void gemmBf16Dot(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                  const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
                  float *c, int64_t ldc) {
@@ -187,6 +188,7 @@ void gemmBf16Dot(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
         row[q] = a[q * lda + r];
   }
   const uint32_t *aPacked = packedA.data();
+  // Each panel's sums are the same whichever thread computes it.
   auto work = [&](int64_t first, int64_t last) {
     std::vector<uint16_t> panel(kp * 2 * kNR);
     for (int64_t p = first; p < last; ++p) {
@@ -199,23 +201,11 @@ void gemmBf16Dot(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
       }
     }
   };
-  // As many threads as OpenBLAS uses for sgemm (OPENBLAS_NUM_THREADS, or
-  // the CPUs), so f32 and bf16 products get the same share of the machine.
-  int64_t threads = std::min<int64_t>(
-      {static_cast<int64_t>(std::max(1, openblas_get_num_threads())), panels,
-       std::max<int64_t>(1, m * n * k / kParallelWork)});
-  if (threads <= 1) {
-    work(0, panels);
-    return;
-  }
-  std::vector<std::thread> helpers;
-  int64_t per = (panels + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; ++t)
-    helpers.emplace_back(work, std::min(panels, t * per),
-                         std::min(panels, (t + 1) * per));
-  work(0, std::min(panels, per));
-  for (std::thread &helper : helpers)
-    helper.join();
+  // On the pool's threads, in chunks of at least kParallelWork
+  // multiply-adds.
+  int64_t panelWork = std::max<int64_t>(1, m * kNR * k);
+  mlir::mlopt::runtime::parallelFor(
+      panels, (kParallelWork + panelWork - 1) / panelWork, work);
 }
 
 bool detectBf16DotProducts() {
@@ -271,9 +261,21 @@ void runBatched(Gemm gemm, int64_t transA, int64_t transB, int64_t m, int64_t n,
   auto *pa = reinterpret_cast<const uint16_t *>(a);
   auto *pb = reinterpret_cast<const uint16_t *>(b);
   auto *pc = reinterpret_cast<float *>(c);
-  for (int64_t i = 0; i < batch; ++i)
-    gemm(transA != 0, transB != 0, m, n, k, pa + i * strideA, lda,
-         pb + i * strideB, ldb, pc + i * strideC, ldc);
+  auto elements = [&](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i)
+      gemm(transA != 0, transB != 0, m, n, k, pa + i * strideA, lda,
+           pb + i * strideB, ldb, pc + i * strideC, ldc);
+  };
+  // Large elements are split inside the product (a batch of 3 on 2
+  // threads would leave one idle a third of the time); small ones (the
+  // attention's) run whole, several batch elements at once.
+  int64_t work = m * n * k;
+  if (batch == 1 || work >= kParallelWork) {
+    elements(0, batch);
+    return;
+  }
+  mlir::mlopt::runtime::parallelFor(batch, (kParallelWork + work - 1) / work,
+                                    elements);
 }
 } // namespace
 

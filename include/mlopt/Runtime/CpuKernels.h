@@ -17,7 +17,9 @@ extern "C" {
 /// C += op(A) op(B) for `batch` row-major f32 matrices (mlopt-linalg-to-blas):
 /// op(A) is M x K, op(B) is K x N; `trans*` nonzero transposes; pointers are
 /// passed as integers; `stride*` is the distance between batch elements in
-/// elements. Served by OpenBLAS' cblas_sgemm.
+/// elements. Served by single-threaded OpenBLAS cblas_sgemm calls, one per
+/// batch element and tile of C (runtime::planSgemmTiles), shared out over
+/// runtime::parallelFor's threads.
 void mlopt_sgemm(int64_t transA, int64_t transB, int64_t m, int64_t n,
                  int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
                  int64_t c, int64_t ldc, int64_t batch, int64_t strideA,
@@ -61,6 +63,29 @@ void mlopt_prune_mask_f64(int64_t scores, int64_t mask, int64_t groups,
 }
 
 namespace mlir::mlopt::runtime {
+/// Sets OpenBLAS to one thread per call, once per process (before the
+/// first product): parallel products run on parallelFor's threads, and
+/// OpenBLAS' own threads would spin beside them.
+void useSingleThreadedBlas();
+
+/// How mlopt_sgemm cuts one M x N x K product: C in `rows` x `cols` tiles
+/// (rows and cols powers of two, each tile one cblas_sgemm call). Depends
+/// on the shape only, so results do not depend on the thread count.
+struct SgemmTiles {
+  int64_t rows = 1, cols = 1;
+};
+SgemmTiles planSgemmTiles(int64_t m, int64_t n, int64_t k);
+/// A product is cut into about M*N*K / kSgemmTileWork tiles, none shorter
+/// than kSgemmMinTile rows or columns (a product of 4 tiles' work or more
+/// that this leaves whole is halved into tiles of at least kSgemmMinHalf);
+/// batch elements and tiles are given to threads in chunks of at least
+/// kSgemmMinParallelWork multiply-adds. Chosen by measurement
+/// (docs/CpuPerformance.md).
+inline constexpr double kSgemmTileWork = double(1 << 22);
+inline constexpr int64_t kSgemmMinTile = 256;
+inline constexpr int64_t kSgemmMinHalf = 128;
+inline constexpr double kSgemmMinParallelWork = double(1 << 20);
+
 /// Whether mlopt_gemm_bf16 uses the AVX512_BF16 kernel: the CPU has the
 /// instructions, MLOPT_NO_BF16_DOT_KERNEL=1 is not set, and the kernel is
 /// allowed.
