@@ -3,8 +3,9 @@
 // Helpers wait for work by polling for a while before they sleep: waking a
 // sleeping thread took 250 us and more on the 2-CPU VMs, as long as a whole
 // GEMM of an MLP layer, and a step's parallel loops follow each other within
-// microseconds. While polling they yield, so a busy machine's other threads
-// (the caller's own among them) still get the CPU.
+// microseconds. They spin for the first 500 us, then yield while they poll,
+// so a busy machine's other threads (the caller's own among them) still get
+// the CPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,25 +93,37 @@ public:
     insideBody = true;
     job.work();
     insideBody = false;
-    wait();
+    finish();
     return true;
   }
 
 private:
   static constexpr std::chrono::microseconds kPoll{1000};
+  /// The first half of a poll spins without yielding: where other
+  /// processes want the CPU, a yield hands it to one of them for up to a
+  /// scheduler tick (milliseconds), and the next job (the other half of a
+  /// 0.5 ms GEMM) finds no helper. Measured with a build running beside:
+  /// back-to-back 2-tile products took 0.55 ms (the caller did both tiles)
+  /// with yields after 200 us, 0.29 ms with 500 us of spinning.
+  static constexpr std::chrono::microseconds kSpin{500};
 
   template <typename Ready>
   static bool poll(Ready ready, std::chrono::microseconds duration) {
-    auto until = std::chrono::steady_clock::now() + duration;
-    do {
+    auto start = std::chrono::steady_clock::now();
+    auto spinUntil = start + std::min(duration, kSpin);
+    auto until = start + duration;
+    for (;;) {
       for (int i = 0; i < 16; ++i) {
         if (ready())
           return true;
         MLOPT_CPU_RELAX();
       }
-      std::this_thread::yield();
-    } while (std::chrono::steady_clock::now() < until);
-    return false;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= until)
+        return false;
+      if (now >= spinUntil)
+        std::this_thread::yield();
+    }
   }
 
   void start(Job &job, int helpers) {
@@ -121,12 +134,19 @@ private:
                             seen = generation.load()] { loop(index, seen); });
     current = &job;
     wanted = helpers;
-    running.store(helpers);
+    running.store(0);
     generation.fetch_add(1);
     wake.notify_all();
   }
 
-  void wait() {
+  /// Called when the caller found no chunk left: closes the job to helpers
+  /// that have not joined yet (on a busy machine one may wake milliseconds
+  /// late; there is nothing left for it) and waits for those that did.
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      current = nullptr;
+    }
     // The helpers finish at about the time the caller does.
     if (poll([&] { return running.load() == 0; }, kPoll))
       return;
@@ -139,16 +159,18 @@ private:
     for (;;) {
       poll([&] { return generation.load() != seen; }, kPoll);
       // The generation, its job and its helper count are read together
-      // under the lock: read apart, a helper not wanted by one job could
-      // see the next job's count and take part in that job twice.
+      // under the lock, and a helper joins (counts itself in `running`)
+      // there too: the caller closes the job under the same lock and then
+      // waits only for the helpers that joined.
       Job *job;
       {
         std::unique_lock<std::mutex> lock(mutex);
         wake.wait(lock, [&] { return generation.load() != seen; });
         seen = generation.load();
-        if (static_cast<int>(index) >= wanted)
+        if (!current || static_cast<int>(index) >= wanted)
           continue;
         job = current;
+        running.fetch_add(1);
       }
       job->work();
       if (running.fetch_sub(1) == 1) {
