@@ -210,7 +210,7 @@ TEST(SgemmTest, TilesDependOnTheShapeOnly) {
     EXPECT_EQ(tiles.rows * tiles.cols, 1) << m << "x" << n << "x" << k;
   }
   // Large ones are cut, along the longer side first, into tiles no
-  // shorter than kSgemmMinTile.
+  // shorter than kSgemmMinTile (kSgemmMinHalf for a product only halved).
   for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{2048, 256, 256},
                          {2048, 1024, 256},
                          {256, 1024, 2048},
@@ -218,8 +218,12 @@ TEST(SgemmTest, TilesDependOnTheShapeOnly) {
                          {2048, 2048, 2048}}) {
     SgemmTiles tiles = planSgemmTiles(m, n, k);
     EXPECT_GE(tiles.rows * tiles.cols, 2) << m << "x" << n << "x" << k;
-    EXPECT_GE(m / tiles.rows, std::min(m, kSgemmMinTile));
-    EXPECT_GE(n / tiles.cols, std::min(n, kSgemmMinTile));
+    EXPECT_GE(m / tiles.rows, std::min(m, kSgemmMinHalf));
+    EXPECT_GE(n / tiles.cols, std::min(n, kSgemmMinHalf));
+    if (tiles.rows > 1 && tiles.cols > 1) {
+      EXPECT_GE(m / tiles.rows, kSgemmMinTile);
+      EXPECT_GE(n / tiles.cols, kSgemmMinTile);
+    }
     if (m > n) {
       EXPECT_GE(tiles.rows, tiles.cols);
     }
@@ -227,7 +231,7 @@ TEST(SgemmTest, TilesDependOnTheShapeOnly) {
       EXPECT_GE(tiles.cols, tiles.rows);
     }
   }
-  // A large product without a side of 512 is halved.
+  // A large product without a side of 2 * kSgemmMinTile is halved.
   SgemmTiles halves = planSgemmTiles(256, 256, 2048);
   EXPECT_EQ(halves.rows * halves.cols, 2);
   // The same plan whatever the thread setting.

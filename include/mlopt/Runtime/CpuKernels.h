@@ -82,7 +82,7 @@ SgemmTiles planSgemmTiles(int64_t m, int64_t n, int64_t k);
 /// kSgemmMinParallelWork multiply-adds. Chosen by measurement
 /// (docs/CpuPerformance.md).
 inline constexpr double kSgemmTileWork = double(1 << 22);
-inline constexpr int64_t kSgemmMinTile = 256;
+inline constexpr int64_t kSgemmMinTile = 512;
 inline constexpr int64_t kSgemmMinHalf = 128;
 inline constexpr double kSgemmMinParallelWork = double(1 << 20);
 
