@@ -8,6 +8,7 @@
 
 #include "mlopt/InitAll.h"
 #include "mlopt/Runtime/Communicator.h"
+#include "mlopt/Runtime/ThreadPool.h"
 #include "mlopt/Runtime/Trainer.h"
 
 #include "mlir/InitAllPasses.h"
@@ -69,6 +70,29 @@ static cl::opt<std::string>
            cl::desc("cpu backend: matmuls as blas (OpenBLAS), vector "
                     "(generated) or loops"),
            cl::init("blas"), cl::cat(category));
+/// --threads. libLLVM 22 (Debian's) registers an int option `threads` of
+/// its own (no description, default 0) and an option name can be
+/// registered once, so mlopt-run takes that one over where it exists.
+static cl::opt<int> &getThreadsOption() {
+  static cl::opt<int> *option = [] {
+    auto &registered = cl::getRegisteredOptions();
+    auto existing = registered.find("threads");
+    cl::opt<int> *threads =
+        existing == registered.end()
+            ? new cl::opt<int>("threads", cl::init(0)) // lives as long as main
+            : dynamic_cast<cl::opt<int> *>(existing->second);
+    // Another kind of option of that name: mlopt-run's gets another name.
+    if (!threads)
+      threads = new cl::opt<int>("mlopt-threads", cl::init(0));
+    threads->setDescription(
+        "threads of the runtime pool (matrix products, parallel loops), the "
+        "caller's included; 0: MLOPT_NUM_THREADS, OMP_NUM_THREADS, "
+        "OPENBLAS_NUM_THREADS, else the CPUs");
+    threads->addCategory(category);
+    return threads;
+  }();
+  return *option;
+}
 static cl::opt<std::string>
     train("train",
           cl::desc("training data: fashion-mnist, IMAGES:LABELS (IDX), "
@@ -178,11 +202,23 @@ int main(int argc, char **argv) {
   // passes; the library itself needs no registration.
   mlir::registerAllPasses();
   mlir::mlopt::registerAllPasses();
+  cl::opt<int> &threads = getThreadsOption();
   cl::HideUnrelatedOptions({&category, &optimizerCategory});
   cl::AddExtraVersionPrinter(
       [](llvm::raw_ostream &os) { os << "mlopt " << MLOPT_VERSION << "\n"; });
   cl::ParseCommandLineOptions(argc, argv,
                               "mlopt-run: compile a model and train it\n");
+
+  if (threads < 0) {
+    llvm::WithColor::error(llvm::errs(), "mlopt-run")
+        << "--" << threads.ArgStr
+        << " must be 0 (the default) or positive, not " << threads.getValue()
+        << "\n";
+    return 1;
+  }
+  // Process-wide and read at run time (not compiled in): set before
+  // anything compiles or runs.
+  setNumThreads(threads);
 
   TrainerOptions options;
   options.modelPath = modelPath;
