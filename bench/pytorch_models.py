@@ -11,12 +11,12 @@ import torch.nn.functional as F
 WARMUP, STEPS = 10, 50
 
 
-def time_steps(step):
-    """Median ms of `step()` over STEPS calls after WARMUP."""
-    for _ in range(WARMUP):
+def time_steps(step, steps=STEPS, warmup=WARMUP):
+    """Median ms of `step()` over `steps` calls after `warmup` calls."""
+    for _ in range(warmup):
         step()
     times = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
