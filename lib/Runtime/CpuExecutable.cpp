@@ -136,6 +136,7 @@ static std::string computeCacheKey(ModuleOp module,
   llvm::raw_string_ostream os(text);
   os << "mlopt-cpu-executable 1 " << MLOPT_VERSION << "\n"
      << "matmul=" << options.matmul << " opt=" << options.optLevel << "\n"
+     << "approximate-math=" << options.approximateMath << "\n"
      << "cpu=" << llvm::sys::getHostCPUName() << "\n";
   // The compiler itself: a rebuilt binary (new lowering patterns) must not
   // reuse objects of the old one. The running executable's path, size and
@@ -174,6 +175,7 @@ Error runtime::buildCpuLowering(OpPassManager &pm,
   else
     return llvm::createStringError("unknown matmul mode '" + options.matmul +
                                    "' (expected blas, vector or loops)");
+  pipelineOptions.approximateMath = options.approximateMath;
   buildLowerToCPUPipeline(pm, pipelineOptions);
   return Error::success();
 }

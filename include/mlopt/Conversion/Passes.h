@@ -51,6 +51,12 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       *this, "c-interface",
       llvm::cl::desc("give public functions a _mlir_ciface_ wrapper"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("compute f32 (f16, bf16) exp, log, erf, tanh, ... inline "
+                     "with polynomials (mlopt-approximate-math) instead of "
+                     "calling libm"),
+      llvm::cl::init(true)};
 };
 
 /// mlopt (after the training-step passes) -> linalg -> fused elementwise ops

@@ -287,4 +287,37 @@ def MLOptVectorizeMatmuls : Pass<"mlopt-vectorize-matmuls", "::mlir::ModuleOp"> 
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def MLOptApproximateMath : Pass<"mlopt-approximate-math"> {
+  let summary = "rewrites f32, f16 and bf16 math ops into inline polynomials";
+  let description = [{
+    Replaces the `math` ops that would otherwise become libm calls (`expf`,
+    `logf`, `erff`, `tanhf`, ...) by MLIR's polynomial approximations
+    (`populateMathPolynomialApproximationPatterns`): `exp`, `expm1`, `log`,
+    `log2`, `log1p`, `erf`, `erfc` and `tanh` in f32 become `arith` ops,
+    `math.fma`, `math.floor` and bit casts, which LLVM's loop vectorizer
+    vectorizes like any other elementwise code. `sin` and `cos` stay libm
+    calls: the f32 range reduction of their polynomial loses accuracy in
+    proportion to |x|. `math.rsqrt` becomes `1 / math.sqrt` (a square root
+    instruction, not a libm call). f16 and bf16 ops are computed in f32
+    (`arith.extf`, the f32 approximation, `arith.truncf`); f64 ops stay, for
+    libm. `log`, `log2` and `log1p` of positive denormals are exact to the
+    approximation's accuracy (the input is scaled by 2^24 first), where the
+    upstream polynomial alone treats them as the smallest normal.
+    Tolerances: docs/CpuPerformance.md, "Vectorized math". Run before
+    `convert-math-to-llvm`.
+
+    ```mlir
+    %y = math.erf %x : f32
+    // becomes (abridged)
+    %a = math.absf %x : f32
+    %p = math.fma %a, %c1, %c0 : f32
+    ...
+    %y = arith.select %neg, %n, %q : f32
+    ```
+  }];
+  // Upstream's patterns broadcast their constants for vector operands.
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
+}
+
 #endif // MLOPT_CONVERSION_PASSES_TD

@@ -114,6 +114,9 @@ struct BackendOptions {
   /// The CPU backend's matmul code: `blas` (OpenBLAS), `vector` (generated,
   /// tiled and vectorized) or `loops`.
   std::string matmul = "blas";
+  /// The CPU backend: f32 (f16, bf16) exp, log, erf, tanh, ... as inline
+  /// polynomials (CpuCompileOptions::approximateMath); false: libm calls.
+  bool approximateMath = true;
   /// The compile cache: a directory (empty: $MLOPT_CACHE_DIR, else
   /// ~/.cache/mlopt) and whether to use it.
   std::string cacheDir;

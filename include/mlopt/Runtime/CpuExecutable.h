@@ -60,6 +60,9 @@ struct CpuCompileOptions {
   std::string matmul = "blas";
   /// LLVM optimization level of the JIT (0-3).
   unsigned optLevel = 3;
+  /// f32 (f16, bf16) exp, log, erf, tanh, ... as inline polynomials
+  /// (mlopt-approximate-math); off: libm calls.
+  bool approximateMath = true;
   /// Cache directory (absolute); empty means $MLOPT_CACHE_DIR, else
   /// ~/.cache/mlopt. See CompileCache.h for what makes it trusted.
   std::string cacheDir;
