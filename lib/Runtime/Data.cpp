@@ -782,8 +782,13 @@ Expected<EpochPlan> EpochPlan::create(int64_t numSamples,
 }
 
 Batch EpochPlan::batch(int64_t b) const {
+  Batch result;
+  batch(b, result);
+  return result;
+}
+
+void EpochPlan::batch(int64_t b, Batch &batch) const {
   assert(b >= 0 && b < batchCount && "batch index out of range");
-  Batch batch;
   int64_t size = options.batchSize;
   int64_t begin = batchStarts[b];
   int64_t end = b + 1 < batchCount ? batchStarts[b + 1]
@@ -798,5 +803,4 @@ Batch EpochPlan::batch(int64_t b) const {
         batch.numValid ? batch.indices[i % batch.numValid] : padIndex;
     batch.indices.push_back(index);
   }
-  return batch;
 }

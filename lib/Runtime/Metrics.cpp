@@ -210,6 +210,18 @@ mlir::mlopt::runtime::achievedFlopsPerSecond(int64_t flops,
   return double(flops) / seconds;
 }
 
+std::optional<OutsideSteps>
+mlir::mlopt::runtime::outsideSteps(const RunSummary &summary) {
+  if (!summary.trained || summary.stepSeconds.empty())
+    return std::nullopt;
+  OutsideSteps outside;
+  for (double seconds : summary.stepSeconds)
+    outside.steps += seconds;
+  outside.msPerStep = (summary.trainSeconds - outside.steps) * 1e3 /
+                      static_cast<double>(summary.stepSeconds.size());
+  return outside;
+}
+
 std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -256,6 +268,18 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
           samplesPerSecond(summary.samples, summary.trainSeconds);
       summary.trained && summary.samples > 0 && rate)
     row("throughput") << llvm::format("%.0f samples/s", *rate) << "\n";
+  // The training loop's time outside the steps (batch gathering, metrics,
+  // callbacks): what makes the training time exceed the sum of the steps.
+  if (std::optional<OutsideSteps> outside = outsideSteps(summary))
+    row("train time") << llvm::format("%.2f s (steps %.2f s, outside the "
+                                      "steps %.3f ms/step)",
+                                      summary.trainSeconds, outside->steps,
+                                      outside->msPerStep)
+                      << "\n";
+  if (summary.dataSeconds)
+    row("data") << llvm::format("%.2f s to load or generate",
+                                *summary.dataSeconds)
+                << "\n";
   if (summary.trained && summary.stepFlops) {
     row("train step") << llvm::format("%.3f GFLOP (compiler count)",
                                       double(*summary.stepFlops) / 1e9);
@@ -346,6 +370,12 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
     if (std::optional<double> rate =
             achievedFlopsPerSecond(*summary.stepFlops, summary.stepSeconds))
       record.add("achieved_gflops_per_s", *rate / 1e9);
+  if (std::optional<OutsideSteps> outside = outsideSteps(summary))
+    record.add("train_seconds", summary.trainSeconds)
+        .add("step_seconds", outside->steps)
+        .add("outside_step_ms", outside->msPerStep);
+  if (summary.dataSeconds)
+    record.add("data_seconds", *summary.dataSeconds);
   }
   record.add("peak_rss_mb", summary.peakRssMb);
   if (summary.sparsityOverall)

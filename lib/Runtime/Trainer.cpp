@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -649,6 +650,7 @@ static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
   diverged = true;
   std::unique_ptr<Model> model;
   std::optional<Dataset> trainSet, testSet, calibrationSet;
+  double dataSeconds = 0;
   Error loadError = [&]() -> Error {
     // Only rank 0 writes.
     if (world > 1 && leader)
@@ -685,6 +687,8 @@ static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
     // Data first: a bad data file should fail before compiling.
     auto load = [&](StringRef spec, Split split,
                     std::optional<Dataset> &result) -> Error {
+      runtime::Timer timer;
+      llvm::scope_exit addTime([&] { dataSeconds += timer.seconds(); });
       Expected<Dataset> dataset = loadDatasetSpec(spec, split, signature);
       if (!dataset)
         return dataset.takeError();
@@ -879,7 +883,8 @@ static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
       // The loss terms only training computes (distillation's).
       for (const auto &[name, value] : epoch.trainMetrics)
         record.add("train_" + name, value);
-      record.add("epoch_seconds", epoch.seconds);
+      record.add("epoch_seconds", epoch.seconds)
+          .add("step_seconds", epoch.stepSeconds);
       // Evaluate before printing, so the evaluation's progress bar on a
       // terminal never overwrites the epoch line.
       std::string line = llvm::formatv("epoch {0}: train_loss {1:f4}",
@@ -949,6 +954,8 @@ static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
   summary.stepSeconds = trained.stepSeconds;
   summary.samples = trained.samples;
   summary.trainSeconds = trained.seconds - evalSeconds;
+  if (trainSet || testSet)
+    summary.dataSeconds = dataSeconds;
   summary.trainLoss = trained.lastEpochLoss;
   summary.trainMetrics = trained.lastEpochMetrics;
   if (session.getReport().forward.measured)

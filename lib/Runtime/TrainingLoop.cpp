@@ -61,8 +61,8 @@ Expected<Evaluation> DatasetEvaluator::run(bool progress) {
   Evaluation result;
   for (const std::string &name : session.getEvalMetricNames())
     result.metrics.emplace_back(name, 0.0);
+  BatchBuffers buffers;
   auto accumulate = [&](Session &step, ArrayRef<int64_t> indices) -> Error {
-    BatchBuffers buffers;
     fillBatch(dataset, step.getSignature(), indices, buffers);
     Expected<StepResult> values = step.evalStep(buffers.arguments);
     if (!values)
@@ -207,6 +207,8 @@ Expected<TrainLoopResult> runtime::train(Session &session,
   TrainLoopResult result;
   std::vector<std::string> trainOnly = getTrainOnlyMetricNames(session);
   int64_t step = options.startStep;
+  // Reused by every step: the batch's indices and bytes keep their memory.
+  Batch batch;
   BatchBuffers buffers;
   Timer trainTimer;
   for (int64_t epoch = step / perEpoch; epoch < options.epochs; ++epoch) {
@@ -222,6 +224,7 @@ Expected<TrainLoopResult> runtime::train(Session &session,
                                    perEpoch);
     Timer epochTimer;
     double lossSum = 0;
+    double stepSecondsSum = 0;
     int64_t lossCount = 0;
     std::vector<std::pair<std::string, double>> metricSums;
     for (const std::string &name : trainOnly)
@@ -229,13 +232,15 @@ Expected<TrainLoopResult> runtime::train(Session &session,
     for (int64_t b = step - epoch * perEpoch; b < perEpoch; ++b) {
       if (options.maxSteps && step >= options.maxSteps)
         break;
-      fillBatch(dataset, signature, plan->batch(b).indices, buffers);
+      plan->batch(b, batch);
+      fillBatch(dataset, signature, batch.indices, buffers);
       Timer stepTimer;
       Expected<StepResult> values = session.trainStep(buffers.arguments);
       if (!values)
         return values.takeError();
       double seconds = stepTimer.seconds();
       result.stepSeconds.push_back(seconds);
+      stepSecondsSum += seconds;
       double loss = values->loss;
       if (!std::isfinite(loss))
         return sameOnEveryRank(makeError(
@@ -262,7 +267,8 @@ Expected<TrainLoopResult> runtime::train(Session &session,
         if (Error error = callbacks.onStep(record))
           return std::move(error);
       }
-      bar.update(b + 1, llvm::formatv("loss {0:f4}", loss).str());
+      if (bar.isEnabled())
+        bar.update(b + 1, llvm::formatv("loss {0:f4}", loss).str());
     }
     bar.finish();
     if (lossCount == 0)
@@ -270,8 +276,12 @@ Expected<TrainLoopResult> runtime::train(Session &session,
     ++result.epochsRun;
     for (auto &entry : metricSums)
       entry.second /= static_cast<double>(lossCount);
-    EpochRecord record{epoch + 1, step, lossSum / lossCount,
-                       std::move(metricSums), epochTimer.seconds()};
+    EpochRecord record{epoch + 1,
+                       step,
+                       lossSum / lossCount,
+                       std::move(metricSums),
+                       epochTimer.seconds(),
+                       stepSecondsSum};
     result.lastEpochLoss = record.trainLoss;
     result.lastEpochMetrics = record.trainMetrics;
     if (callbacks.onEpoch)

@@ -208,6 +208,8 @@ TEST(MetricsTest, Summary) {
             "  test samples 10000\n"
             "  step time    3.000 ms median\n"
             "  throughput   59904 samples/s\n"
+            "  train time   2.00 s (steps 0.01 s, outside the steps 663.667 "
+            "ms/step)\n"
             "  peak memory  312.2 MiB RSS\n"
             "  sparsity     45.00% overall\n"
             "               fc1.weight           50.00%\n"
@@ -348,6 +350,40 @@ TEST(MetricsTest, EvalOnlySummaryHasNoTrainingFields) {
     EXPECT_EQ(object->get(key), nullptr) << key;
   EXPECT_EQ(object->getNumber("test_loss"), 0.45);
   EXPECT_EQ(object->getInteger("test_samples"), 10000);
+}
+
+// The training time less the steps' is the loop's own time per step; the
+// data sets' loading time has its own line.
+TEST(MetricsTest, TimeOutsideTheSteps) {
+  RunSummary summary = sampleSummary();
+  summary.stepSeconds = {0.25, 0.5, 0.75, 0.5};
+  summary.trainSeconds = 2.004;
+  summary.dataSeconds = 0.375;
+  std::optional<OutsideSteps> outside = outsideSteps(summary);
+  ASSERT_TRUE(outside.has_value());
+  EXPECT_DOUBLE_EQ(outside->steps, 2.0);
+  EXPECT_NEAR(outside->msPerStep, 1.0, 1e-9);
+  std::string text = formatSummary(summary);
+  EXPECT_THAT(text, HasSubstr("  train time   2.00 s (steps 2.00 s, outside "
+                              "the steps 1.000 ms/step)\n"));
+  EXPECT_THAT(text, HasSubstr("  data         0.38 s to load or generate\n"));
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse(summaryRecord(summary).toJson());
+  ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+  const llvm::json::Object *object = value->getAsObject();
+  EXPECT_EQ(object->getNumber("train_seconds"), 2.004);
+  EXPECT_EQ(object->getNumber("step_seconds"), 2.0);
+  EXPECT_NEAR(*object->getNumber("outside_step_ms"), 1.0, 1e-9);
+  EXPECT_EQ(object->getNumber("data_seconds"), 0.375);
+  // No step, no split; an evaluation has no training time.
+  summary.stepSeconds.clear();
+  EXPECT_FALSE(outsideSteps(summary).has_value());
+  EXPECT_THAT(formatSummary(summary), ::testing::Not(HasSubstr("train time")));
+  summary = sampleSummary();
+  summary.trained = false;
+  EXPECT_FALSE(outsideSteps(summary).has_value());
+  EXPECT_EQ(summaryRecord(summary).toJson().find("outside_step_ms"),
+            std::string::npos);
 }
 
 /// A resumed run with no step left reports its steps, but no step time or

@@ -272,6 +272,9 @@ public:
   llvm::ArrayRef<int64_t> shard() const { return shardIndices; }
   /// Batch `b` in [0, numBatches()).
   Batch batch(int64_t b) const;
+  /// The same into `into`, reusing its memory (the training loop's
+  /// per-step call).
+  void batch(int64_t b, Batch &into) const;
 
 private:
   EpochPlan() = default;

@@ -44,6 +44,11 @@ llvm::Expected<Dataset> makeSyntheticDataset(llvm::StringRef spec,
                                              const ModelSignature &signature,
                                              uint64_t streamOffset);
 
+/// out[i] = float(counter_hash::randomNormal(seed, stream, i)) for every i,
+/// on the runtime's thread pool: synthetic data's inputs.
+void fillStandardNormal(llvm::MutableArrayRef<float> out, uint64_t seed,
+                        uint64_t stream);
+
 /// Checks that `dataset` can feed the model (element types, sample sizes,
 /// label kind and range) and reshapes its samples to the model's.
 llvm::Error fitDataset(Dataset &dataset, const ModelSignature &signature);

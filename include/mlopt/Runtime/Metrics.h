@@ -172,6 +172,8 @@ struct RunSummary {
   double trainSeconds = 0;
   double peakRssMb = 0;
   /// With pruning: the fraction of zeros of each pruned tensor
+  /// Seconds spent loading (or generating) and fitting the data sets.
+  std::optional<double> dataSeconds;
   /// (`fc1.weight`, the state of a `fc1.weight.mask`), in declaration order,
   /// and of all of them together (their zeros over their elements).
   std::vector<std::pair<std::string, double>> sparsity;
@@ -221,6 +223,16 @@ std::string formatBytes(uint64_t bytes);
 
 /// A multi-line, human-readable summary ending with a newline.
 std::string formatSummary(const RunSummary &summary);
+/// The training time split into the steps and the rest of the loop.
+struct OutsideSteps {
+  /// The sum of RunSummary::stepSeconds.
+  double steps = 0;
+  /// (trainSeconds - steps) per step, in milliseconds.
+  double msPerStep = 0;
+};
+/// The split of a training run with at least one step; unset otherwise.
+std::optional<OutsideSteps> outsideSteps(const RunSummary &summary);
+
 
 /// The summary as a metrics record ({"event": "summary", ...}); the fields
 /// are documented in docs/mlopt-run.md.

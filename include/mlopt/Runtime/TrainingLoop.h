@@ -117,7 +117,10 @@ struct EpochRecord {
   /// Mean of each train-only metric (getTrainOnlyMetricNames) over this
   /// epoch's steps, in that order: the loss terms of distillation.
   std::vector<std::pair<std::string, double>> trainMetrics;
+  /// Wall time of the epoch, and the part of it inside Session::trainStep
+  /// (the rest is the loop's own work: batches, metrics, onStep).
   double seconds = 0;
+  double stepSeconds = 0;
 };
 
 struct TrainLoopCallbacks {

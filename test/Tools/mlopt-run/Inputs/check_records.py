@@ -93,6 +93,10 @@ if mode == "train":
                 fail(f"epoch record without '{key}'")
         if not record["epoch_seconds"] > 0:
             fail("epoch_seconds")
+        # The steps' share of the epoch: inside its wall time.
+        if not 0 < record["step_seconds"] <= record["epoch_seconds"]:
+            fail(f"epoch step_seconds {record['step_seconds']} outside "
+                 f"(0, {record['epoch_seconds']}]")
         if "test_lr" in record or "lr" in record:
             fail("the learning rate is not a test metric")
     for key in ("epochs", "steps", "first_step_loss", "train_loss",
@@ -102,6 +106,23 @@ if mode == "train":
             fail(f"the summary lacks '{key}'")
     if summary["train_loss"] != epochs[-1]["train_loss"]:
         fail("the summary's train loss is not the last epoch's")
+    # The training time split into the steps and the loop's time per step.
+    for key in ("train_seconds", "step_seconds", "outside_step_ms",
+                "data_seconds"):
+        if key not in summary:
+            fail(f"the summary lacks '{key}'")
+    if not 0 < summary["step_seconds"] <= summary["train_seconds"]:
+        fail(f"step_seconds {summary['step_seconds']} outside (0, "
+             f"train_seconds {summary['train_seconds']}]")
+    outside = ((summary["train_seconds"] - summary["step_seconds"]) * 1e3 /
+               summary["steps"])
+    if abs(summary["outside_step_ms"] - outside) > 1e-9 * max(1, outside):
+        fail(f"outside_step_ms {summary['outside_step_ms']} != {outside}")
+    if abs(sum(r["step_seconds"] for r in epochs) -
+           summary["step_seconds"]) > 1e-9:
+        fail("the epochs' step_seconds do not add up to the summary's")
+    if not summary["data_seconds"] >= 0:
+        fail("data_seconds")
 elif mode == "eval":
     if not config["eval_only"] or config["train"]:
         fail(f"config {config}")
@@ -109,10 +130,12 @@ elif mode == "eval":
         fail(f"records {events}")
     for key in ("epochs", "steps", "first_step_loss", "train_loss",
                 "step_ms_median", "samples_per_s", "step_flops",
-                "achieved_gflops_per_s"):
+                "achieved_gflops_per_s", "train_seconds", "step_seconds",
+                "outside_step_ms"):
         if key in summary:
             fail(f"an evaluation's summary reports '{key}'")
-    for key in ("test_loss", "test_samples", "peak_rss_mb", "state_bytes"):
+    for key in ("test_loss", "test_samples", "peak_rss_mb", "state_bytes",
+                "data_seconds"):
         if key not in summary:
             fail(f"the summary lacks '{key}'")
 else:
