@@ -50,10 +50,18 @@ void mlir::mlopt::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createMLOptAllocsToGlobals());
   pm.addPass(createMLOptOutlineChunks());
   bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Parallel iterator dims become scf.parallel, reduction dims scf.for; an
+  // scf.parallel that mlopt-parallelize-loops leaves (small, nested) lowers
+  // serially in convert-scf-to-cf, as the scf.for nest would.
+  if (options.parallelLoops)
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
+  if (options.parallelLoops)
+    pm.addPass(createMLOptParallelizeLoops());
   pm.addNestedPass<func::FuncOp>(createMLOptSplitBlocksAtLoops());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -15,6 +15,7 @@ using llvm::Expected;
 CpuCompileOptions runtime::toCompileOptions(const BackendOptions &options) {
   CpuCompileOptions result;
   result.matmul = options.matmul;
+  result.parallelLoops = options.parallelLoops;
   result.approximateMath = options.approximateMath;
   result.cacheDir = options.cacheDir;
   result.useCache = options.useCache;

@@ -137,6 +137,7 @@ static std::string computeCacheKey(ModuleOp module,
   os << "mlopt-cpu-executable 1 " << MLOPT_VERSION << "\n"
      << "matmul=" << options.matmul << " opt=" << options.optLevel << "\n"
      << "approximate-math=" << options.approximateMath << "\n"
+     << "parallel-loops=" << options.parallelLoops << "\n"
      << "cpu=" << llvm::sys::getHostCPUName() << "\n";
   // The compiler itself: a rebuilt binary (new lowering patterns) must not
   // reuse objects of the old one. The running executable's path, size and
@@ -176,6 +177,7 @@ Error runtime::buildCpuLowering(OpPassManager &pm,
     return llvm::createStringError("unknown matmul mode '" + options.matmul +
                                    "' (expected blas, vector or loops)");
   pipelineOptions.approximateMath = options.approximateMath;
+  pipelineOptions.parallelLoops = options.parallelLoops;
   buildLowerToCPUPipeline(pm, pipelineOptions);
   return Error::success();
 }

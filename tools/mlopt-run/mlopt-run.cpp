@@ -75,6 +75,12 @@ static cl::opt<bool> approximateMath(
     cl::desc("cpu backend: compute f32, f16 and bf16 exp, log, erf, tanh, "
              "... with inline polynomials (vectorized); =false: libm calls"),
     cl::init(true), cl::cat(category));
+static cl::opt<bool> parallelLoops(
+    "parallel-loops",
+    cl::desc("cpu backend: run the large generated loops (elementwise ops, "
+             "row reductions, optimizer updates) on the thread pool; "
+             "=false: serial loops"),
+    cl::init(true), cl::cat(category));
 /// --threads. libLLVM 22 (Debian's) registers an int option `threads` of
 /// its own (no description, default 0) and an option name can be
 /// registered once, so mlopt-run takes that one over where it exists.
@@ -229,6 +235,7 @@ int main(int argc, char **argv) {
   options.modelPath = modelPath;
   options.session.backend = backend;
   options.session.backendOptions.matmul = matmul;
+  options.session.backendOptions.parallelLoops = parallelLoops;
   options.session.backendOptions.approximateMath = approximateMath;
 #define MLOPT_COPY_FLAG(field, argument, type, defaultValue, description)      \
   options.session.pipeline.optimizer.field = optimizer_flags::field;

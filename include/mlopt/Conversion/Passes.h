@@ -57,6 +57,12 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "with polynomials (mlopt-approximate-math) instead of "
                      "calling libm"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> parallelLoops{
+      *this, "parallel-loops",
+      llvm::cl::desc("lower linalg ops to scf.parallel and run the large "
+                     "loops on the runtime's thread pool "
+                     "(mlopt-parallelize-loops); off: serial scf.for loops"),
+      llvm::cl::init(true)};
 };
 
 /// mlopt (after the training-step passes) -> linalg -> fused elementwise ops

@@ -320,4 +320,64 @@ def MLOptApproximateMath : Pass<"mlopt-approximate-math"> {
     "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
 }
 
+def MLOptParallelizeLoops : Pass<"mlopt-parallelize-loops", "::mlir::ModuleOp"> {
+  let summary = "runs large outermost scf.parallel loops on the runtime's "
+                "thread pool (mlopt_parallel_for)";
+  let description = [{
+    For every outermost `scf.parallel` (inside no other loop) of a
+    `func.func` whose estimated work is above `min-work`, outlines the loop
+    into a private function `(!llvm.ptr context, i64 begin, i64 end)` that
+    runs the iterations [begin, end) of the first dimension (the other
+    dimensions stay a loop inside it), and replaces the loop by a call of
+    the runtime's `mlopt_parallel_for(function, context, begin, end,
+    grain)`. The values the loop reads from outside (memrefs as their LLVM
+    descriptors, indices as i64, scalars) are stored into a struct on the
+    caller's stack, the context; operand-free side-effect-free ops
+    (constants, `memref.get_global`) are recreated inside instead, so LLVM
+    still sees constant bounds. The work estimate is trip counts times body
+    ops (a loop of unknown trip count counts as large); `grain` is the
+    number of first-dimension iterations worth about `grain-work` ops. A
+    first dimension of step s != 1 runs as 0 .. ceildiv(ub - lb, s) with
+    the induction variable lb + k * s. Loops with reductions (`scf.reduce`
+    operands), loops that read a value of a type without an LLVM
+    equivalent, and loops below the threshold are left alone (they lower
+    serially). Iterations of an `scf.parallel` are independent, so the
+    result is the same as the serial loop's whatever the thread count.
+    Run on buffers, after the linalg lowering and `lower-affine`, before
+    `convert-scf-to-cf`; the casts it leaves are removed by
+    `reconcile-unrealized-casts` after `finalize-memref-to-llvm` and
+    `convert-func-to-llvm`.
+
+    ```mlir
+    func.func @f(%m: memref<4096x64xf32>) {
+      scf.parallel (%i, %j) = (%c0, %c0) to (%c4096, %c64) step (%c1, %c1) {
+        ... memref.store %v, %m[%i, %j] ...
+      }
+    }
+    // becomes
+    func.func private @f_parallel0(%ctx: !llvm.ptr, %b: i64, %e: i64) {
+      %d = llvm.load ... // the descriptor of %m
+      %m = builtin.unrealized_conversion_cast %d : ... to memref<4096x64xf32>
+      scf.parallel (%i, %j) = (%bi, %c0) to (%ei, %c64) step (%c1, %c1) { ... }
+    }
+    func.func @f(%m: memref<4096x64xf32>) {
+      %ctx = llvm.alloca %c1 x !llvm.struct<(struct<(ptr, ptr, i64, ...)>)>
+      llvm.store ..., %ctx
+      %fn = func.constant @f_parallel0 : (!llvm.ptr, i64, i64) -> ()
+      call @mlopt_parallel_for(%fp, %ctx, %c0_i64, %c4096_i64, %grain)
+    }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "outline loops whose estimated work (trip counts times body ops) "
+           "is above this">,
+    Option<"grainWork", "grain-work", "int64_t", /*default=*/"4096",
+           "estimated work of the smallest chunk a thread takes">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect"];
+}
+
 #endif // MLOPT_CONVERSION_PASSES_TD

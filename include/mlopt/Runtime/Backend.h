@@ -114,6 +114,9 @@ struct BackendOptions {
   /// The CPU backend's matmul code: `blas` (OpenBLAS), `vector` (generated,
   /// tiled and vectorized) or `loops`.
   std::string matmul = "blas";
+  /// The CPU backend: large generated loops of parallel iterators run on
+  /// the runtime's thread pool (CpuCompileOptions::parallelLoops).
+  bool parallelLoops = true;
   /// The CPU backend: f32 (f16, bf16) exp, log, erf, tanh, ... as inline
   /// polynomials (CpuCompileOptions::approximateMath); false: libm calls.
   bool approximateMath = true;

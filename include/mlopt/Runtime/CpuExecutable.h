@@ -60,6 +60,10 @@ struct CpuCompileOptions {
   std::string matmul = "blas";
   /// LLVM optimization level of the JIT (0-3).
   unsigned optLevel = 3;
+  /// Generated loops of parallel iterators as scf.parallel, the large ones
+  /// run on the runtime's thread pool (mlopt-parallelize-loops); off:
+  /// serial loops only.
+  bool parallelLoops = true;
   /// f32 (f16, bf16) exp, log, erf, tanh, ... as inline polynomials
   /// (mlopt-approximate-math); off: libm calls.
   bool approximateMath = true;
