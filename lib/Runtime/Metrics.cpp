@@ -365,17 +365,17 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
           samplesPerSecond(summary.samples, summary.trainSeconds);
       summary.trained && summary.samples > 0 && rate)
     record.add("samples_per_s", *rate);
-  if (summary.trained && summary.stepFlops) {
-    record.add("step_flops", *summary.stepFlops);
-    if (std::optional<double> rate =
-            achievedFlopsPerSecond(*summary.stepFlops, summary.stepSeconds))
-      record.add("achieved_gflops_per_s", *rate / 1e9);
   if (std::optional<OutsideSteps> outside = outsideSteps(summary))
     record.add("train_seconds", summary.trainSeconds)
         .add("step_seconds", outside->steps)
         .add("outside_step_ms", outside->msPerStep);
   if (summary.dataSeconds)
     record.add("data_seconds", *summary.dataSeconds);
+  if (summary.trained && summary.stepFlops) {
+    record.add("step_flops", *summary.stepFlops);
+    if (std::optional<double> rate =
+            achievedFlopsPerSecond(*summary.stepFlops, summary.stepSeconds))
+      record.add("achieved_gflops_per_s", *rate / 1e9);
   }
   record.add("peak_rss_mb", summary.peakRssMb);
   if (summary.sparsityOverall)

@@ -170,10 +170,10 @@ struct RunSummary {
   /// Training samples processed and the time it took, for samples/s.
   int64_t samples = 0;
   double trainSeconds = 0;
-  double peakRssMb = 0;
-  /// With pruning: the fraction of zeros of each pruned tensor
   /// Seconds spent loading (or generating) and fitting the data sets.
   std::optional<double> dataSeconds;
+  double peakRssMb = 0;
+  /// With pruning: the fraction of zeros of each pruned tensor
   /// (`fc1.weight`, the state of a `fc1.weight.mask`), in declaration order,
   /// and of all of them together (their zeros over their elements).
   std::vector<std::pair<std::string, double>> sparsity;
@@ -218,11 +218,6 @@ struct RunSummary {
 std::optional<double>
 achievedFlopsPerSecond(int64_t flops, llvm::ArrayRef<double> stepSeconds);
 
-/// "812 B", "1.5 KiB", "3.02 MiB", "1.20 GiB".
-std::string formatBytes(uint64_t bytes);
-
-/// A multi-line, human-readable summary ending with a newline.
-std::string formatSummary(const RunSummary &summary);
 /// The training time split into the steps and the rest of the loop.
 struct OutsideSteps {
   /// The sum of RunSummary::stepSeconds.
@@ -233,6 +228,11 @@ struct OutsideSteps {
 /// The split of a training run with at least one step; unset otherwise.
 std::optional<OutsideSteps> outsideSteps(const RunSummary &summary);
 
+/// "812 B", "1.5 KiB", "3.02 MiB", "1.20 GiB".
+std::string formatBytes(uint64_t bytes);
+
+/// A multi-line, human-readable summary ending with a newline.
+std::string formatSummary(const RunSummary &summary);
 
 /// The summary as a metrics record ({"event": "summary", ...}); the fields
 /// are documented in docs/mlopt-run.md.
