@@ -1,29 +1,36 @@
 //===- AllocsToGlobals.cpp - plan an entry point's buffers once -----------===//
 //
 // A training step must not allocate parameter-sized buffers on every call
-// (DESIGN section 2): its static temporaries become module globals.
+// (DESIGN section 2): its static temporaries become views of one module
+// global per function, a byte arena planned at compile time.
 //
-// Buffers whose live ranges in their block do not overlap share one global
-// (same type and alignment), so the memory is closer to the temporaries'
-// peak than to their sum. One-shot bufferization reuses a buffer only where
+// Buffers whose live ranges in their block do not overlap may take the same
+// bytes, whatever their types, so the arena is close to the temporaries'
+// peak, not their sum. One-shot bufferization reuses a buffer only where
 // many ops write into one shared tensor.empty, and that sharing makes its
 // analysis quadratic (mlopt-externalize-state gives every empty one use);
-// here the reuse costs one walk over each buffer's uses and a sort.
+// here the reuse costs one walk over each buffer's uses and a packing that
+// compares each buffer with the ones placed before it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Conversion/Passes.h"
 
+#include "mlopt/Conversion/BufferPlan.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <limits>
-#include <queue>
+#include <numeric>
+#include <optional>
 
 namespace mlir::mlopt {
 #define GEN_PASS_DEF_MLOPTALLOCSTOGLOBALS
@@ -35,6 +42,11 @@ using namespace mlir;
 namespace {
 constexpr unsigned kLiveToEnd = std::numeric_limits<unsigned>::max();
 
+/// Every buffer in the arena starts at a multiple of this (or of its own
+/// larger alignment): a cache line, and the alignment the lowering gives
+/// its allocations, so vector loads see what they saw before.
+constexpr uint64_t kMinAlignment = 64;
+
 /// A buffer and the positions (in its block) of the first and last op that
 /// uses it or a value derived from it; the use itself where it is the only
 /// one at that position and an operand of the op there (not of an op nested
@@ -45,6 +57,9 @@ struct LiveRange {
   unsigned last = 0;
   OpOperand *firstUse = nullptr;
   OpOperand *lastUse = nullptr;
+  /// A value derived from the buffer is returned: it must stay distinct
+  /// from one call to the next.
+  bool escapes = false;
 };
 
 /// Whether `op`'s results carry no address of its operands: a load's
@@ -56,10 +71,18 @@ bool yieldsOnlyData(Operation *op) {
          llvm::none_of(op->getResultTypes(), llvm::IsaPred<BaseMemRefType>);
 }
 
+/// Whether a call may keep a pointer it receives beyond its return: the
+/// communicator's functions collect a bucket's buffers (bucket_add) and
+/// read and write them in a later call that names none of them.
+bool mayRetainPointers(Operation *op) {
+  auto call = dyn_cast<func::CallOp>(op);
+  return call && call.getCallee().starts_with("mlopt_comm_");
+}
+
 /// The live range of `alloc` in `block`: every use of the buffer and of the
 /// values derived from it, as the position of its ancestor in `block`. A
-/// use elsewhere, or a derived value that is returned, keeps the buffer
-/// live to the end.
+/// use elsewhere, a derived value that is returned, or one handed to a call
+/// that may retain it keeps the buffer live to the end.
 LiveRange computeLiveRange(memref::AllocOp alloc, Block &block,
                            const llvm::DenseMap<Operation *, unsigned> &order,
                            Operation *func) {
@@ -94,7 +117,9 @@ LiveRange computeLiveRange(memref::AllocOp alloc, Block &block,
     for (OpOperand &use : value.getUses()) {
       Operation *user = use.getOwner();
       Operation *ancestor = block.findAncestorOpInBlock(*user);
-      if (!ancestor || isa<func::ReturnOp>(user)) {
+      bool returned = isa<func::ReturnOp>(user);
+      range.escapes |= returned;
+      if (!ancestor || returned || mayRetainPointers(user)) {
         record(order.lookup(alloc), nullptr);
         record(kLiveToEnd, nullptr);
         continue;
@@ -137,14 +162,109 @@ bool canWriteInPlace(OpOperand *read, OpOperand *write) {
   return map.isPermutation() && map == linalgOp.getMatchingIndexingMap(write);
 }
 
-/// Whether the pass turns `alloc` into a global.
+/// Whether the pass may plan `alloc` (before its live range is known).
 bool isPlannable(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
-  if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-      !alloc.getDynamicSizes().empty() || !alloc.getSymbolOperands().empty())
-    return false;
-  // A returned buffer must stay distinct from one call to the next.
-  return llvm::none_of(alloc->getUsers(), llvm::IsaPred<func::ReturnOp>);
+  return type.hasStaticShape() && type.getLayout().isIdentity() &&
+         !type.getMemorySpace() && alloc.getDynamicSizes().empty() &&
+         alloc.getSymbolOperands().empty();
+}
+
+/// Bytes of one element of `type` as the lowered code lays it out, for the
+/// element types the arena holds (i1 takes a byte).
+std::optional<uint64_t> getElementBytes(Type type, const DataLayout &layout) {
+  if (!isa<IntegerType, FloatType, IndexType>(type))
+    return std::nullopt;
+  return layout.getTypeSize(type).getFixedValue();
+}
+
+/// A planned buffer: its live range, size, alignment and, once packed, its
+/// offset in the arena.
+struct Buffer {
+  LiveRange range;
+  uint64_t bytes = 0;
+  uint64_t alignment = kMinAlignment;
+  uint64_t offset = 0;
+};
+
+bool overlapInTime(const Buffer &a, const Buffer &b) {
+  return a.range.first <= b.range.last && b.range.first <= a.range.last;
+}
+
+bool overlapInMemory(uint64_t offset, uint64_t bytes, const Buffer &other) {
+  return offset < other.offset + other.bytes && other.offset < offset + bytes;
+}
+
+/// Whether `later` may take `earlier`'s bytes although both are used by the
+/// op where one ends and the other begins (canWriteInPlace).
+bool isInPlacePair(const Buffer &earlier, const Buffer &later) {
+  return earlier.range.last == later.range.first &&
+         memref::AllocOp(earlier.range.alloc).getType() ==
+             memref::AllocOp(later.range.alloc).getType() &&
+         canWriteInPlace(earlier.range.lastUse, later.range.firstUse);
+}
+
+/// Assigns every buffer an offset such that buffers live at the same time
+/// do not share a byte (except an elementwise op's input and output,
+/// isInPlacePair), each at a multiple of its alignment. Greedy by size:
+/// the largest first, each into the smallest gap left between the placed
+/// buffers that overlap it in time, or above them all. Returns the bytes
+/// the buffers span.
+uint64_t packBuffers(MutableArrayRef<Buffer> buffers) {
+  SmallVector<unsigned> order(buffers.size());
+  std::iota(order.begin(), order.end(), 0u);
+  llvm::stable_sort(order, [&](unsigned a, unsigned b) {
+    if (buffers[a].bytes != buffers[b].bytes)
+      return buffers[a].bytes > buffers[b].bytes;
+    return buffers[a].range.first < buffers[b].range.first;
+  });
+  SmallVector<unsigned> placed;
+  uint64_t total = 0;
+  for (unsigned index : order) {
+    Buffer &buffer = buffers[index];
+    SmallVector<unsigned> live;
+    for (unsigned other : placed)
+      if (overlapInTime(buffer, buffers[other]))
+        live.push_back(other);
+    auto fits = [&](uint64_t offset, unsigned except) {
+      return llvm::none_of(live, [&](unsigned other) {
+        return other != except &&
+               overlapInMemory(offset, buffer.bytes, buffers[other]);
+      });
+    };
+    std::optional<uint64_t> chosen;
+    for (unsigned other : live) {
+      const Buffer &partner = buffers[other];
+      if ((isInPlacePair(partner, buffer) || isInPlacePair(buffer, partner)) &&
+          partner.offset % buffer.alignment == 0 &&
+          fits(partner.offset, other)) {
+        chosen = partner.offset;
+        break;
+      }
+    }
+    if (!chosen) {
+      llvm::sort(live, [&](unsigned a, unsigned b) {
+        return buffers[a].offset < buffers[b].offset;
+      });
+      uint64_t end = 0;
+      uint64_t bestGap = std::numeric_limits<uint64_t>::max();
+      for (unsigned other : live) {
+        uint64_t start = llvm::alignTo(end, buffer.alignment);
+        if (buffers[other].offset >= start + buffer.bytes &&
+            buffers[other].offset - start < bestGap) {
+          bestGap = buffers[other].offset - start;
+          chosen = start;
+        }
+        end = std::max(end, buffers[other].offset + buffers[other].bytes);
+      }
+      if (!chosen)
+        chosen = llvm::alignTo(end, buffer.alignment);
+    }
+    buffer.offset = *chosen;
+    total = std::max(total, buffer.offset + buffer.bytes);
+    placed.push_back(index);
+  }
+  return total;
 }
 
 struct AllocsToGlobalsPass
@@ -154,91 +274,136 @@ struct AllocsToGlobalsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
-    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
-      if (func.isExternal())
-        continue;
-      unsigned numGlobals = 0;
-      auto createGlobal = [&](memref::AllocOp alloc) {
-        OpBuilder builder(module.getBodyRegion());
-        builder.setInsertionPoint(func);
-        std::string name = ("__mlopt_buffer_" + func.getSymName() + "_" +
-                            llvm::Twine(numGlobals++))
-                               .str();
-        auto global = memref::GlobalOp::create(
-            builder, alloc.getLoc(), name, builder.getStringAttr("private"),
-            alloc.getType(), builder.getUnitAttr(), /*constant=*/false,
-            alloc.getAlignmentAttr());
-        symbols.insert(global);
-        return global;
-      };
-      // Only allocations in the function's own body run once per call.
-      for (Block &block : func.getBody()) {
-        llvm::DenseMap<Operation *, unsigned> order;
-        SmallVector<LiveRange> ranges;
-        for (Operation &op : block) {
-          order[&op] = order.size();
-          if (auto alloc = dyn_cast<memref::AllocOp>(op);
-              alloc && isPlannable(alloc))
-            ranges.push_back({alloc, 0, 0});
+    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
+      if (!func.isExternal())
+        planFunction(func, symbols);
+  }
+
+  void planFunction(func::FuncOp func, SymbolTable &symbols) {
+    ModuleOp module = getOperation();
+    DataLayout layout = DataLayout::closest(func);
+    uint64_t arenaBytes = 0, temporaryBytes = 0, ownBytes = 0;
+    uint64_t arenaAlignment = kMinAlignment;
+    unsigned numGlobals = 0;
+    auto createGlobal = [&](Location loc, MemRefType type,
+                            IntegerAttr alignment, StringRef kind) {
+      OpBuilder builder(module.getBodyRegion());
+      builder.setInsertionPoint(func);
+      std::string name = ("__mlopt_" + kind + "_" + func.getSymName() + "_" +
+                          llvm::Twine(numGlobals++))
+                             .str();
+      auto global = memref::GlobalOp::create(
+          builder, loc, name, builder.getStringAttr("private"), type,
+          builder.getUnitAttr(), /*constant=*/false, alignment);
+      symbols.insert(global);
+      return global;
+    };
+
+    // The arena's buffers, with the position of their block's part.
+    struct Planned {
+      Buffer buffer;
+      uint64_t base = 0;
+    };
+    SmallVector<Planned> inArena;
+    // Only allocations in the function's own body run once per call. The
+    // blocks of a body get disjoint parts of the arena: positions are
+    // per block, and a buffer of one block may be used in another.
+    for (Block &block : func.getBody()) {
+      llvm::DenseMap<Operation *, unsigned> order;
+      SmallVector<memref::AllocOp> allocs;
+      for (Operation &op : block) {
+        order[&op] = order.size();
+        if (auto alloc = dyn_cast<memref::AllocOp>(op);
+            alloc && isPlannable(alloc))
+          allocs.push_back(alloc);
+      }
+      SmallVector<Buffer> buffers;
+      for (memref::AllocOp alloc : allocs) {
+        LiveRange range = computeLiveRange(alloc, block, order, func);
+        if (range.escapes)
+          continue;
+        MemRefType type = alloc.getType();
+        uint64_t alignment =
+            std::max<uint64_t>(alloc.getAlignment().value_or(1), 1);
+        std::optional<uint64_t> elementBytes =
+            getElementBytes(type.getElementType(), layout);
+        if (!elementBytes) {
+          // An element type the arena does not lay out (vectors, say): a
+          // global of its own, the lowering's layout.
+          if (auto vector = dyn_cast<VectorType>(type.getElementType()))
+            ownBytes += layout.getTypeSize(vector).getFixedValue() *
+                        uint64_t(type.getNumElements());
+          auto global = createGlobal(alloc.getLoc(), type,
+                                     alloc.getAlignmentAttr(), "buffer");
+          replaceAlloc(alloc, [&](OpBuilder &builder) {
+            return memref::GetGlobalOp::create(builder, alloc.getLoc(), type,
+                                               global.getSymName());
+          });
+          continue;
         }
-        for (LiveRange &range : ranges)
-          range = computeLiveRange(range.alloc, block, order, func);
-        llvm::stable_sort(ranges, [](const LiveRange &a, const LiveRange &b) {
-          return a.first < b.first;
+        Buffer buffer;
+        buffer.range = range;
+        buffer.bytes = *elementBytes * uint64_t(type.getNumElements());
+        buffer.alignment =
+            std::max(kMinAlignment, llvm::PowerOf2Ceil(alignment));
+        buffers.push_back(buffer);
+      }
+      uint64_t blockAlignment = kMinAlignment;
+      for (Buffer &buffer : buffers)
+        blockAlignment = std::max(blockAlignment, buffer.alignment);
+      uint64_t base = llvm::alignTo(arenaBytes, blockAlignment);
+      uint64_t spanned = packBuffers(buffers);
+      arenaAlignment = std::max(arenaAlignment, blockAlignment);
+      for (Buffer &buffer : buffers) {
+        temporaryBytes += buffer.bytes;
+        inArena.push_back({buffer, base});
+      }
+      if (!buffers.empty())
+        arenaBytes = base + spanned;
+    }
+
+    if (!inArena.empty()) {
+      // At least one byte, so that a function of empty buffers has a
+      // global to view.
+      auto arenaType =
+          MemRefType::get({int64_t(std::max<uint64_t>(arenaBytes, 1))},
+                          IntegerType::get(&getContext(), 8));
+      OpBuilder attrs(&getContext());
+      auto arena = createGlobal(
+          func.getLoc(), arenaType,
+          attrs.getI64IntegerAttr(int64_t(arenaAlignment)), "arena");
+      for (Planned &planned : inArena) {
+        memref::AllocOp alloc = planned.buffer.range.alloc;
+        replaceAlloc(alloc, [&](OpBuilder &builder) {
+          Location loc = alloc.getLoc();
+          Value bytes = memref::GetGlobalOp::create(builder, loc, arenaType,
+                                                    arena.getSymName());
+          Value offset = arith::ConstantIndexOp::create(
+              builder, loc, int64_t(planned.base + planned.buffer.offset));
+          return memref::ViewOp::create(builder, loc, alloc.getType(), bytes,
+                                        offset, ValueRange());
         });
-
-        // Linear scan: a global whose last user precedes a buffer's first
-        // one is free for it.
-        using Key = std::pair<Type, Attribute>;
-        llvm::DenseMap<Key, SmallVector<memref::GlobalOp>> free;
-        using Busy = std::pair<unsigned, unsigned>; // (last, index in ranges)
-        std::priority_queue<Busy, std::vector<Busy>, std::greater<Busy>> busy;
-        SmallVector<memref::GlobalOp> assigned(ranges.size());
-        auto keyOf = [](memref::AllocOp alloc) -> Key {
-          return {alloc.getType(), alloc.getAlignmentAttr()};
-        };
-        for (auto [i, range] : llvm::enumerate(ranges)) {
-          while (!busy.empty() && busy.top().first < range.first) {
-            free[keyOf(ranges[busy.top().second].alloc)].push_back(
-                assigned[busy.top().second]);
-            busy.pop();
-          }
-          Key key = keyOf(range.alloc);
-          auto &pool = free[key];
-          if (!pool.empty()) {
-            assigned[i] = pool.pop_back_val();
-          } else {
-            // A buffer last read, elementwise, by the op that first writes
-            // this one.
-            SmallVector<Busy> ending;
-            while (!busy.empty() && busy.top().first == range.first) {
-              ending.push_back(busy.top());
-              busy.pop();
-            }
-            for (Busy &entry : ending) {
-              const LiveRange &other = ranges[entry.second];
-              if (!assigned[i] && keyOf(other.alloc) == key &&
-                  canWriteInPlace(other.lastUse, range.firstUse))
-                assigned[i] = assigned[entry.second];
-              else
-                busy.push(entry);
-            }
-            if (!assigned[i])
-              assigned[i] = createGlobal(range.alloc);
-          }
-          busy.push({range.last, static_cast<unsigned>(i)});
-        }
-
-        for (auto [range, global] : llvm::zip(ranges, assigned)) {
-          memref::AllocOp alloc = range.alloc;
-          OpBuilder builder(alloc);
-          auto use = memref::GetGlobalOp::create(
-              builder, alloc.getLoc(), alloc.getType(), global.getSymName());
-          alloc.replaceAllUsesWith(use.getResult());
-          alloc.erase();
-        }
       }
     }
+    Builder builder(&getContext());
+    func->setAttr(mlopt::kBufferBytesAttrName,
+                  builder.getI64IntegerAttr(int64_t(arenaBytes + ownBytes)));
+    func->setAttr(
+        mlopt::kTemporaryBytesAttrName,
+        builder.getI64IntegerAttr(int64_t(temporaryBytes + ownBytes)));
+  }
+
+  /// Replaces `alloc` by the value `build` creates in its place; a
+  /// deallocation of it goes away with it.
+  template <typename Build>
+  static void replaceAlloc(memref::AllocOp alloc, Build build) {
+    for (Operation *user : llvm::to_vector(alloc->getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
+    OpBuilder builder(alloc);
+    Value replacement = build(builder);
+    alloc.replaceAllUsesWith(replacement);
+    alloc.erase();
   }
 };
 } // namespace

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -52,11 +53,28 @@ size_t countOps(Operation &op) {
 }
 
 /// Values a chunk recreates rather than receives: side-effect free ops
-/// without operands (constants, memref.get_global).
-bool isRematerializable(Value value) {
+/// of such operands or none (constants, memref.get_global, and the
+/// memref.view of a planned buffer at a constant offset into its arena,
+/// mlopt-allocs-to-globals).
+bool isRematerializable(Value value, unsigned depth = 0) {
   Operation *op = value.getDefiningOp();
-  return op && op->getNumOperands() == 0 && op->getNumRegions() == 0 &&
-         op->getNumResults() == 1 && isMemoryEffectFree(op);
+  return op && depth < 4 && op->getNumRegions() == 0 &&
+         op->getNumResults() == 1 && isMemoryEffectFree(op) &&
+         llvm::all_of(op->getOperands(), [&](Value operand) {
+           return isRematerializable(operand, depth + 1);
+         });
+}
+
+/// A copy of the rematerializable `value` and what it is made of at the
+/// builder's insertion point; `copies` holds what was recreated there.
+Value rematerialize(OpBuilder &builder, Value value, IRMapping &copies) {
+  if (Value copy = copies.lookupOrNull(value))
+    return copy;
+  Operation *op = value.getDefiningOp();
+  for (Value operand : op->getOperands())
+    rematerialize(builder, operand, copies);
+  Operation *copy = builder.clone(*op, copies);
+  return copy->getResult(0);
 }
 
 class Outliner {
@@ -185,11 +203,11 @@ private:
     Block *entry = chunkFunc.addEntryBlock();
     builder.setInsertionPointToStart(entry);
     unsigned numArgs = 0;
+    IRMapping copiesInside;
     for (auto &[value, uses] : liveIns) {
-      Value replacement =
-          isRematerializable(value)
-              ? builder.clone(*value.getDefiningOp())->getResult(0)
-              : Value(entry->getArgument(numArgs++));
+      Value replacement = isRematerializable(value)
+                              ? rematerialize(builder, value, copiesInside)
+                              : Value(entry->getArgument(numArgs++));
       for (OpOperand *use : uses)
         use->set(replacement);
     }
@@ -205,11 +223,11 @@ private:
     builder.setInsertionPoint(next);
     auto call = func::CallOp::create(builder, loc, chunkFunc, arguments);
     unsigned numResults = 0;
+    IRMapping copiesAfter;
     for (Value value : liveOuts) {
-      Value replacement =
-          isRematerializable(value)
-              ? builder.clone(*value.getDefiningOp())->getResult(0)
-              : Value(call.getResult(numResults++));
+      Value replacement = isRematerializable(value)
+                              ? rematerialize(builder, value, copiesAfter)
+                              : Value(call.getResult(numResults++));
       value.replaceUsesWithIf(replacement, [&](OpOperand &use) {
         return !chunkFunc->isProperAncestor(use.getOwner());
       });

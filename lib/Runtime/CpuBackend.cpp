@@ -34,6 +34,11 @@ public:
 
   Error initialize(uint64_t seed) override { return executable->init(seed); }
 
+  std::optional<BufferBytes>
+  getBufferBytes(llvm::StringRef name) const override {
+    return executable->getBufferBytes(name);
+  }
+
   bool isLoadedFromCache() const override {
     return executable->isLoadedFromCache();
   }

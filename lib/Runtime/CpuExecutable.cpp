@@ -22,6 +22,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -200,6 +201,58 @@ lowerToLLVM(ModuleOp module, const CpuCompileOptions &options) {
     return llvm::createStringError("lowering to the CPU failed:\n" +
                                    diagnostics);
   return std::move(clone);
+}
+
+/// The planned buffers of each function of a lowered module
+/// (mlopt-allocs-to-globals' attributes, which func-to-llvm keeps).
+static llvm::StringMap<BufferBytes> readBufferBytes(ModuleOp lowered) {
+  llvm::StringMap<BufferBytes> plan;
+  lowered.walk([&](FunctionOpInterface func) {
+    auto planned = func->getAttrOfType<IntegerAttr>(kBufferBytesAttrName);
+    auto temporaries =
+        func->getAttrOfType<IntegerAttr>(kTemporaryBytesAttrName);
+    if (planned && temporaries)
+      plan[func.getName()] = {planned.getValue().getZExtValue(),
+                              temporaries.getValue().getZExtValue()};
+  });
+  return plan;
+}
+
+/// The cache entry beside an object that holds its buffer plan: one line
+/// "<function> <planned> <temporaries>" per function.
+static std::string bufferBytesKey(llvm::StringRef cacheKey) {
+  return (cacheKey + "-buffers").str();
+}
+
+static std::string formatBufferBytes(const llvm::StringMap<BufferBytes> &plan) {
+  std::vector<std::string> lines;
+  for (const auto &entry : plan)
+    lines.push_back((entry.getKey() + " " +
+                     llvm::Twine(entry.getValue().planned) + " " +
+                     llvm::Twine(entry.getValue().temporaries) + "\n")
+                        .str());
+  llvm::sort(lines);
+  std::string text;
+  for (const std::string &line : lines)
+    text += line;
+  return text;
+}
+
+/// The plan formatBufferBytes wrote; malformed lines are skipped (the
+/// figures are a report, not something the code depends on).
+static llvm::StringMap<BufferBytes> parseBufferBytes(llvm::StringRef text) {
+  llvm::StringMap<BufferBytes> plan;
+  llvm::SmallVector<llvm::StringRef> lines;
+  text.split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines) {
+    llvm::SmallVector<llvm::StringRef> fields;
+    line.split(fields, ' ');
+    BufferBytes bytes;
+    if (fields.size() == 3 && !fields[1].getAsInteger(10, bytes.planned) &&
+        !fields[2].getAsInteger(10, bytes.temporaries))
+      plan[fields[0]] = bytes;
+  }
+  return plan;
 }
 
 static Expected<std::unique_ptr<llvm::TargetMachine>>
@@ -409,6 +462,8 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
       if (jit) {
         exec->impl->jit = std::move(*jit);
         exec->loadedFromCache = true;
+        if (auto plan = cache->load(bufferBytesKey(exec->cacheKey)))
+          exec->bufferBytes = parseBufferBytes(plan->getBuffer());
       } else {
         // An object this JIT cannot load: recompile and replace it.
         exec->cacheProblem = llvm::toString(jit.takeError());
@@ -420,6 +475,7 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
     auto lowered = lowerToLLVM(module, options);
     if (!lowered)
       return lowered.takeError();
+    exec->bufferBytes = readBufferBytes(**lowered);
     auto tm = createHostTargetMachine(options.optLevel);
     if (!tm)
       return tm.takeError();
@@ -469,6 +525,10 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
       if (auto object = llvm::MemoryBuffer::getFile(temporary))
         if (Error error = cache->store(exec->cacheKey, (*object)->getBuffer()))
           exec->cacheProblem = llvm::toString(std::move(error));
+        else if (Error error =
+                     cache->store(bufferBytesKey(exec->cacheKey),
+                                  formatBufferBytes(exec->bufferBytes)))
+          exec->cacheProblem = llvm::toString(std::move(error));
       llvm::sys::fs::remove(temporary);
     }
   }
@@ -489,6 +549,14 @@ HostBuffer *CpuExecutable::getState(llvm::StringRef name) {
 const EntryPoint *CpuExecutable::getEntryPoint(llvm::StringRef name) const {
   auto it = entryPoints.find(name);
   return it == entryPoints.end() ? nullptr : &it->second;
+}
+
+std::optional<BufferBytes>
+CpuExecutable::getBufferBytes(llvm::StringRef name) const {
+  auto it = bufferBytes.find(name);
+  if (it == bufferBytes.end())
+    return std::nullopt;
+  return it->second;
 }
 
 /// The memref descriptor of a dense row-major tensor of `type` at `data`.

@@ -301,6 +301,11 @@ std::string mlir::mlopt::runtime::formatSummary(const RunSummary &summary) {
     os << "\n";
   }
   row("peak memory") << llvm::format("%.1f MiB RSS", summary.peakRssMb) << "\n";
+  if (summary.stepBuffers)
+    row("step buffers") << formatBytes(summary.stepBuffers->planned)
+                        << " (temporaries "
+                        << formatBytes(summary.stepBuffers->temporaries)
+                        << ", shared)\n";
   if (summary.sparsityOverall) {
     row("sparsity") << llvm::format("%.2f%% overall",
                                     *summary.sparsityOverall * 100)
@@ -378,6 +383,10 @@ MetricsRecord mlir::mlopt::runtime::summaryRecord(const RunSummary &summary) {
       record.add("achieved_gflops_per_s", *rate / 1e9);
   }
   record.add("peak_rss_mb", summary.peakRssMb);
+  if (summary.stepBuffers) {
+    record.add("step_buffer_bytes", summary.stepBuffers->planned);
+    record.add("step_temporary_bytes", summary.stepBuffers->temporaries);
+  }
   if (summary.sparsityOverall)
     addSparsity(record, summary.sparsity, *summary.sparsityOverall);
   if (summary.lossScale) {

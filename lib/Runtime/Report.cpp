@@ -296,6 +296,10 @@ void StepReport::print(llvm::raw_ostream &os) const {
          << " " << temporary.type << " " << temporary.op << " at "
          << temporary.location << "\n";
   }
+  if (stepBuffers)
+    row("step buffers") << formatBytes(stepBuffers->planned) << " (temporaries "
+                        << formatBytes(stepBuffers->temporaries)
+                        << ", shared by liveness)\n";
   for (const Section &section : sections) {
     os << "  " << section.title << "\n";
     for (const Section::Line &line : section.lines)
@@ -367,6 +371,10 @@ llvm::json::Value StepReport::toJSON() const {
                                          {"largest", std::move(largest)}}},
       {"sections", std::move(sectionArray)},
   };
+  if (stepBuffers)
+    object["step_buffers"] =
+        llvm::json::Object{{"bytes", stepBuffers->planned},
+                           {"temporary_bytes", stepBuffers->temporaries}};
   if (collectiveCalls > 0) {
     llvm::json::Object communication{{"bytes_per_step", communicatedBytes},
                                      {"collective_calls", collectiveCalls}};

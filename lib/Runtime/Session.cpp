@@ -361,6 +361,10 @@ Session::compile(const Model &model, const SessionOptions &options) {
   if (!backend)
     return backend.takeError();
   session->backend = std::move(*backend);
+  for (auto func : session->trainingModule->getOps<func::FuncOp>())
+    if (func->hasAttr(MLOptDialect::kTrainStepAttrName))
+      session->report.stepBuffers =
+          session->backend->getBufferBytes(func.getSymName());
   return std::move(session);
 }
 

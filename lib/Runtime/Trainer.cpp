@@ -960,6 +960,7 @@ static Error trainOnRank(const TrainerOptions &options, llvm::raw_ostream &out,
   summary.trainMetrics = trained.lastEpochMetrics;
   if (session.getReport().forward.measured)
     summary.stepFlops = session.getReport().stepFlops();
+  summary.stepBuffers = session.getReport().stepBuffers;
   if (!options.dataParallel.empty()) {
     const StepReport &report = session.getReport();
     summary.worldSize = world;

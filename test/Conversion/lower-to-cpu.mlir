@@ -2,8 +2,10 @@
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu="matmul=loops" | FileCheck %s --check-prefix=LOOPS
 // RUN: mlopt-opt %s --mlopt-lower-to-cpu | FileCheck %s --check-prefix=NOALLOC
 
-// The step allocates nothing per call: its buffers are module globals.
-// NOALLOC: llvm.mlir.global private @__mlopt_buffer_train_step_0
+// The step allocates nothing per call: its buffers are views of one byte
+// arena, whose size the function records beside the buffers' sum.
+// NOALLOC: llvm.mlir.global private @__mlopt_arena_train_step_0() {{.*}} : !llvm.array<6208 x i8>
+// NOALLOC: mlopt.buffer_bytes = 6208 : i64, {{.*}}mlopt.temporary_bytes = 10308 : i64
 // NOALLOC-NOT: llvm.call @malloc
 // NOALLOC-NOT: llvm.call @free
 // RUN: mlopt-opt %s --pass-pipeline="builtin.module(convert-mlopt-to-linalg,canonicalize,cse,mlopt-fuse-elementwise,canonicalize,cse,mlopt-externalize-state,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},canonicalize)" | FileCheck %s --check-prefix=BUF

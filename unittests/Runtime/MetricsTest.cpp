@@ -428,3 +428,28 @@ TEST(MetricsTest, HostCpuNamesTheKernelFeatures) {
 }
 
 } // namespace
+
+// The compiled step's planned buffers: a line after the peak memory and two
+// fields beside peak_rss_mb; nothing when the backend plans none.
+TEST(MetricsTest, SummaryShowsTheStepBuffers) {
+  RunSummary summary = sampleSummary();
+  summary.stepBuffers = mlir::mlopt::BufferBytes{3u << 20, 10u << 20};
+  std::string text = formatSummary(summary);
+  EXPECT_THAT(text, HasSubstr("  peak memory  312.2 MiB RSS\n"
+                              "  step buffers 3.00 MiB (temporaries 10.0 "
+                              "MiB, shared)\n"));
+  llvm::Expected<llvm::json::Value> value =
+      llvm::json::parse(summaryRecord(summary).toJson());
+  ASSERT_TRUE(bool(value)) << llvm::toString(value.takeError());
+  const llvm::json::Object *object = value->getAsObject();
+  ASSERT_NE(object, nullptr);
+  EXPECT_EQ(object->getNumber("peak_rss_mb"), 312.25);
+  EXPECT_EQ(object->getInteger("step_buffer_bytes"), int64_t(3) << 20);
+  EXPECT_EQ(object->getInteger("step_temporary_bytes"), int64_t(10) << 20);
+
+  summary.stepBuffers.reset();
+  EXPECT_THAT(formatSummary(summary),
+              ::testing::Not(HasSubstr("step buffers")));
+  EXPECT_THAT(summaryRecord(summary).toJson(),
+              ::testing::Not(HasSubstr("step_buffer")));
+}

@@ -10,9 +10,12 @@
 
 #include "mlopt/Runtime/Report.h"
 
+#include "RuntimeTestUtils.h"
+
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Runtime/Metrics.h"
+#include "mlopt/Runtime/Session.h"
 #include "mlopt/Transforms/DataParallel.h"
 #include "mlopt/Transforms/Passes.h"
 
@@ -602,3 +605,60 @@ TEST(SummaryCommunicationTest, RanksBytesAndOptimizerState) {
 }
 
 } // namespace
+
+// The CPU backend plans @train_step's buffers in one arena: the report
+// (text and JSON) shows its bytes beside the buffers' sum, and a session
+// whose code comes from the compile cache reads the same figures from the
+// entry stored beside the object.
+TEST(StepBuffersTest, CpuSessionReportsTheArenaAndTheSum) {
+  mlir::mlopt::runtime::testing::TempDir dir;
+  auto model = Model::load(MLOPT_EXAMPLES_DIR "/mlp.mlir");
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  SessionOptions options;
+  options.backend = "cpu";
+  options.pipeline.optimizer.optimizer = "adam";
+  options.backendOptions.cacheDir = dir.path();
+  auto session = Session::compile(**model, options);
+  ASSERT_TRUE(bool(session)) << llvm::toString(session.takeError());
+  const StepReport &report = (*session)->getReport();
+  ASSERT_TRUE(report.stepBuffers);
+  // fc1.weight's gradient (256x784 f32) is one of the buffers; the sum
+  // counts every buffer, the arena only those live at the same time.
+  EXPECT_GE(report.stepBuffers->planned, uint64_t(4 * kHidden * kIn));
+  EXPECT_LT(report.stepBuffers->planned, report.stepBuffers->temporaries);
+  std::string text = report.str();
+  EXPECT_NE(text.find("  step buffers   " +
+                      formatBytes(report.stepBuffers->planned) +
+                      " (temporaries " +
+                      formatBytes(report.stepBuffers->temporaries) +
+                      ", shared by liveness)\n"),
+            std::string::npos)
+      << text;
+  llvm::json::Value json = report.toJSON();
+  const llvm::json::Object *buffers =
+      json.getAsObject()->getObject("step_buffers");
+  ASSERT_TRUE(buffers);
+  EXPECT_EQ(buffers->getInteger("bytes"), int64_t(report.stepBuffers->planned));
+  EXPECT_EQ(buffers->getInteger("temporary_bytes"),
+            int64_t(report.stepBuffers->temporaries));
+
+  auto cached = Session::compile(**model, options);
+  ASSERT_TRUE(bool(cached)) << llvm::toString(cached.takeError());
+  EXPECT_TRUE((*cached)->isLoadedFromCache());
+  ASSERT_TRUE((*cached)->getReport().stepBuffers);
+  EXPECT_EQ((*cached)->getReport().stepBuffers->planned,
+            report.stepBuffers->planned);
+  EXPECT_EQ((*cached)->getReport().stepBuffers->temporaries,
+            report.stepBuffers->temporaries);
+
+  // The reference evaluator plans no buffers: no line, no field.
+  options.backend = "reference";
+  auto reference = Session::compile(**model, options);
+  ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
+  EXPECT_FALSE((*reference)->getReport().stepBuffers);
+  EXPECT_EQ((*reference)->getReport().str().find("step buffers"),
+            std::string::npos);
+  EXPECT_EQ(
+      (*reference)->getReport().toJSON().getAsObject()->get("step_buffers"),
+      nullptr);
+}

@@ -146,30 +146,40 @@ def MLOptExternalizeState : Pass<"mlopt-externalize-state", "::mlir::ModuleOp"> 
 }
 
 def MLOptAllocsToGlobals : Pass<"mlopt-allocs-to-globals", "::mlir::ModuleOp"> {
-  let summary = "turns the entry points' static buffers into module globals";
+  let summary = "plans the entry points' static buffers in one byte arena";
   let description = [{
     Replaces every statically shaped `memref.alloc` directly in the body of
     a function (gradients, activations, optimizer temporaries) by a
-    `memref.get_global` of a private, uninitialized `memref.global`, so a
-    training step allocates nothing per call: its buffers are planned once,
-    when the module loads. Valid because entry points are not re-entrant and
-    every such buffer is written before it is read within one call.
-    Buffers of one type whose live ranges in the block do not overlap (the
+    `memref.view` at a constant offset into a private, uninitialized byte
+    arena (`memref.global` of i8), one per function, so a training step
+    allocates nothing per call: its buffers are planned once, when the
+    module loads. Valid because entry points are not re-entrant and every
+    such buffer is written before it is read within one call.
+    Buffers of any types whose live ranges in the block do not overlap (the
     ops using them or values derived from them: views, extracted pointers)
-    share a global, as does a buffer that an all-parallel linalg op writes
-    while it last reads another elementwise through the same map, as
-    one-shot bufferization would do in place: a linear scan over the live
-    ranges. Allocations inside loops or with dynamic sizes are left alone.
+    may share bytes, as may a buffer that an all-parallel linalg op writes
+    while it last reads another of its type elementwise through the same
+    map, as one-shot bufferization would do in place. Offsets are packed
+    greedily by size (largest first, smallest gap that fits among the
+    buffers live at the same time), each at a multiple of 64 bytes or of
+    its own larger alignment. A buffer that is returned, or whose pointer a
+    `mlopt_comm_*` call may keep (a bucket), stays live to the end (or
+    stays an allocation when returned). Allocations inside loops or with
+    dynamic sizes are left alone. Each function gets `mlopt.buffer_bytes`
+    (the arena's size) and `mlopt.temporary_bytes` (the buffers' sum).
     Run after bufferization and before buffer deallocation.
 
     ```mlir
     %g = memref.alloc() {alignment = 64 : i64} : memref<256x784xf32>
     // becomes
-    memref.global "private" @__mlopt_buffer_train_step_0 : memref<256x784xf32> = uninitialized {alignment = 64 : i64}
-    %g = memref.get_global @__mlopt_buffer_train_step_0 : memref<256x784xf32>
+    memref.global "private" @__mlopt_arena_train_step_0 : memref<802816xi8> = uninitialized {alignment = 64 : i64}
+    %a = memref.get_global @__mlopt_arena_train_step_0 : memref<802816xi8>
+    %c0 = arith.constant 0 : index
+    %g = memref.view %a[%c0][] : memref<802816xi8> to memref<256x784xf32>
     ```
   }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def MLOptSplitBlocksAtLoops : Pass<"mlopt-split-blocks-at-loops",

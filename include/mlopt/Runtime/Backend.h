@@ -10,6 +10,7 @@
 #ifndef MLOPT_RUNTIME_BACKEND_H
 #define MLOPT_RUNTIME_BACKEND_H
 
+#include "mlopt/Conversion/BufferPlan.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 #include "mlopt/Runtime/Checkpoint.h"
 #include "mlopt/Transforms/Pipelines.h"
@@ -74,6 +75,12 @@ public:
   virtual llvm::ArrayRef<StateInfo> manifest() const = 0;
   /// Whether the compiled code came from the on-disk compile cache.
   virtual bool isLoadedFromCache() const { return false; }
+  /// The bytes of entry point `name`'s planned buffers (the CPU backend's
+  /// mlopt-allocs-to-globals); unset for a backend that does not plan them.
+  virtual std::optional<BufferBytes>
+  getBufferBytes(llvm::StringRef name) const {
+    return std::nullopt;
+  }
   /// Runs `@init(seed)`, overwriting every state tensor.
   virtual llvm::Error initialize(uint64_t seed) = 0;
   /// Runs `@train_step` (updating the state) or `@eval_step` on one batch,

@@ -12,6 +12,8 @@
 #ifndef MLOPT_RUNTIME_CPUEXECUTABLE_H
 #define MLOPT_RUNTIME_CPUEXECUTABLE_H
 
+#include "mlopt/Conversion/BufferPlan.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
@@ -20,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +123,11 @@ public:
   /// The entry point `name`, or nullptr.
   const EntryPoint *getEntryPoint(llvm::StringRef name) const;
 
+  /// The planned buffers of function `name` (mlopt-allocs-to-globals), as
+  /// the lowering recorded them (kept beside a cached object); unset when
+  /// unknown.
+  std::optional<BufferBytes> getBufferBytes(llvm::StringRef name) const;
+
   /// Calls entry point `name` with `arguments` (types must match), reading
   /// and updating the state buffers; returns the results.
   llvm::Expected<std::vector<HostBuffer>>
@@ -159,6 +167,7 @@ private:
   std::vector<std::string> stateNames;
   std::vector<HostBuffer> states;
   llvm::StringMap<EntryPoint> entryPoints;
+  llvm::StringMap<BufferBytes> bufferBytes;
 };
 
 } // namespace mlir::mlopt::runtime

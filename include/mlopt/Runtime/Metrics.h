@@ -3,6 +3,8 @@
 #ifndef MLOPT_RUNTIME_METRICS_H
 #define MLOPT_RUNTIME_METRICS_H
 
+#include "mlopt/Conversion/BufferPlan.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -173,6 +175,9 @@ struct RunSummary {
   /// Seconds spent loading (or generating) and fitting the data sets.
   std::optional<double> dataSeconds;
   double peakRssMb = 0;
+  /// The compiled training step's planned buffers (StepReport::stepBuffers):
+  /// the bytes they take, sharing by liveness, and their sum.
+  std::optional<BufferBytes> stepBuffers;
   /// With pruning: the fraction of zeros of each pruned tensor
   /// (`fc1.weight`, the state of a `fc1.weight.mask`), in declaration order,
   /// and of all of them together (their zeros over their elements).

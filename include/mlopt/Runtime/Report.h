@@ -12,6 +12,8 @@
 #ifndef MLOPT_RUNTIME_REPORT_H
 #define MLOPT_RUNTIME_REPORT_H
 
+#include "mlopt/Conversion/BufferPlan.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
@@ -92,6 +94,11 @@ struct StepReport {
   std::vector<Temporary> largestTemporaries;
   /// Bytes of all temporaries of @train_step, assuming no buffer reuse.
   uint64_t temporaryBytes = 0;
+  /// The lowered @train_step's planned buffers (the backend's
+  /// getBufferBytes(): the CPU backend's arena, buffers sharing bytes by
+  /// liveness, and their sum); unset for a backend that plans none. Set by
+  /// Session::compile after lowering, kept by addModuleFacts.
+  std::optional<BufferBytes> stepBuffers;
 
   /// What one @train_step communicates on each rank (data parallelism,
   /// docs/Report.md): the payload bytes handed to the collectives -- the

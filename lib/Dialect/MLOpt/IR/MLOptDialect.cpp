@@ -2,6 +2,8 @@
 
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
 
+#include "mlopt/Conversion/BufferPlan.h"
+
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -206,6 +208,15 @@ LogicalResult MLOptDialect::verifyOperationAttribute(Operation *op,
     if (!op->hasAttr(kTrainStepAttrName))
       return op->emitError("'") << name << "' needs a function marked '"
                                 << kTrainStepAttrName << "'";
+    return success();
+  }
+  // Byte counts of a function's planned buffers (mlopt-allocs-to-globals).
+  if (name == kBufferBytesAttrName || name == kTemporaryBytesAttrName) {
+    auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!bytes || bytes.getValue().isNegative())
+      return op->emitError("'") << name << "' must be an integer >= 0";
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError("'") << name << "' only applies to functions";
     return success();
   }
   // A rank's chunk of a tensor shaped like another state (ZeRO-1).
