@@ -13,8 +13,8 @@
 
 #include "mlopt/Conversion/Passes.h"
 #include "mlopt/Dialect/MLOpt/IR/MLOpt.h"
-#include "mlopt/Runtime/CompileCache.h"
 #include "mlopt/Runtime/CommKernels.h"
+#include "mlopt/Runtime/CompileCache.h"
 #include "mlopt/Runtime/CpuKernels.h"
 #include "mlopt/Runtime/ThreadPool.h"
 
@@ -22,10 +22,10 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -522,13 +522,14 @@ CpuExecutable::compile(ModuleOp module, const CpuCompileOptions &options) {
             llvm::sys::fs::OF_None, 0600)) {
       llvm::sys::Process::SafelyCloseFileDescriptor(fd);
       exec->impl->engine->dumpToObjectFile(temporary);
-      if (auto object = llvm::MemoryBuffer::getFile(temporary))
+      if (auto object = llvm::MemoryBuffer::getFile(temporary)) {
         if (Error error = cache->store(exec->cacheKey, (*object)->getBuffer()))
           exec->cacheProblem = llvm::toString(std::move(error));
         else if (Error error =
                      cache->store(bufferBytesKey(exec->cacheKey),
                                   formatBufferBytes(exec->bufferBytes)))
           exec->cacheProblem = llvm::toString(std::move(error));
+      }
       llvm::sys::fs::remove(temporary);
     }
   }
