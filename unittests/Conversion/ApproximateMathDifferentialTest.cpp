@@ -82,14 +82,8 @@ protected:
   std::unique_ptr<CpuExecutable> compileWith(ModuleOp module,
                                              bool approximateMath) {
     CpuCompileOptions options;
-    options.cacheDir = cacheDir;
     options.approximateMath = approximateMath;
-    auto exec = CpuExecutable::compile(module, options);
-    if (!exec) {
-      ADD_FAILURE() << llvm::toString(exec.takeError()) << "\n" << messages;
-      return nullptr;
-    }
-    return std::move(*exec);
+    return compile(module, options);
   }
 
   /// Compiles `source` (public functions of one argument each, whose names

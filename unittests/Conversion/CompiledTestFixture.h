@@ -157,8 +157,15 @@ protected:
   std::unique_ptr<runtime::CpuExecutable>
   compile(ModuleOp module, llvm::StringRef matmul = "blas") {
     runtime::CpuCompileOptions options;
-    options.cacheDir = cacheDir;
     options.matmul = matmul.str();
+    return compile(module, options);
+  }
+
+  /// `module` compiled with `options` (in this test's cache); null (and a
+  /// test failure with the diagnostics) when it does not compile.
+  std::unique_ptr<runtime::CpuExecutable>
+  compile(ModuleOp module, runtime::CpuCompileOptions options) {
+    options.cacheDir = cacheDir;
     auto exec = runtime::CpuExecutable::compile(module, options);
     if (!exec) {
       ADD_FAILURE() << llvm::toString(exec.takeError()) << "\n" << messages;

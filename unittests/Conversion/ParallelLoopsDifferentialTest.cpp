@@ -100,14 +100,8 @@ protected:
   std::unique_ptr<CpuExecutable> compileWith(ModuleOp module,
                                              bool parallelLoops) {
     CpuCompileOptions options;
-    options.cacheDir = cacheDir;
     options.parallelLoops = parallelLoops;
-    auto exec = CpuExecutable::compile(module, options);
-    if (!exec) {
-      ADD_FAILURE() << llvm::toString(exec.takeError()) << "\n" << messages;
-      return nullptr;
-    }
-    return std::move(*exec);
+    return compile(module, options);
   }
 
   /// The functions of the lowered module that loops were outlined into

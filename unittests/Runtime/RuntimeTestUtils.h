@@ -3,6 +3,8 @@
 #ifndef MLOPT_UNITTESTS_RUNTIME_RUNTIMETESTUTILS_H
 #define MLOPT_UNITTESTS_RUNTIME_RUNTIMETESTUTILS_H
 
+#include "mlopt/Runtime/ThreadPool.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
@@ -19,6 +21,16 @@
 #include <vector>
 
 namespace mlir::mlopt::runtime::testing {
+
+/// Sets the runtime pool's thread count for a scope and restores it.
+class ThreadsGuard {
+public:
+  explicit ThreadsGuard(int threads) : saved(setNumThreads(threads)) {}
+  ~ThreadsGuard() { setNumThreads(saved); }
+
+private:
+  int saved;
+};
 
 /// A fresh directory, removed with its contents at the end of the test.
 class TempDir {

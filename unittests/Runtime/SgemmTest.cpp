@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
 #include "mlopt/Runtime/CpuKernels.h"
 #include "mlopt/Runtime/ThreadPool.h"
 
@@ -24,17 +25,9 @@
 extern "C" int openblas_get_num_threads(void);
 
 using namespace mlir::mlopt::runtime;
+using mlir::mlopt::runtime::testing::ThreadsGuard;
 
 namespace {
-
-class ThreadsGuard {
-public:
-  explicit ThreadsGuard(int threads) : saved(setNumThreads(threads)) {}
-  ~ThreadsGuard() { setNumThreads(saved); }
-
-private:
-  int saved;
-};
 
 struct Case {
   int64_t batch, m, n, k;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Runtime/ThreadPool.h"
+#include "RuntimeTestUtils.h"
 
 #include "gtest/gtest.h"
 
@@ -23,18 +24,9 @@
 #include <vector>
 
 using namespace mlir::mlopt::runtime;
+using mlir::mlopt::runtime::testing::ThreadsGuard;
 
 namespace {
-
-/// Restores the thread setting when a test ends.
-class ThreadsGuard {
-public:
-  explicit ThreadsGuard(int threads) : saved(setNumThreads(threads)) {}
-  ~ThreadsGuard() { setNumThreads(saved); }
-
-private:
-  int saved;
-};
 
 /// Counts how often each index ran and checks the chunks' sizes.
 class Coverage {
