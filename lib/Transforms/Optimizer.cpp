@@ -34,8 +34,6 @@ using namespace mlir;
 using namespace mlir::mlopt;
 using namespace mlir::mlopt::optimizer;
 
-static constexpr StringLiteral kTrainStepAttrName =
-    MLOptDialect::kTrainStepAttrName;
 static constexpr StringLiteral kGradOfAttrName = MLOptDialect::kGradOfAttrName;
 static constexpr StringLiteral kGradShardAttrName =
     MLOptDialect::kGradShardAttrName;
